@@ -1,0 +1,70 @@
+/**
+ * The normalized Finding (model.md "Finding (normalized)"): one runtime event, whatever its source.
+ *
+ * Every string here was written by whoever ran the binary. Types do not make it safe: formatters
+ * escape it, and nothing from a Finding is ever written into a Dockerfile, shell, branch name or
+ * commit message (those come from the policy or a package index).
+ */
+export type FindingSource = 'scc' | 'falco' | 'docker-diff' | 'generic';
+
+/** A lower-case hex sha256 (64 chars). Normalizers drop anything that is not one. */
+export type Sha256Hex = string;
+
+export interface BinaryRef {
+  /** Absolute path as reported (normalized: no `.`/`..`/duplicate slashes). */
+  path: string;
+  sha256?: Sha256Hex;
+  size?: number;
+  /** Bytes the detector hashed; with `partiallyHashed` or `hashedSize < size`, `sha256` covers only this prefix. */
+  hashedSize?: number;
+  partiallyHashed?: boolean;
+}
+
+export interface ImageRef {
+  /** As reported, e.g. `europe-docker.pkg.dev/p/r/app:1.2` or `…@sha256:…`. */
+  uri?: string;
+  /** Normalized repository (see engine/identity): lower-case `registry/path`, no tag or digest. */
+  repository?: string;
+  tag?: string;
+  /** `sha256:…` manifest digest when the source says so. */
+  digest?: string;
+  /** The runtime's image id (config digest), `sha256:…`. */
+  imageId?: string;
+}
+
+export interface Workload {
+  cluster?: string;
+  location?: string;
+  project?: string;
+  namespace?: string;
+  pod?: string;
+  container?: string;
+  node?: string;
+}
+
+export interface ProcessRef {
+  name?: string;
+  path?: string;
+  args?: string[];
+}
+
+export interface Finding {
+  /** Stable id from the source (SCC `name`, Falco `uuid`, or a hash of the event). */
+  id: string;
+  source: FindingSource;
+  /** The source's category or rule name. */
+  category: string;
+  /** True for SCC malicious categories. (IoC hashes from policies are applied at evaluation.) */
+  malicious: boolean;
+  binary: BinaryRef;
+  args?: string[];
+  parent?: ProcessRef;
+  image: ImageRef;
+  workload: Workload;
+  /** RFC 3339 */
+  eventTime?: string;
+  /** RFC 3339 */
+  createTime?: string;
+  /** docker-diff only: the OS package the added file came from, per the container's own package DB. */
+  package?: { manager: string; name: string; version?: string };
+}
