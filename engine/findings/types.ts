@@ -18,6 +18,11 @@ export interface BinaryRef {
   /** Bytes the detector hashed; with `partiallyHashed` or `hashedSize < size`, `sha256` covers only this prefix. */
   hashedSize?: number;
   partiallyHashed?: boolean;
+  /**
+   * The source reported a hash that is not a sha256 (wrong length, not hex). It is dropped, but the
+   * evaluation must not read "no hash" as "nothing to compare" (which would be `in-image`): it is `unknown`.
+   */
+  hashUnreadable?: boolean;
 }
 
 export interface ImageRef {
