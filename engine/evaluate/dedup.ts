@@ -1,0 +1,118 @@
+/**
+ * Deduplication (model.md "Evaluation"): the findings of the gated image are grouped by path + sha256
+ * into one decision with a count, first/last seen, the workloads, finding ids and sources.
+ *
+ * Within a group, findings that could be decided differently — another namespace (so other policies),
+ * a malicious category, another hashed size — are kept apart as variants, each evaluated once. When the
+ * variants disagree, the decision takes the most severe outcome (OUTCOME_SEVERITY) and says so.
+ */
+import { createHash } from 'node:crypto';
+import type { Finding, FindingSource, Workload } from '../findings/types.js';
+import { TupleInterner } from './interner.js';
+import type { GoverningSet } from './scope.js';
+
+export interface Variant {
+  /** The first finding of the variant: every finding of it evaluates the same. */
+  finding: Finding;
+  set: GoverningSet;
+  count: number;
+}
+
+export interface FindingGroup {
+  path: string;
+  sha256?: string;
+  count: number;
+  /** Finding ids, de-duplicated, in the order first seen. */
+  findingIds: Set<string>;
+  sources: FindingSource[];
+  firstSeen?: number;
+  lastSeen?: number;
+  /** Unique workloads (interned, so compared by identity), in the order first seen. */
+  workloads: Set<Workload>;
+  /** Keyed by the interned variant fields. */
+  variants: Map<VariantFields, Variant>;
+}
+
+/** The interned fields that make a variant: an identity, nothing to read. */
+type VariantFields = { readonly variant: true };
+
+/** Stable across runs: the same binary keeps its decision id (gate.md). */
+export function decisionId(path: string, sha256: string | undefined): string {
+  return createHash('sha256')
+    .update(`${path}\0${sha256 ?? ''}`)
+    .digest('hex')
+    .slice(0, 16);
+}
+
+/** eventTime, else createTime, as epoch ms; undefined when neither parses. */
+export function findingTime(f: Finding): number | undefined {
+  for (const t of [f.eventTime, f.createTime]) {
+    if (t === undefined) continue;
+    const ms = Date.parse(t);
+    if (!Number.isNaN(ms)) return ms;
+  }
+  return undefined;
+}
+
+const WORKLOAD_FIELDS = ['cluster', 'location', 'project', 'namespace', 'pod', 'container', 'node'] as const;
+
+function workloadFields(w: Workload): unknown[] {
+  return WORKLOAD_FIELDS.map((k) => w[k]);
+}
+
+function workloadCopy(w: Workload): Workload {
+  const copy: Workload = {};
+  for (const k of WORKLOAD_FIELDS) if (w[k] !== undefined) copy[k] = w[k];
+  return copy;
+}
+
+/** Scope, and everything besides path and hash that changes what the steps decide. */
+function variantFields(f: Finding, set: GoverningSet): unknown[] {
+  const b = f.binary;
+  return [set.key, f.malicious, b.size, b.hashedSize, b.partiallyHashed === true, b.hashUnreadable === true];
+}
+
+export class FindingGroups {
+  /** path → sha256 (undefined for none) → group: nested maps, so no key string per finding. */
+  private readonly byPath = new Map<string, Map<string | undefined, FindingGroup>>();
+  private readonly workloads = new TupleInterner<Workload>();
+  private readonly variantKeys = new TupleInterner<VariantFields>();
+
+  *groups(): IterableIterator<FindingGroup> {
+    for (const bySha of this.byPath.values()) yield* bySha.values();
+  }
+
+  add(f: Finding, time: number | undefined, set: GoverningSet): void {
+    const { path, sha256 } = f.binary;
+    let bySha = this.byPath.get(path);
+    if (!bySha) {
+      bySha = new Map();
+      this.byPath.set(path, bySha);
+    }
+    let g = bySha.get(sha256);
+    if (!g) {
+      g = {
+        path,
+        ...(sha256 === undefined ? {} : { sha256 }),
+        count: 0,
+        findingIds: new Set(),
+        sources: [],
+        workloads: new Set(),
+        variants: new Map(),
+      };
+      bySha.set(sha256, g);
+    }
+    g.count++;
+    g.findingIds.add(f.id);
+    if (!g.sources.includes(f.source)) g.sources.push(f.source);
+    g.workloads.add(this.workloads.intern(workloadFields(f.workload), () => workloadCopy(f.workload)));
+    if (time !== undefined) {
+      if (g.firstSeen === undefined || time < g.firstSeen) g.firstSeen = time;
+      if (g.lastSeen === undefined || time > g.lastSeen) g.lastSeen = time;
+    }
+    const key = this.variantKeys.intern(variantFields(f, set), () => ({ variant: true }));
+    const v = g.variants.get(key);
+    if (v) v.count++;
+    else g.variants.set(key, { finding: f, set, count: 1 });
+  }
+}

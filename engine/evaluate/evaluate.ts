@@ -1,0 +1,116 @@
+/**
+ * `evaluate()`: runtime findings × the image's manifest × policies → verdict and decisions
+ * (model.md "Evaluation"). Pure: no I/O, and the clock is `opts.now`.
+ *
+ * Attribution first: findings without an image repository are `unattributed` (counted, never gated),
+ * findings of another repository are counted in `summary.otherImages` (read, not gated). The gated
+ * findings are grouped (dedup.ts), each distinct variant of a binary runs the ordered steps once
+ * (steps.ts), and the groups become decisions (decision.ts) and a verdict (verdict.ts).
+ *
+ * Governance: a finding is governed by every policy whose `match` matches it (scope.ts). A finding no
+ * policy governs is governed by the default — `mode: enforce`, `onUnknown: warn` — so nothing passes
+ * silently for want of a policy; `modeOverride: 'warn'` applies to the default too (enforcement.ts).
+ */
+import type { Finding } from '../findings/types.js';
+import type { ImageLookup, ImageManifest, PathLookup } from '../image/types.js';
+import type { AllowRule, Policy } from '../policy/types.js';
+import { decideGroup } from './decision.js';
+import { FindingGroups, findingTime } from './dedup.js';
+import { createEnforcementResolver } from './enforcement.js';
+import type { CompiledRule } from './rules.js';
+import { compileRules } from './rules.js';
+import { createScopeResolver } from './scope.js';
+import type { StepContext } from './steps.js';
+import type { Decision, Evaluation, Outcome } from './types.js';
+import { compareDecisions, expiringSoonOf, verdictOf } from './verdict.js';
+
+export interface EvaluateOptions {
+  /** Epoch ms: the injected clock, for expiry and `enforceAfter`. */
+  now: number;
+  /** The gated image's normalized repository: findings are matched against it. */
+  repository: string;
+  /** CLI `--mode`: overrides every policy's mode (and the default policy's). */
+  modeOverride?: 'enforce' | 'warn';
+  /** Epoch ms: only findings whose eventTime (else createTime) is at/after it. Undated findings are kept. */
+  since?: number;
+}
+
+export function evaluate(
+  findings: readonly Finding[],
+  image: ImageLookup,
+  policies: readonly Policy[],
+  opts: EvaluateOptions,
+): Evaluation {
+  const scopeOf = createScopeResolver(policies, opts.repository);
+  const enforcementOf = createEnforcementResolver(policies, opts.now, opts.modeOverride);
+  const ctx: StepContext = {
+    now: opts.now,
+    policies,
+    rules: compileRules(policies),
+    iocOwners: iocOwners(policies),
+    lookup: cachedLookup(image),
+  };
+
+  // `summary.findings` counts every finding inside the `since` window, attributed or not, so that
+  // findings = (findings of the image) + unattributed + otherImages.
+  let inWindow = 0;
+  let unattributed = 0;
+  let otherImages = 0;
+  const groups = new FindingGroups();
+  for (const f of findings) {
+    const time = findingTime(f);
+    if (opts.since !== undefined && time !== undefined && time < opts.since) continue;
+    inWindow++;
+    const repository = f.image.repository;
+    if (!repository) unattributed++;
+    else if (repository !== opts.repository) otherImages++;
+    else groups.add(f, time, scopeOf(f));
+  }
+
+  const decisions: Decision[] = [];
+  const usedAllowRules: CompiledRule<AllowRule>[] = [];
+  for (const g of groups.groups()) {
+    const { decision, allowRules } = decideGroup(g, ctx, enforcementOf);
+    decisions.push(decision);
+    usedAllowRules.push(...allowRules);
+  }
+  decisions.sort(compareDecisions);
+
+  const byOutcome: Partial<Record<Outcome, number>> = {};
+  for (const d of decisions) byOutcome[d.outcome] = (byOutcome[d.outcome] ?? 0) + 1;
+  const expiringSoon = expiringSoonOf(usedAllowRules, opts.now);
+
+  return {
+    schemaVersion: 1,
+    verdict: verdictOf(decisions, expiringSoon),
+    image: imageSummary(image.manifest, opts.repository),
+    now: new Date(opts.now).toISOString(),
+    summary: { findings: inWindow, decisions: decisions.length, unattributed, otherImages, byOutcome },
+    expiringSoon,
+    decisions,
+  };
+}
+
+/** Any loaded policy's IoC list makes a hash malicious, whatever the policy's scope. */
+function iocOwners(policies: readonly Policy[]): Map<string, string> {
+  const owners = new Map<string, string>();
+  for (const p of policies) for (const h of p.iocSha256) if (!owners.has(h)) owners.set(h, p.name);
+  return owners;
+}
+
+function cachedLookup(image: ImageLookup): (path: string) => PathLookup {
+  const cache = new Map<string, PathLookup>();
+  return (path) => {
+    let found = cache.get(path);
+    if (!found) {
+      found = image.lookup(path);
+      cache.set(path, found);
+    }
+    return found;
+  };
+}
+
+function imageSummary(m: ImageManifest, repository: string): Evaluation['image'] {
+  const os = m.os?.id ? [m.os.id, m.os.versionId].filter(Boolean).join(' ') : m.os?.prettyName;
+  return { repository, digest: m.digest, ...(os ? { os } : {}) };
+}
