@@ -1,0 +1,72 @@
+/**
+ * A loopback proxy in front of the real registry that misbehaves on purpose: answers the first N
+ * requests with 503 (or drops their connections), or alters manifest bodies in transit. What the
+ * client does about it is what the tests check.
+ */
+import { createServer, type Server } from 'node:http';
+
+export interface ProxyBehaviour {
+  /** The first `count` requests fail this way before requests are forwarded. */
+  fail?: { count: number; how: 'status-503' | 'status-429' | 'reset' };
+  /** Append a byte to every manifest body while keeping the registry's Docker-Content-Digest. */
+  tamperManifests?: boolean;
+}
+
+export interface TestProxy {
+  readonly host: string;
+  /** Every request received, in order, with how it was answered. */
+  readonly seen: Array<{ path: string; answered: 'failed' | 'forwarded' }>;
+  stop(): Promise<void>;
+}
+
+export async function startProxy(upstreamHost: string, behaviour: ProxyBehaviour): Promise<TestProxy> {
+  const seen: TestProxy['seen'] = [];
+  let failuresLeft = behaviour.fail?.count ?? 0;
+  const server: Server = createServer(async (req, res) => {
+    const path = req.url ?? '/';
+    if (failuresLeft > 0) {
+      failuresLeft--;
+      seen.push({ path, answered: 'failed' });
+      if (behaviour.fail?.how === 'reset') {
+        req.socket.destroy();
+        return;
+      }
+      const status = behaviour.fail?.how === 'status-429' ? 429 : 503;
+      res.writeHead(status, { 'retry-after': '0', 'content-type': 'application/json' });
+      res.end('{"errors":[{"code":"UNAVAILABLE","message":"try again"}]}');
+      return;
+    }
+    seen.push({ path, answered: 'forwarded' });
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers)) {
+      if (typeof v === 'string' && k !== 'host' && k !== 'connection') headers[k] = v;
+    }
+    try {
+      const upstream = await fetch(`http://${upstreamHost}${path}`, { headers, redirect: 'manual' });
+      let body = Buffer.from(await upstream.arrayBuffer());
+      if (behaviour.tamperManifests && path.includes('/manifests/'))
+        body = Buffer.concat([body, Buffer.from(' ')]);
+      const out: Record<string, string> = {};
+      upstream.headers.forEach((value, key) => {
+        if (key !== 'content-length' && key !== 'transfer-encoding' && key !== 'connection') out[key] = value;
+      });
+      out['content-length'] = String(body.length);
+      res.writeHead(upstream.status, out);
+      res.end(body);
+    } catch {
+      res.writeHead(502);
+      res.end();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const port = (server.address() as { port: number }).port;
+  return {
+    host: `127.0.0.1:${port}`,
+    seen,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
