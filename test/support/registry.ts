@@ -20,7 +20,8 @@ const run = promisify(execFile);
 export type RegistryAuth =
   | { kind: 'none' }
   | { kind: 'htpasswd'; users: Record<string, string> }
-  | { kind: 'token'; users: Record<string, string> };
+  /** `refreshTokens` maps OAuth2 refresh tokens (docker config `identitytoken`) to users. */
+  | { kind: 'token'; users: Record<string, string>; refreshTokens?: Record<string, string> };
 
 export interface TestRegistry {
   /** `127.0.0.1:PORT`: the registry part of references. */
@@ -29,7 +30,12 @@ export interface TestRegistry {
   /** Root of the filesystem storage driver (`docker/registry/v2/…` beneath it). */
   readonly storageDir: string;
   /** For token mode: every request the token endpoint received (scope, whether it had Basic creds). */
-  readonly tokenRequests: Array<{ scope: string | null; service: string | null; user: string | undefined }>;
+  readonly tokenRequests: Array<{
+    method: string;
+    scope: string | null;
+    service: string | null;
+    user: string | undefined;
+  }>;
   /** Where the registry keeps a blob's bytes: tamper with this to test digest verification. */
   blobDataPath(digest: string): string;
   stop(): Promise<void>;
@@ -90,7 +96,14 @@ export async function startRegistry(auth: RegistryAuth = { kind: 'none' }): Prom
     const signer = await makeSigningCert(dir);
     const issuer = 'driftgate-test-issuer';
     const service = 'driftgate-test-registry';
-    tokenServer = await startTokenServer({ users: auth.users, issuer, service, signer, log: tokenRequests });
+    tokenServer = await startTokenServer({
+      users: auth.users,
+      refreshTokens: auth.refreshTokens ?? {},
+      issuer,
+      service,
+      signer,
+      log: tokenRequests,
+    });
     const tokenPort = (tokenServer.address() as { port: number }).port;
     authYaml =
       'auth:\n  token:\n' +
@@ -235,19 +248,33 @@ async function makeSigningCert(dir: string): Promise<Signer> {
  * `{"token": <JWT>}` granting the requested actions to known users. Anonymous requests get 401 so
  * tests can tell "no login" from "bad login".
  */
-async function startTokenServer(params: {
+async function startTokenServer(options: {
   users: Record<string, string>;
+  refreshTokens: Record<string, string>;
   issuer: string;
   service: string;
   signer: Signer;
   log: TestRegistry['tokenRequests'];
 }): Promise<Server> {
-  const server = createServer((req, res) => {
+  const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const scope = url.searchParams.get('scope');
-    const service = url.searchParams.get('service');
-    const user = basicUser(req.headers.authorization, params.users);
-    params.log.push({ scope, service, user });
+    let params = url.searchParams;
+    let user: string | undefined;
+    if (req.method === 'POST') {
+      // OAuth2 refresh-token grant: how clients spend a docker config `identitytoken`.
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      params = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+      const refresh = params.get('refresh_token') ?? '';
+      if (params.get('grant_type') === 'refresh_token' && Object.hasOwn(options.refreshTokens, refresh)) {
+        user = options.refreshTokens[refresh];
+      }
+    } else {
+      user = basicUser(req.headers.authorization, options.users);
+    }
+    const scope = params.get('scope');
+    const service = params.get('service');
+    options.log.push({ method: req.method ?? 'GET', scope, service, user });
     if (url.pathname !== '/token' || user === undefined) {
       res.writeHead(401, { 'content-type': 'application/json' });
       res.end('{"details":"unauthorized"}');
@@ -263,22 +290,27 @@ async function startTokenServer(params: {
       });
     const now = Math.floor(Date.now() / 1000);
     const token = signJwt(
-      { alg: 'RS256', typ: 'JWT', x5c: [params.signer.certDerBase64] },
+      { alg: 'RS256', typ: 'JWT', x5c: [options.signer.certDerBase64] },
       {
-        iss: params.issuer,
+        iss: options.issuer,
         sub: user,
-        aud: params.service,
+        aud: options.service,
         exp: now + 300,
         nbf: now - 10,
         iat: now,
         jti: randomUUID(),
         access,
       },
-      params.signer.keyPem,
+      options.signer.keyPem,
     );
     res.writeHead(200, { 'content-type': 'application/json' });
-    // `access_token` is the OAuth2 spelling; `token` the distribution one. Clients must accept either.
-    res.end(JSON.stringify({ access_token: token, expires_in: 300 }));
+    // `access_token` is the OAuth2 spelling, `token` the distribution one: clients must accept either,
+    // so each is served by one of the two flows.
+    res.end(
+      JSON.stringify(
+        req.method === 'POST' ? { access_token: token, expires_in: 300 } : { token, expires_in: 300 },
+      ),
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   return server;
