@@ -57,7 +57,7 @@ const MAX_CONFIG_BYTES = 32 * 1024 * 1024;
 const MAX_INDEX_DEPTH = 2;
 
 /** Sessions outlive resolveImage so openBlob reuses the token instead of authenticating per layer. */
-const sessions = new WeakMap<ResolvedImage, RegistrySession>();
+const sessions = new WeakMap<ResolvedImage, { session: RegistrySession; opts: RegistryClientOptions }>();
 
 export async function resolveImage(ref: string, opts: RegistryClientOptions = {}): Promise<ResolvedImage> {
   const reference = parseReference(ref);
@@ -96,14 +96,23 @@ export async function resolveImage(ref: string, opts: RegistryClientOptions = {}
     config,
     layers: manifest.layers.map(({ digest, mediaType, size }) => ({ digest, mediaType, size })),
   };
-  sessions.set(resolved, session);
+  sessions.set(resolved, { session, opts });
   return resolved;
 }
 
-/** The session resolveImage used, or a fresh one when the caller passes different options. */
+/**
+ * The session resolveImage used, unless the caller now asks with other credentials (another docker
+ * config or fetch), which deserve a session of their own.
+ */
 export function sessionFor(img: ResolvedImage, opts: RegistryClientOptions | undefined): RegistrySession {
-  const cached = opts === undefined ? sessions.get(img) : undefined;
-  if (cached) return cached;
+  const cached = sessions.get(img);
+  if (
+    cached &&
+    (opts === undefined ||
+      (opts.dockerConfigPath === cached.opts.dockerConfigPath && opts.fetch === cached.opts.fetch))
+  ) {
+    return cached.session;
+  }
   const path = img.repository.slice(img.registry.length + 1);
   return new RegistrySession(
     { registry: img.registry, path },
@@ -122,7 +131,7 @@ async function fetchManifest(
   selector: string,
   asked: string,
   expectedDigest: string | undefined,
-): Promise<FetchedManifest & { doc: ManifestDocument }> {
+): Promise<FetchedManifest> {
   const what = session.what;
   const response = await session.get(`manifests/${selector}`, MANIFEST_ACCEPT);
   if (!response.ok) throw await describeFailure(response, what, asked);

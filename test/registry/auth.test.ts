@@ -134,9 +134,9 @@ describe('token auth (Bearer challenge)', () => {
     const opts = await options({ auths: { [token.host]: { auth: basicAuthField(USER, PASSWORD) } } });
     const img = await resolveImage(`${token.host}/private/app:v1`, opts);
     expect(img.manifestDigest).toBe(layout.images[0]!.manifestDigest);
-    expect(await readAll(await openBlob(img, img.layers[0]!.digest))).toEqual(layout.images[0]!.layer);
+    expect(await readAll(await openBlob(img, img.layers[0]!.digest, opts))).toEqual(layout.images[0]!.layer);
     const asked = token.tokenRequests.slice(before);
-    // One token for the manifest, config and layer: the session is reused by openBlob.
+    // One token for the manifest, config and layer: openBlob reuses resolveImage's session.
     expect(asked).toEqual([
       { method: 'GET', scope: 'repository:private/app:pull', service: 'driftgate-test-registry', user: USER },
     ]);
