@@ -1,0 +1,96 @@
+/**
+ * Bounds and normal forms for the hostile values a finding carries: paths, hashes, strings, argv.
+ * Whoever ran the binary wrote these. They decide which rule matches (paths) and whether the image
+ * already carries the file (hashes), so they are normalized before anything compares them.
+ */
+
+/** Linux PATH_MAX. A longer "path" names no file the kernel could have executed. */
+export const MAX_PATH_LENGTH = 4096;
+/** Bound on free-text fields (names, ids, categories): enough for any real value, not for a payload. */
+export const MAX_TEXT_LENGTH = 1024;
+/** argv is evidence only: keep enough to recognise the command, not megabytes of it. */
+export const MAX_ARGS = 64;
+export const MAX_ARG_LENGTH = 1024;
+
+export type PathResult = { path: string } | { problem: string };
+
+/**
+ * A reported executable path in normal posix form: `/a/./b/../c` → `/a/c`, duplicate slashes
+ * collapsed, `..` clamped at the root (as the kernel resolves it), no trailing slash. Relative,
+ * empty, root-only, over-long or NUL-carrying paths are not binary paths.
+ */
+export function normalizeBinaryPath(raw: string): PathResult {
+  if (raw.length === 0) return { problem: 'the binary path is empty' };
+  if (raw.length > MAX_PATH_LENGTH)
+    return { problem: `the binary path is longer than ${MAX_PATH_LENGTH} characters` };
+  if (raw.charCodeAt(0) !== 47 /* / */) return { problem: 'the binary path is not absolute' };
+  if (raw.includes('\0')) return { problem: 'the binary path contains a NUL character' };
+  const path = isNormal(raw) ? raw : normalizeSlow(raw);
+  if (path === '/') return { problem: 'the binary path names the root directory' };
+  return { path };
+}
+
+/** The common case, checked without allocating: nothing to remove. */
+function isNormal(p: string): boolean {
+  return !p.includes('//') && !p.includes('/.') && p.charCodeAt(p.length - 1) !== 47;
+}
+
+function normalizeSlow(p: string): string {
+  const out: string[] = [];
+  for (const seg of p.split('/')) {
+    if (seg === '' || seg === '.') continue;
+    if (seg === '..') out.pop();
+    else out.push(seg);
+  }
+  return `/${out.join('/')}`;
+}
+
+const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
+
+export type HashResult = { sha256: string } | { unreadable: true } | undefined;
+
+/**
+ * A reported sha256: 64 hex (lower-cased), or "unreadable" for anything else that was reported.
+ * Absent and empty mean "not hashed" (proto3 writes an unset hash as `""`).
+ */
+export function normalizeSha256(v: unknown): HashResult {
+  if (v === undefined || v === null || v === '') return undefined;
+  if (typeof v === 'string' && SHA256_HEX.test(v)) return { sha256: v.toLowerCase() };
+  return { unreadable: true };
+}
+
+/** A free-text field within bounds. Over-long text is cut, not dropped: it is evidence, never a key. */
+export function capText(s: string | undefined, max = MAX_TEXT_LENGTH): string | undefined {
+  if (s === undefined) return undefined;
+  return s.length > max ? `${s.slice(0, max)}…` : s;
+}
+
+/**
+ * argv as strings: at most MAX_ARGS entries (the last one a `… N more` marker when cut), each at most
+ * MAX_ARG_LENGTH; non-strings are left out. Capping twice gives the same list, so a printed Finding
+ * reads back unchanged.
+ */
+export function capArgs(v: unknown): string[] | undefined {
+  if (!Array.isArray(v)) return undefined;
+  const limit = v.length > MAX_ARGS ? MAX_ARGS - 1 : MAX_ARGS;
+  const out: string[] = [];
+  let i = 0;
+  for (; i < v.length && out.length < limit; i++) {
+    const a = v[i];
+    if (typeof a === 'string') out.push(a.length > MAX_ARG_LENGTH ? `${a.slice(0, MAX_ARG_LENGTH)}…` : a);
+  }
+  if (i < v.length) out.push(`… ${v.length - i} more`);
+  return out.length > 0 ? out : undefined;
+}
+
+const UNSAFE_FOR_MESSAGES = /[^\x20-\x7e]/g;
+
+/**
+ * A hostile string quoted for an error message or skip reason: short, printable ASCII only (control,
+ * bidi and other non-ASCII characters shown as \uXXXX), so a terminal or log shows exactly what it is.
+ */
+export function quote(s: string, max = 80): string {
+  const cut = s.length > max ? s.slice(0, max) : s;
+  const safe = cut.replace(UNSAFE_FOR_MESSAGES, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return `'${safe}${s.length > max ? '...' : ''}'`;
+}

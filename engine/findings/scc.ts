@@ -1,0 +1,233 @@
+/**
+ * Security Command Center findings (Container Threat Detection) → Finding.
+ *
+ * One module for every way an SCC Finding is written down: the JSON API (v1 and v2 list results,
+ * `gcloud scc findings list --format json`), Pub/Sub notifications (via pubsub.ts), and the objects
+ * the Node client returns (timestamps as `{seconds, nanos}`, int64 as strings, `sourceProperties`
+ * values wrapped as protobuf Values, numeric or string enums, proto3 defaults for unset fields).
+ * The enums (state, severity, findingClass) are not read: nothing here depends on them.
+ *
+ * Container information is best effort in SCC: any of image, pod or cluster may be missing, and the
+ * finding is still kept (it becomes `unattributed` at evaluation when it names no image).
+ */
+import { binaryRef, type RawBinary, rawSccFile } from './binary.js';
+import { eventId } from './event-id.js';
+import { arr, field, firstRec, isRecord, type JsonRecord, propString, rec, str } from './fields.js';
+import { imageFromReference } from './image-ref.js';
+import type { Normalized } from './result.js';
+import { capArgs, capText, MAX_TEXT_LENGTH, normalizeBinaryPath, quote } from './sanitize.js';
+import { normalizeTime } from './time.js';
+import type { Finding, ImageRef, ProcessRef, Workload } from './types.js';
+
+/** The SCC categories for a binary or library whose hash is a known indicator of compromise. */
+export const MALICIOUS_CATEGORIES: ReadonlySet<string> = new Set([
+  'Execution: Added Malicious Binary Executed',
+  'Execution: Modified Malicious Binary Executed',
+  'Execution: Added Malicious Library Loaded',
+  'Execution: Modified Malicious Library Loaded',
+]);
+
+/** Named ones, and any later `Execution: … Malicious …` category SCC adds: nothing can allow those. */
+export function isMaliciousCategory(category: string): boolean {
+  return (
+    MALICIOUS_CATEGORIES.has(category) ||
+    (category.startsWith('Execution:') && category.includes('Malicious'))
+  );
+}
+
+/**
+ * `Added Library Loaded`, `Execution: Added Malicious Library Loaded`, …: the added file is the
+ * process's first loaded library, not the process's binary (which is usually in the image).
+ */
+export function isLibraryCategory(category: string): boolean {
+  return category.includes('Library Loaded');
+}
+
+/**
+ * One SCC Finding, with the `resource` that list results and notifications carry beside it (cluster,
+ * project and location come from there when the finding does not say).
+ */
+export function normalizeSccFinding(finding: JsonRecord, resource?: JsonRecord): Normalized {
+  const category = str(finding, 'category');
+  if (category === undefined) return { skip: 'the SCC finding has no category' };
+  const props = rec(finding, 'sourceProperties');
+  const library = isLibraryCategory(category);
+  const processes = arr(finding, 'processes');
+  const first = isRecord(processes?.[0]) ? processes[0] : undefined;
+
+  let file: JsonRecord | undefined;
+  if (first) file = library ? firstRec(first, 'libraries') : rec(first, 'binary');
+  let raw: RawBinary | undefined;
+  if (file && field(file, 'path') !== undefined) raw = rawSccFile(file);
+  else if (!library) {
+    // Older findings name the binary only in sourceProperties (a library finding's is not the library).
+    const path = propString(props, 'Process_Binary_Fullpath');
+    if (path !== undefined) raw = { path };
+  }
+  if (raw === undefined) {
+    const what = library ? 'no loaded library' : 'no process binary';
+    return { skip: `the SCC finding ${quote(category)} names ${what}` };
+  }
+  const built = binaryRef(raw, true);
+  if ('skip' in built) return { skip: `SCC finding ${quote(category)}: ${built.skip}` };
+
+  const out: Omit<Finding, 'id'> = {
+    source: 'scc',
+    category: capText(category)!,
+    malicious: isMaliciousCategory(category),
+    binary: built.binary,
+    image: sccImage(finding, props),
+    workload: sccWorkload(finding, resource, props),
+  };
+  const args = first ? capArgs(field(first, 'args')) : undefined;
+  if (args) out.args = args;
+  // The process that loaded a library is the evidence for a library finding; for a binary, its parent.
+  const parent = processRef(library ? first : processes?.[1]);
+  if (parent) out.parent = parent;
+  const eventTime = normalizeTime(field(finding, 'eventTime'));
+  if (eventTime) out.eventTime = eventTime;
+  const createTime = normalizeTime(field(finding, 'createTime'));
+  if (createTime) out.createTime = createTime;
+  return { finding: { id: sccId(finding) ?? eventId(out), ...out } };
+}
+
+function sccId(finding: JsonRecord): string | undefined {
+  const name = str(finding, 'name') ?? str(finding, 'canonicalName');
+  // Cutting an over-long name could make two findings share an id: hash the event instead.
+  return name !== undefined && name.length <= MAX_TEXT_LENGTH ? name : undefined;
+}
+
+function processRef(v: unknown): ProcessRef | undefined {
+  if (!isRecord(v)) return undefined;
+  const ref: ProcessRef = {};
+  const name = capText(str(v, 'name'));
+  if (name) ref.name = name;
+  const binary = rec(v, 'binary');
+  const path = binary ? str(binary, 'path') : undefined;
+  if (path !== undefined) {
+    const p = normalizeBinaryPath(path);
+    if ('path' in p) ref.path = p.path;
+  }
+  const args = capArgs(field(v, 'args'));
+  if (args) ref.args = args;
+  return ref.name || ref.path || ref.args ? ref : undefined;
+}
+
+/** `containers[]` first (uri, imageId), then `sourceProperties.Container_Image_Uri`, then the pod's containers. */
+function sccImage(finding: JsonRecord, props: JsonRecord | undefined): ImageRef {
+  const container = firstContainer(arr(finding, 'containers'));
+  let uri = container ? str(container, 'uri') : undefined;
+  let imageId = container ? str(container, 'imageId') : undefined;
+  uri ??= propString(props, 'Container_Image_Uri');
+  if (uri === undefined) {
+    const podContainer = firstContainer(
+      arr(firstRec(rec(finding, 'kubernetes'), 'pods') ?? {}, 'containers'),
+    );
+    if (podContainer) {
+      uri = str(podContainer, 'uri');
+      imageId ??= str(podContainer, 'imageId');
+    }
+  }
+  return imageFromReference(uri, imageId);
+}
+
+/** The first container that names an image, else the first container. */
+function firstContainer(containers: readonly unknown[] | undefined): JsonRecord | undefined {
+  if (!containers) return undefined;
+  let fallback: JsonRecord | undefined;
+  for (const c of containers) {
+    if (!isRecord(c)) continue;
+    if (str(c, 'uri') !== undefined) return c;
+    fallback ??= c;
+  }
+  return fallback;
+}
+
+function sccWorkload(
+  finding: JsonRecord,
+  resource: JsonRecord | undefined,
+  props: JsonRecord | undefined,
+): Workload {
+  const w: Workload = {};
+  const resourceName = str(finding, 'resourceName') ?? (resource ? str(resource, 'name') : undefined);
+  const fromName = resourceName === undefined ? undefined : parseResourceName(resourceName);
+
+  const cluster = fromName?.cluster;
+  if (cluster) w.cluster = cluster;
+  const location = (resource && str(resource, 'location')) ?? fromName?.location;
+  if (location) w.location = capText(location)!;
+  const project = projectDisplayName(resource) ?? fromName?.project;
+  if (project) w.project = capText(project)!;
+
+  const k8s = rec(finding, 'kubernetes');
+  const pod = firstRec(k8s, 'pods');
+  const namespace = (pod && str(pod, 'ns')) ?? propString(props, 'Pod_Namespace');
+  if (namespace) w.namespace = capText(namespace)!;
+  const podName = (pod && str(pod, 'name')) ?? propString(props, 'Pod_Name');
+  if (podName) w.pod = capText(podName)!;
+  const container = firstContainer(arr(finding, 'containers'));
+  const containerName =
+    (container && str(container, 'name')) ??
+    propString(props, 'Container_Name') ??
+    (pod ? strOf(firstContainer(arr(pod, 'containers')), 'name') : undefined);
+  if (containerName) w.container = capText(containerName)!;
+  const nodeName = strOf(firstRec(k8s, 'nodes'), 'name');
+  const node = nodeName === undefined ? propString(props, 'VM_Instance_Name') : lastSegment(nodeName);
+  if (node) w.node = capText(node)!;
+  return w;
+}
+
+function strOf(o: JsonRecord | undefined, key: string): string | undefined {
+  return o ? str(o, key) : undefined;
+}
+
+function projectDisplayName(resource: JsonRecord | undefined): string | undefined {
+  if (!resource) return undefined;
+  return str(resource, 'projectDisplayName') ?? strOf(rec(resource, 'gcpMetadata'), 'projectDisplayName');
+}
+
+/** `//compute.googleapis.com/projects/p/zones/z/instances/NAME` → `NAME`. */
+function lastSegment(name: string): string | undefined {
+  const s = name.slice(name.lastIndexOf('/') + 1);
+  return s.length > 0 ? s : undefined;
+}
+
+interface ResourceNameParts {
+  cluster?: string;
+  location?: string;
+  project?: string;
+}
+
+const resourceNames = new Map<string, ResourceNameParts>();
+const RESOURCE_CACHE_LIMIT = 1024;
+
+/**
+ * `//container.googleapis.com/projects/P/locations/L/clusters/C[/…]` (or `zones/Z`) → its parts.
+ * A findings file names a handful of clusters many times, so each name is split once.
+ */
+export function parseResourceName(name: string): ResourceNameParts {
+  let parts = resourceNames.get(name);
+  if (parts !== undefined) return parts;
+  parts = {};
+  const segments = name.length > MAX_TEXT_LENGTH ? [] : name.split('/');
+  for (let i = 0; i + 1 < segments.length; i++) {
+    const value = segments[i + 1]!;
+    if (value === '') continue;
+    switch (segments[i]) {
+      case 'projects':
+        parts.project ??= value;
+        break;
+      case 'locations':
+      case 'zones':
+      case 'regions':
+        parts.location ??= value;
+        break;
+      case 'clusters':
+        parts.cluster ??= value;
+        break;
+    }
+  }
+  if (resourceNames.size >= RESOURCE_CACHE_LIMIT) resourceNames.clear();
+  resourceNames.set(name, parts);
+  return parts;
+}
