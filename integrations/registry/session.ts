@@ -58,9 +58,11 @@ export class RegistrySession {
       response = await this.follow(url, accept);
       if (response.status === 401) {
         await response.body?.cancel().catch(() => {});
-        throw new UnreachableError(
-          `${this.what}: access denied: ${credentials ? 'the registry rejected the credentials' : 'the registry requires a login; none found'}`,
-        );
+        // Docker Hub answers 401, not 404, for repositories that do not exist: say both.
+        const why = credentials
+          ? 'the registry rejected the credentials'
+          : 'the registry requires a login (or the repository does not exist); none found';
+        throw new UnreachableError(`${this.what}: access denied: ${why}`);
       }
     }
     if (response.status === 403) {

@@ -17,6 +17,7 @@ import {
   writeDockerConfig,
 } from '../support/registry.js';
 import { type WrittenLayout, writeOciLayout } from './oci-fixture.js';
+import { startProxy } from './proxy.js';
 
 const USER = 'alice';
 const PASSWORD = 'correct-horse-battery';
@@ -119,6 +120,24 @@ describe('Basic auth (htpasswd)', () => {
     expect(err.message).toMatch(/rejected the credentials/);
     expect(err.message).not.toContain(WRONG);
     expect(err.message).not.toContain(field);
+  });
+
+  test('a redirect to blob storage elsewhere is followed without the registry credentials', async () => {
+    const authorization = `Basic ${basicAuthField(USER, PASSWORD)}`;
+    const proxy = await startProxy(basic.host, { redirectBlobs: { upstreamAuthorization: authorization } });
+    try {
+      const opts = await options({ auths: { [proxy.host]: { auth: basicAuthField(USER, PASSWORD) } } });
+      const img = await resolveImage(`${proxy.host}/private/app:v1`, opts);
+      const layer = img.layers[0]!.digest;
+      expect(await readAll(await openBlob(img, layer))).toEqual(layout.images[0]!.layer);
+      expect(proxy.seen.filter((s) => s.answered === 'redirected').map((s) => s.path)).toContain(
+        `/v2/private/app/blobs/${layer}`,
+      );
+      expect(proxy.storageRequests.map((r) => r.path)).toContain(`/v2/private/app/blobs/${layer}`);
+      expect(proxy.storageRequests.every((r) => r.authorization === undefined)).toBe(true);
+    } finally {
+      await proxy.stop();
+    }
   });
 
   test('credsStore sends every registry to the credential helper', async () => {

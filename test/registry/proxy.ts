@@ -10,18 +10,29 @@ export interface ProxyBehaviour {
   fail?: { count: number; how: 'status-503' | 'status-429' | 'reset' };
   /** Append a byte to every manifest body while keeping the registry's Docker-Content-Digest. */
   tamperManifests?: boolean;
+  /**
+   * Answer blob requests with a 307 to a separate "blob storage" origin, as registries backed by
+   * S3 or GCS do. The storage fetches from the registry with `upstreamAuthorization` itself.
+   */
+  redirectBlobs?: { upstreamAuthorization?: string };
 }
 
 export interface TestProxy {
   readonly host: string;
   /** Every request received, in order, with how it was answered. */
-  readonly seen: Array<{ path: string; answered: 'failed' | 'forwarded' }>;
+  readonly seen: Array<{ path: string; answered: 'failed' | 'forwarded' | 'redirected' }>;
+  /** Requests the blob storage origin received, with the Authorization header they carried. */
+  readonly storageRequests: Array<{ path: string; authorization: string | undefined }>;
   stop(): Promise<void>;
 }
 
 export async function startProxy(upstreamHost: string, behaviour: ProxyBehaviour): Promise<TestProxy> {
   const seen: TestProxy['seen'] = [];
+  const storageRequests: TestProxy['storageRequests'] = [];
   let failuresLeft = behaviour.fail?.count ?? 0;
+  const storage = behaviour.redirectBlobs
+    ? await startBlobStorage(upstreamHost, behaviour.redirectBlobs.upstreamAuthorization, storageRequests)
+    : undefined;
   const server: Server = createServer(async (req, res) => {
     const path = req.url ?? '/';
     if (failuresLeft > 0) {
@@ -34,6 +45,12 @@ export async function startProxy(upstreamHost: string, behaviour: ProxyBehaviour
       const status = behaviour.fail?.how === 'status-429' ? 429 : 503;
       res.writeHead(status, { 'retry-after': '0', 'content-type': 'application/json' });
       res.end('{"errors":[{"code":"UNAVAILABLE","message":"try again"}]}');
+      return;
+    }
+    if (storage && path.includes('/blobs/')) {
+      seen.push({ path, answered: 'redirected' });
+      res.writeHead(307, { location: `http://127.0.0.1:${storage.port}${path}?signature=pre-signed` });
+      res.end();
       return;
     }
     seen.push({ path, answered: 'forwarded' });
@@ -63,10 +80,36 @@ export async function startProxy(upstreamHost: string, behaviour: ProxyBehaviour
   return {
     host: `127.0.0.1:${port}`,
     seen,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    storageRequests,
+    stop: async () => {
+      await close(server);
+      if (storage) await close(storage.server);
+    },
   };
+}
+
+function close(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
+}
+
+async function startBlobStorage(
+  upstreamHost: string,
+  upstreamAuthorization: string | undefined,
+  log: TestProxy['storageRequests'],
+): Promise<{ server: Server; port: number }> {
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://storage');
+    log.push({ path: url.pathname, authorization: req.headers.authorization });
+    const upstream = await fetch(`http://${upstreamHost}${url.pathname}`, {
+      headers: upstreamAuthorization ? { authorization: upstreamAuthorization } : {},
+    });
+    const body = Buffer.from(await upstream.arrayBuffer());
+    res.writeHead(upstream.status, { 'content-length': String(body.length) });
+    res.end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  return { server, port: (server.address() as { port: number }).port };
 }
