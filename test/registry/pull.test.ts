@@ -10,7 +10,13 @@ import { extract } from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { InputError, UnreachableError } from '../../engine/errors.js';
 import { openBlob, type RegistryClientOptions, resolveImage } from '../../integrations/registry/index.js';
-import { freePort, pushWithSkopeo, startRegistry, type TestRegistry } from '../support/registry.js';
+import {
+  freePort,
+  pushWithSkopeo,
+  sha256Digest as sha256,
+  startRegistry,
+  type TestRegistry,
+} from '../support/registry.js';
 import { type WrittenLayout, writeOciLayout } from './oci-fixture.js';
 import { startProxy } from './proxy.js';
 
@@ -198,6 +204,63 @@ describe('resolveImage against a real registry', () => {
     );
     expect(err).toBeInstanceOf(UnreachableError);
     expect(err.message).toContain('registry.invalid/team/app:v1');
+  });
+});
+
+describe('Docker schema 2', () => {
+  test('a manifest list of schema 2 manifests resolves per platform', async () => {
+    // skopeo converts each platform image to schema 2; the list is PUT through the API as docker buildx would.
+    const amd = await pushWithSkopeo(`oci:${multi.dir}:v2`, registry, 'team/docker:amd64', {
+      format: 'v2s2',
+    });
+    const armLayout = await writeOciLayout('arm', [
+      { os: 'linux', architecture: 'arm64', variant: 'v8', files: { 'bin/app': 'arm64 app' } },
+    ]);
+    const arm = await pushWithSkopeo(`oci:${armLayout.dir}:arm`, registry, 'team/docker:arm64', {
+      format: 'v2s2',
+    });
+    const entry = async (digest: string, platform: object) => {
+      const response = await fetch(`http://${registry.host}/v2/team/docker/manifests/${digest}`, {
+        method: 'HEAD',
+        headers: { accept: 'application/vnd.docker.distribution.manifest.v2+json' },
+      });
+      expect(response.headers.get('content-type')).toBe(
+        'application/vnd.docker.distribution.manifest.v2+json',
+      );
+      const size = Number(response.headers.get('content-length'));
+      return { mediaType: 'application/vnd.docker.distribution.manifest.v2+json', digest, size, platform };
+    };
+    const list = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.docker.distribution.manifest.list.v2+json',
+        manifests: [
+          await entry(amd, { os: 'linux', architecture: 'amd64' }),
+          await entry(arm, { os: 'linux', architecture: 'arm64', variant: 'v8' }),
+        ],
+      }),
+    );
+    const put = await fetch(`http://${registry.host}/v2/team/docker/manifests/latest`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/vnd.docker.distribution.manifest.list.v2+json' },
+      body: list,
+    });
+    expect(put.status).toBe(201);
+
+    const img = await resolveImage(`${registry.host}/team/docker`, {
+      ...anonymous,
+      platform: 'linux/arm64/v8',
+    });
+    expect(img.reference).toBe(`${registry.host}/team/docker:latest`);
+    expect(img.indexDigest).toBe(sha256(list));
+    expect(img.manifestDigest).toBe(arm);
+    expect(img.mediaType).toBe('application/vnd.docker.distribution.manifest.v2+json');
+    expect(img.layers[0]!.mediaType).toBe('application/vnd.docker.image.rootfs.diff.tar.gzip');
+    const bytes = await readAll(await openBlob(img, img.layers[0]!.digest));
+    expect(await filesIn(bytes)).toEqual({ 'bin/app': 'arm64 app' });
+
+    const amdImg = await resolveImage(`${registry.host}/team/docker:latest`, anonymous);
+    expect(amdImg.manifestDigest).toBe(amd);
   });
 });
 

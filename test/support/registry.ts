@@ -158,7 +158,8 @@ export async function pushWithSkopeo(
   source: string,
   registry: TestRegistry,
   repoAndTag: string,
-  options: { creds?: string; all?: boolean } = {},
+  /** `format: 'v2s2'` converts to Docker schema 2 on the way (skopeo `--format`). */
+  options: { creds?: string; all?: boolean; format?: 'oci' | 'v2s2' } = {},
 ): Promise<string> {
   const digestFile = join(await mkdtemp(join(tmpdir(), 'driftgate-skopeo-')), 'digest');
   const args = [
@@ -170,6 +171,7 @@ export async function pushWithSkopeo(
     digestFile,
   ];
   if (options.all) args.push('--all');
+  if (options.format) args.push('--format', options.format);
   if (options.creds) args.push('--dest-creds', options.creds);
   args.push(source, `docker://${registry.host}/${repoAndTag}`);
   try {
