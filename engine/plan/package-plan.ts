@@ -27,6 +27,13 @@ export interface PackageRequest {
   source: PackageSource;
 }
 
+const FAMILY_LABEL: Record<ManagerFamily, string> = {
+  apt: 'apt',
+  apk: 'apk',
+  rpm: 'dnf/yum',
+  microdnf: 'microdnf',
+};
+
 interface StageManagers {
   /** Managers the stage (or the stage it builds on) calls in its RUN lines, in order of use. */
   observed: PackageManagerName[];
@@ -55,7 +62,7 @@ function disagreement(stage: Stage, use: StageManagers, manager: PackageManagerN
   }
   if (use.base.kind === 'none') return `${where} has no package manager; use a copy rule`;
   if (use.base.kind === 'family' && use.base.family !== familyOf(manager)) {
-    return `the rule installs with ${manager} but ${where} is a ${use.base.family} image`;
+    return `the rule installs with ${manager} but ${where} is a ${FAMILY_LABEL[use.base.family]} image`;
   }
   return null;
 }
@@ -149,7 +156,7 @@ export function planPackages(
     if (source.version === undefined && pinsEverything(model, family)) {
       refuse(
         item,
-        `added ${source.name} unpinned to ${stage.label}, where every other ${source.manager} package is pinned; pin it by hand`,
+        `added ${source.name} unpinned to ${stage.label}, where every other ${FAMILY_LABEL[family]} package is pinned; pin it by hand`,
       );
     }
   }

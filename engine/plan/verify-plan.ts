@@ -32,7 +32,7 @@ export function verifyPlan(
   };
   const re = DockerfileParser.parse(after);
   const src = new SourceText(after);
-  if (re.getEscapeCharacter() !== model.escapeChar) fail('change the escapeChar character');
+  if (re.getEscapeCharacter() !== model.escapeChar) fail('change the escape character');
   const directives = (d: typeof re) =>
     d
       .getDirectives()
