@@ -58,11 +58,27 @@ export function isRootUser(user: string): boolean {
   return /^(root|0)(:.*)?$/.test(user.trim());
 }
 
+/**
+ * The exec form (`RUN ["apt-get", "install", "git"]`): one command, words without positions (it is
+ * never edited, only read to see which manager the stage uses and what it installs).
+ */
+function jsonCommand(args: string, at: number): ShellCommand[] | null {
+  if (!args.trimStart().startsWith('[')) return null;
+  try {
+    const parsed: unknown = JSON.parse(args);
+    if (!Array.isArray(parsed) || !parsed.every((w) => typeof w === 'string')) return [];
+    return [{ words: parsed.map((text: string) => ({ text, start: at, end: at, quoted: false })) }];
+  } catch {
+    return [];
+  }
+}
+
 function analyseRun(src: SourceText, run: Run, escapeChar: string): RunAnalysis {
   let argsStart = src.offsetAt(run.getInstructionRange().end);
   for (const flag of run.getFlags()) argsStart = Math.max(argsStart, src.offsetAt(flag.getRange().end));
   const end = src.offsetAt(run.getRange().end);
-  if (src.text.slice(argsStart, end).trimStart().startsWith('[')) return { invocations: [], editable: false };
+  const json = jsonCommand(src.text.slice(argsStart, end), argsStart);
+  if (json) return { invocations: json.flatMap((c) => parseInvocation(c) ?? []), editable: false };
   const heredocs = run.getHeredocs();
   let commands: ShellCommand[];
   if (heredocs.length > 0) {

@@ -62,7 +62,7 @@ function disagreement(stage: Stage, use: StageManagers, manager: PackageManagerN
   }
   if (use.base.kind === 'none') return `${where} has no package manager; use a copy rule`;
   if (use.base.kind === 'family' && use.base.family !== familyOf(manager)) {
-    return `the rule installs with ${manager} but ${where} is a ${FAMILY_LABEL[use.base.family]} image`;
+    return `the rule installs with ${manager} but ${where} installs with ${FAMILY_LABEL[use.base.family]} (judging by its base image)`;
   }
   return null;
 }
