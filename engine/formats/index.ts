@@ -1,0 +1,46 @@
+/**
+ * Output formats for an Evaluation (gate.md `--format`). One module per format; the escaping they share
+ * lives in escape.ts, the shared reading of a decision (fails / warns / fine) in view.ts.
+ */
+import type { Evaluation } from '../evaluate/types.js';
+import type { Policy } from '../policy/types.js';
+import { formatJson } from './json.js';
+import { formatJunit } from './junit.js';
+import { formatMarkdown } from './markdown.js';
+import { formatSarif } from './sarif.js';
+import { formatTable } from './table.js';
+
+export type FormatName = 'table' | 'json' | 'markdown' | 'sarif' | 'junit';
+export const FORMAT_NAMES: readonly FormatName[] = ['table', 'json', 'markdown', 'sarif', 'junit'];
+
+export interface FormatContext {
+  /** The loaded policies: SARIF places results without a rule on the policy most likely to govern the image. */
+  policies: Policy[];
+  toolVersion: string;
+  /** table only: ANSI colours when writing to a TTY. */
+  color?: boolean;
+  /** sarif only: where a bake decision lands, keyed `policy/rule-id` (a bare rule id is also looked up). */
+  dockerfiles?: Record<string, { path: string; line: number }>;
+  /**
+   * sarif only: the repository root (e.g. the CI checkout). Absolute policy/Dockerfile paths inside it are
+   * written relative to it, since code scanning places results by repository-relative paths.
+   */
+  sourceRoot?: string;
+}
+
+export function formatEvaluation(ev: Evaluation, format: FormatName, ctx: FormatContext): string {
+  switch (format) {
+    case 'table':
+      return formatTable(ev, { color: ctx.color === true });
+    case 'json':
+      return formatJson(ev);
+    case 'markdown':
+      return formatMarkdown(ev);
+    case 'sarif':
+      return formatSarif(ev, ctx);
+    case 'junit':
+      return formatJunit(ev);
+  }
+}
+
+export { evaluationJson } from './json.js';

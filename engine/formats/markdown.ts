@@ -1,0 +1,162 @@
+/**
+ * `--format markdown`: what a GitHub job summary or PR comment shows. A plain heading with the verdict,
+ * a table with one row per decision, the counts, and collapsed details for every problem.
+ *
+ * Everything that came from a finding or a policy is escaped (escape.ts): paths, hashes, ids and rule
+ * names go in code spans that cannot be broken out of; prose (reasons) is backslash-escaped text with
+ * mentions and issue references neutralised, so a hostile path can neither inject Markdown/HTML nor ping
+ * anyone. Only this module writes Markdown syntax.
+ *
+ * Size: a PR comment holds at most 65,536 characters. Rows and details are added while the output stays
+ * under `BUDGET`; what does not fit is counted in a note pointing to `--format json`.
+ */
+import type { Decision, Evaluation } from '../evaluate/types.js';
+import { markdownCode, markdownText, truncateEnd, truncateMiddle } from './escape.js';
+import {
+  type GateEffect,
+  gateEffect,
+  isProblem,
+  OUTCOMES_MILD_FIRST,
+  plural,
+  ruleName,
+  verdictReason,
+  workloadLabel,
+} from './view.js';
+
+const BUDGET = 60_000;
+/** Per-string caps, applied before escaping (escaping at most doubles a string, plus entities). */
+const MAX_PATH = 200;
+const MAX_REASON_CELL = 300;
+const MAX_TEXT = 1_000;
+const MAX_LIST = 10;
+
+export function formatMarkdown(ev: Evaluation): string {
+  const head = [`## driftgate gate: ${ev.verdict.toUpperCase()}`, '', headline(ev), ''];
+  const tail = ['', ...summary(ev)];
+
+  const rows = ev.decisions.map(tableRow);
+  const problems = ev.decisions.filter((d) => isProblem(d.outcome));
+  const details = problems.map(detailBlock);
+
+  let used = length(head) + length(tail) + 600; // 600: table header, notes and the details wrapper
+  // The table may take 60% of what is left, so some details always show; details then take the rest.
+  const tableLimit = used + (BUDGET - used) * 0.6;
+  const shownRows: string[] = [];
+  for (const row of rows) {
+    if (used + row.length + 1 > tableLimit) break;
+    shownRows.push(row);
+    used += row.length + 1;
+  }
+  const shownDetails: string[] = [];
+  for (const block of details) {
+    if (used + block.length + 1 > BUDGET) break;
+    shownDetails.push(block);
+    used += block.length + 1;
+  }
+
+  const out = [...head];
+  if (ev.decisions.length === 0) {
+    out.push('No findings about this image: nothing to decide.');
+  } else {
+    out.push(
+      '| Gate | Outcome | Drift | Path | Count | Rule | Reason |',
+      '| --- | --- | --- | --- | ---: | --- | --- |',
+      ...shownRows,
+    );
+    const hidden = rows.length - shownRows.length;
+    if (hidden > 0)
+      out.push('', `${plural(hidden, 'more decision')} not shown here (size limit); see \`--format json\`.`);
+  }
+  out.push(...tail);
+  if (shownDetails.length > 0) {
+    out.push('', '<details>', `<summary>Details of ${plural(problems.length, 'problem')}</summary>`, '');
+    out.push(...shownDetails);
+    const hidden = details.length - shownDetails.length;
+    if (hidden > 0)
+      out.push(`${plural(hidden, 'more problem')} not shown here (size limit); see \`--format json\`.`, '');
+    out.push('</details>');
+  }
+  return `${out.join('\n')}\n`;
+}
+
+function length(lines: readonly string[]): number {
+  return lines.reduce((n, l) => n + l.length + 1, 0);
+}
+
+function headline(ev: Evaluation): string {
+  const os = ev.image.os ? ` (${markdownText(truncateEnd(ev.image.os, 100))})` : '';
+  const image = markdownCode(truncateMiddle(`${ev.image.repository}@${ev.image.digest}`, MAX_PATH));
+  return `**${markdownText(verdictReason(ev))}.** Image ${image}${os}, evaluated at ${markdownCode(ev.now)}.`;
+}
+
+const EFFECT_CELL: Record<GateEffect, string> = { fail: '**fail**', warn: 'warn', ok: 'ok' };
+
+function ruleCell(d: Decision): string {
+  return d.rule ? markdownCode(truncateMiddle(ruleName(d.rule), MAX_PATH), { inTable: true }) : 'none';
+}
+
+function tableRow(d: Decision): string {
+  const cells = [
+    EFFECT_CELL[gateEffect(d)],
+    d.outcome,
+    d.drift,
+    markdownCode(truncateMiddle(d.binary.path, MAX_PATH), { inTable: true }),
+    String(d.count),
+    ruleCell(d),
+    markdownText(truncateEnd(d.reason, MAX_REASON_CELL)),
+  ];
+  return `| ${cells.join(' | ')} |`;
+}
+
+function summary(ev: Evaluation): string[] {
+  const s = ev.summary;
+  const lines = [
+    `${plural(s.findings, 'finding')}, ${plural(s.decisions, 'decision')}, ` +
+      `${s.unattributed} unattributed (no image identity), ${s.otherImages} about other images. ` +
+      `Outcomes: ${[...OUTCOMES_MILD_FIRST]
+        .reverse()
+        .map((o) => `${o} ${s.byOutcome[o] ?? 0}`)
+        .join(', ')}.`,
+  ];
+  if (ev.expiringSoon.length > 0) {
+    lines.push('', 'Allow rules expiring within 14 days (renew them or bake the binary):', '');
+    for (const r of ev.expiringSoon) {
+      lines.push(
+        `- ${markdownCode(ruleName(r))} in ${markdownCode(`${r.file}:${r.line}`)} expires ${markdownCode(r.expires)}`,
+      );
+    }
+  }
+  return lines;
+}
+
+function codeList(values: readonly string[]): string {
+  const shown = values.slice(0, MAX_LIST).map((v) => markdownCode(truncateMiddle(v, MAX_PATH)));
+  const more = values.length - shown.length;
+  return shown.join(', ') + (more > 0 ? `, and ${more} more` : '');
+}
+
+function detailBlock(d: Decision, index: number): string {
+  const effect = gateEffect(d);
+  const lines = [
+    `#### ${index + 1}. ${markdownCode(truncateMiddle(d.binary.path, MAX_PATH))}`,
+    '',
+    `- Outcome: ${d.outcome} (drift ${d.drift}); ${effect === 'fail' ? '**fails the gate**' : 'does not fail the gate'}`,
+    `- Rule: ${d.rule ? `${markdownCode(ruleName(d.rule))} in ${markdownCode(`${d.rule.file}:${d.rule.line}`)}` : 'none'}`,
+    `- Reason: ${markdownText(truncateEnd(d.reason, MAX_TEXT))}`,
+  ];
+  if (d.binary.resolvedPath && d.binary.resolvedPath !== d.binary.path) {
+    lines.push(`- Resolved path: ${markdownCode(truncateMiddle(d.binary.resolvedPath, MAX_PATH))}`);
+  }
+  if (d.binary.sha256) lines.push(`- sha256: ${markdownCode(d.binary.sha256)}`);
+  const seen = [
+    d.firstSeen && `first ${markdownCode(d.firstSeen)}`,
+    d.lastSeen && `last ${markdownCode(d.lastSeen)}`,
+  ]
+    .filter(Boolean)
+    .join(', ');
+  lines.push(`- Seen: ${plural(d.count, 'time')}${seen ? `, ${seen}` : ''}; sources: ${codeList(d.sources)}`);
+  if (d.workloads.length > 0) lines.push(`- Workloads: ${codeList(d.workloads.map(workloadLabel))}`);
+  if (d.findings.length > 0) lines.push(`- Findings: ${codeList(d.findings)}`);
+  lines.push('');
+  return lines.join('\n');
+}

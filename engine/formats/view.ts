@@ -1,0 +1,82 @@
+/**
+ * What every format needs to say about a decision beyond its raw fields: whether it fails the gate,
+ * merely warns, or is fine; how to name its rule; and the outcome order for summaries. Kept in one place
+ * so the table, Markdown, SARIF and JUnit can never disagree about which rows are red.
+ */
+import type { Decision, Evaluation, Outcome, RuleRef } from '../evaluate/types.js';
+import { OUTCOME_SEVERITY } from '../evaluate/types.js';
+
+/** `fail`: this decision makes the verdict `fail`. `warn`: a problem that does not fail. `ok`: nothing to do. */
+export type GateEffect = 'fail' | 'warn' | 'ok';
+
+/** Outcomes that fail the gate when the decision is enforcing (model.md "Verdict"). */
+const FAILING: ReadonlySet<Outcome> = new Set(['malicious', 'violation', 'unknown']);
+/** Outcomes that need someone's attention: the failing ones and pending bakes. */
+const PROBLEMS: ReadonlySet<Outcome> = new Set(['malicious', 'violation', 'unknown', 'bake']);
+
+export function isProblem(o: Outcome): boolean {
+  return PROBLEMS.has(o);
+}
+
+/**
+ * `Decision.enforcing` means "a problem here fails" (for `unknown`: the governing policy says
+ * `onUnknown: fail` and enforces), so a decision fails the gate exactly when it is enforcing and its
+ * outcome is one that can fail. A bake never fails: it is a pending rebuild.
+ */
+export function gateEffect(d: Decision): GateEffect {
+  if (FAILING.has(d.outcome) && d.enforcing) return 'fail';
+  return PROBLEMS.has(d.outcome) ? 'warn' : 'ok';
+}
+
+export function failsGate(d: Decision): boolean {
+  return gateEffect(d) === 'fail';
+}
+
+/** `policy/rule-id`, the name a person searches the policy files for. */
+export function ruleName(rule: RuleRef): string {
+  return `${rule.policy}/${rule.id}`;
+}
+
+/** `policies/checkout.yaml:14`. */
+export function ruleWhere(rule: RuleRef): string {
+  return `${rule.file}:${rule.line}`;
+}
+
+/** Least to most severe, the order gate.md's example lists `byOutcome` in. */
+export const OUTCOMES_MILD_FIRST: readonly Outcome[] = [...OUTCOME_SEVERITY].reverse();
+
+export interface EffectCounts {
+  fail: number;
+  warn: number;
+  ok: number;
+}
+
+export function countEffects(ev: Evaluation): EffectCounts {
+  const counts: EffectCounts = { fail: 0, warn: 0, ok: 0 };
+  for (const d of ev.decisions) counts[gateEffect(d)]++;
+  return counts;
+}
+
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** The workload as one line, most specific last: `cluster/namespace/pod/container`. */
+export function workloadLabel(w: Decision['workloads'][number]): string {
+  const parts = [w.cluster, w.namespace, w.pod, w.container].filter((p): p is string => !!p);
+  return parts.length > 0 ? parts.join('/') : '(no workload information)';
+}
+
+/** One clause saying why the verdict is what it is, in words shared by every human-readable format. */
+export function verdictReason(ev: Evaluation): string {
+  const effects = countEffects(ev);
+  if (ev.verdict === 'fail') {
+    return `${plural(effects.fail, 'decision')} ${effects.fail === 1 ? 'fails' : 'fail'} the gate`;
+  }
+  const parts: string[] = [];
+  if (effects.warn > 0) parts.push(`${plural(effects.warn, 'problem')} to act on, none failing the gate`);
+  if (ev.expiringSoon.length > 0) {
+    parts.push(`${plural(ev.expiringSoon.length, 'allow rule')} expiring within 14 days`);
+  }
+  return parts.length > 0 ? parts.join('; ') : 'no drift that needs a decision';
+}
