@@ -92,7 +92,7 @@ function normalizeInto(obj: unknown, loc: Location, out: Collector, decoded = fa
     switch (shape) {
       case 'pubsub-push':
         if (decoded) throw new MalformedFinding('a Pub/Sub message inside a Pub/Sub message');
-        normalizeInto(decodePushData(o), { ...loc, path: `${loc.path}.message.data` }, out, true);
+        readPushRequest(o, loc, out);
         return;
       case 'pubsub-notification':
         out.add(normalizeNotification(o), loc);
@@ -120,6 +120,18 @@ function normalizeInto(obj: unknown, loc: Location, out: Collector, decoded = fa
     if (err instanceof MalformedFinding) throw inputError(loc, err.message);
     throw err;
   }
+}
+
+function readPushRequest(push: JsonRecord, loc: Location, out: Collector): void {
+  const at = { ...loc, path: `${loc.path}.message.data` };
+  let payload: unknown;
+  try {
+    payload = decodePushData(push);
+  } catch (err) {
+    if (err instanceof MalformedFinding) throw inputError(at, err.message);
+    throw err;
+  }
+  normalizeInto(payload, at, out, true);
 }
 
 function readListPage(page: JsonRecord, loc: Location, out: Collector): void {

@@ -58,7 +58,8 @@ export function normalizeSccFinding(finding: JsonRecord, resource?: JsonRecord):
   let file: JsonRecord | undefined;
   if (first) file = library ? firstRec(first, 'libraries') : rec(first, 'binary');
   let raw: RawBinary | undefined;
-  if (file && field(file, 'path') !== undefined) raw = rawSccFile(file);
+  // proto3 writes an unset path as "": a file without a path names nothing.
+  if (file && str(file, 'path') !== undefined) raw = rawSccFile(file);
   else if (!library) {
     // Older findings name the binary only in sourceProperties (a library finding's is not the library).
     const path = propString(props, 'Process_Binary_Fullpath');

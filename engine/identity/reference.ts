@@ -51,6 +51,8 @@ const HEX64 = /^[0-9a-f]{64}$/;
  */
 export function parseImageReference(s: string): ImageReference | undefined {
   if (typeof s !== 'string' || s.length === 0 || s.length > MAX_REFERENCE_LENGTH) return undefined;
+  // `sha256:<hex>` reads as repository `sha256` with a tag, but it is an image id or digest: no repository.
+  if (DIGEST.test(s.toLowerCase())) return undefined;
 
   let rest = s;
   let digest: string | undefined;
