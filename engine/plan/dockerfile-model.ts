@@ -8,6 +8,8 @@ import { instructionCommands, type ShellCommand, scriptCommands } from './shell-
 import { SourceText } from './source-text.js';
 
 export interface RunAnalysis {
+  /** What the shell runs: for heredocs the first line and (when it is shell) the bodies. */
+  commands: ShellCommand[];
   invocations: Invocation[];
   /** Shell form without heredocs: its words can be edited in place. JSON form and heredocs are left alone. */
   editable: boolean;
@@ -78,7 +80,8 @@ function analyseRun(src: SourceText, run: Run, escapeChar: string): RunAnalysis 
   for (const flag of run.getFlags()) argsStart = Math.max(argsStart, src.offsetAt(flag.getRange().end));
   const end = src.offsetAt(run.getRange().end);
   const json = jsonCommand(src.text.slice(argsStart, end), argsStart);
-  if (json) return { invocations: json.flatMap((c) => parseInvocation(c) ?? []), editable: false };
+  if (json)
+    return { commands: json, invocations: json.flatMap((c) => parseInvocation(c) ?? []), editable: false };
   const heredocs = run.getHeredocs();
   let commands: ShellCommand[];
   if (heredocs.length > 0) {
@@ -95,7 +98,7 @@ function analyseRun(src: SourceText, run: Run, escapeChar: string): RunAnalysis 
     commands = instructionCommands(src, argsStart, end, escapeChar);
   }
   const invocations = commands.map(parseInvocation).filter((i): i is Invocation => i !== null);
-  return { invocations, editable: heredocs.length === 0 };
+  return { commands, invocations, editable: heredocs.length === 0 };
 }
 
 /** `$NAME`, `${NAME}` and `${NAME:-default}` from the ARGs before the first FROM. */

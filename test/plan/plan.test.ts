@@ -127,6 +127,7 @@ describe('which package manager', () => {
   });
 
   test('ARG defaults before FROM name the base image', () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a Dockerfile build arg, not a JS template
     const p = plan(lines('ARG BASE=alpine:3.20', 'FROM ${BASE}', 'CMD ["x"]'), pkg('r', 'apt', 'curl'));
     expect(p.unresolved[0]!.reason).toContain('(FROM alpine:3.20)');
   });
