@@ -11,7 +11,7 @@
  * under `BUDGET`; what does not fit is counted in a note pointing to `--format json`.
  */
 import type { Decision, Evaluation } from '../evaluate/types.js';
-import { markdownCode, markdownText, truncateEnd, truncateMiddle } from './escape.js';
+import { markdownCode as codeSpan, markdownText, truncateEnd, truncateMiddle } from './escape.js';
 import {
   type GateEffect,
   gateEffect,
@@ -24,6 +24,11 @@ import {
 } from './view.js';
 
 const BUDGET = 60_000;
+
+/** A code span, or a visible placeholder for an empty string (an empty code span cannot be written). */
+function markdownCode(s: string, opts: { inTable?: boolean } = {}): string {
+  return s === '' ? '*(empty)*' : codeSpan(s, opts);
+}
 /** Per-string caps, applied before escaping (escaping at most doubles a string, plus entities). */
 const MAX_PATH = 200;
 const MAX_REASON_CELL = 300;

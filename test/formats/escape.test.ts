@@ -168,12 +168,16 @@ describe('sarifText', () => {
 describe('truncateMiddle', () => {
   it('keeps both ends, never splits a surrogate pair, and respects the limit', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'grapheme', maxLength: 200 }), fc.integer({ min: 4, max: 80 }), (s, max) => {
-        const out = truncateMiddle(s, max);
-        expect(Array.from(out).length).toBeLessThanOrEqual(max);
-        expect(out).not.toMatch(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/);
-        if (Array.from(s).length <= max) expect(out).toBe(s);
-      }),
+      fc.property(
+        fc.string({ unit: 'grapheme', maxLength: 200 }),
+        fc.integer({ min: 4, max: 80 }),
+        (s, max) => {
+          const out = truncateMiddle(s, max);
+          expect(Array.from(out).length).toBeLessThanOrEqual(max);
+          expect(out).not.toMatch(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/);
+          if (Array.from(s).length <= max) expect(out).toBe(s);
+        },
+      ),
     );
   });
 });

@@ -60,13 +60,13 @@ function outsideCodeSpans(text: string): string {
 function strayMarkup(text: string): string[] {
   const ours = outsideCodeSpans(text)
     .replace(/<code\/>/g, '')
-    .replace(/^<\/?details>$|^<summary>.*<\/summary>$/gm, '')
-    .replace(/&#8203;/g, '');
+    .replace(/^<\/?details>$|^<summary>.*<\/summary>$/gm, '');
   const problems: string[] = [];
   for (const line of ours.split('\n')) {
-    // Unescaped characters that could open HTML, links, images or autolinks, or mention someone.
-    const m = line.match(/(^|[^\\])(<|\[|\]\(|@\w|#\d|https?:|www\.)/);
-    if (m) problems.push(line);
+    // Unescaped characters that could open HTML, links, images or autolinks.
+    if (/(^|[^\\])(<|\[|\]\(|https?:|www\.)/.test(line)) problems.push(line);
+    // Mentions and issue references are made after rendering, backslash or not: only the zero-width space stops them.
+    if (/(?<!&)[@#](?!&#8203;)\w/.test(line)) problems.push(line);
   }
   return problems;
 }
