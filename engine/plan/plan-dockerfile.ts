@@ -54,8 +54,12 @@ export function planDockerfile(path: string, text: string, items: BakeItem[]): D
       unresolved.push(...result.unresolved);
     }
   }
-  // In file order; inserts at the same offset keep the order they were planned in.
-  const ordered = planned.map((p, i) => ({ p, i })).sort((a, b) => a.p.offset - b.p.offset || a.i - b.i);
+  // In file order. At one offset, words added to an instruction's end come before a new line after
+  // it; otherwise inserts keep the order they were planned in.
+  const rank = (p: PlannedInsert) => (p.expect.kind === 'extend' ? 0 : 1);
+  const ordered = planned
+    .map((p, i) => ({ p, i }))
+    .sort((a, b) => a.p.offset - b.p.offset || rank(a.p) - rank(b.p) || a.i - b.i);
 
   let after = '';
   let cursor = 0;
