@@ -103,6 +103,8 @@ interface Accepted {
   manager: PackageManagerName;
   name: string;
   arg: string;
+  /** Added without a version to a file that pins every other package of the manager. */
+  unpinnedAmongPinned: boolean;
 }
 
 export function planPackages(
@@ -115,7 +117,6 @@ export function planPackages(
     unresolved.push({ ruleId: item.rule.id, policy: item.policy, reason });
   const use = stageManagers(stage);
   const guessed = use.observed.length === 0 && use.base.kind === 'unknown';
-  const present = new Set<string>();
   const accepted = new Map<string, Accepted>();
 
   for (const { item, source } of requests) {
@@ -134,14 +135,10 @@ export function planPackages(
     }
     const family = familyOf(source.manager);
     const key = `${family}\0${source.name}`;
-    if (present.has(key)) continue;
     const installed = installsOf(invocationsOf(stage), family)
       .flatMap((i) => i.operands)
       .some((w) => !w.quoted && parsePackageArg(family, w.text).name === source.name);
-    if (installed) {
-      present.add(key);
-      continue;
-    }
+    if (installed) continue;
     const existing = accepted.get(key);
     if (existing) {
       existing.items.push(item);
@@ -152,13 +149,8 @@ export function planPackages(
       manager: source.manager,
       name: source.name,
       arg: packageArg(family, source.name, source.version),
+      unpinnedAmongPinned: source.version === undefined && pinsEverything(model, family),
     });
-    if (source.version === undefined && pinsEverything(model, family)) {
-      refuse(
-        item,
-        `added ${source.name} unpinned to ${stage.label}, where every other ${FAMILY_LABEL[family]} package is pinned; pin it by hand`,
-      );
-    }
   }
 
   const inserts: PlannedInsert[] = [];
@@ -169,15 +161,19 @@ export function planPackages(
   }
   for (const [family, group] of byFamily) {
     const target = targetInstall(model, stage, family);
-    if (target) {
-      inserts.push(...extendExisting(model, stage, family, target, group));
-      continue;
-    }
-    const placed = newInstall(model, stage, use, group, guessed);
+    const placed = target
+      ? extendExisting(model, stage, family, target, group)
+      : newInstall(model, stage, use, group, guessed);
     if (typeof placed === 'string') {
       for (const a of group) for (const item of a.items) refuse(item, placed);
-    } else {
-      inserts.push(placed);
+      continue;
+    }
+    inserts.push(...(Array.isArray(placed) ? placed : [placed]));
+    for (const a of group.filter((g) => g.unpinnedAmongPinned)) {
+      refuse(
+        a.items[0]!,
+        `added ${a.name} unpinned to ${stage.label}, where every other ${FAMILY_LABEL[family]} package is pinned; pin it by hand`,
+      );
     }
   }
   return { inserts, unresolved };

@@ -66,6 +66,9 @@ describe('Dockerfile corpus', () => {
           expect(plan.after.includes(b)).toBe(false);
         }
         expect(plan.after).not.toMatch(/rm -rf \/(\s|$)|`id`|\$\(/);
+        const report = JSON.stringify([plan.edits, plan.applied, plan.unresolved]);
+        for (const b of specs.flatMap((s) => s.binaries ?? []))
+          expect(report.includes(JSON.stringify(b).slice(1, -1))).toBe(false);
       });
 
       test('the diff applies with git apply', () => {
