@@ -162,7 +162,7 @@ function oneOf<T extends string>(y: YamlReader, node: Node, what: string, allowe
 }
 
 function sha256(y: YamlReader, node: Node, what: string): string {
-  const text = y.string(node, what).toLowerCase();
+  const text = y.text(node, what).toLowerCase();
   if (!SHA256.test(text)) throw y.error(node, `${what} must be a sha256 (64 hex digits)`);
   return text;
 }

@@ -73,18 +73,7 @@ async function runFile(file: string, defaultNow: number): Promise<PolicyTestResu
   const spec = parsePolicyTestFile(file, await readText(file, { file }));
   const dir = dirname(file);
   const policyPaths =
-    spec.policies.length > 0
-      ? spec.policies.map((p) => located(dir, p))
-      : [
-          {
-            path: join(
-              dir,
-              basename(file).replace(TEST_FILE, (m) => m.replace('.test', '')),
-            ),
-            line: 1,
-            column: 1,
-          },
-        ];
+    spec.policies.length > 0 ? spec.policies.map((p) => located(dir, p)) : [await sibling(file)];
   for (const p of policyPaths) {
     await stat(p.path).catch(() => {
       throw new InputError(`policy file not found: ${p.path}`, { file, line: p.line, column: p.column });
@@ -128,6 +117,24 @@ async function runFile(file: string, defaultNow: number): Promise<PolicyTestResu
     cases.push({ name: c.name, pass: found.length === 0, line: c.line, mismatches: found });
   }
   return { file, cases };
+}
+
+/** `<name>.test.yaml` → `<name>.yaml`, else `<name>.yml` (either way round for `.test.yml`). */
+async function sibling(file: string): Promise<{ path: string; line: number; column: number }> {
+  const stem = join(dirname(file), basename(file).replace(TEST_FILE, ''));
+  const candidates = file.endsWith('.yml')
+    ? [`${stem}.yml`, `${stem}.yaml`]
+    : [`${stem}.yaml`, `${stem}.yml`];
+  for (const path of candidates) {
+    if (
+      await stat(path).then(
+        (s) => s.isFile(),
+        () => false,
+      )
+    )
+      return { path, line: 1, column: 1 };
+  }
+  return { path: candidates[0]!, line: 1, column: 1 };
 }
 
 function located(dir: string, p: Located<string>): { path: string; line: number; column: number } {

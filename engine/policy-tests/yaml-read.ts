@@ -11,6 +11,7 @@ import {
   LineCounter,
   type Node,
   parseDocument,
+  visit,
   type YAMLMap,
 } from 'yaml';
 import { InputError } from '../errors.js';
@@ -31,6 +32,7 @@ export class YamlReader {
       const at = this.lines.linePos(problem.pos[0]);
       throw new InputError(`invalid YAML: ${problem.message.split('\n')[0]}`, { file, ...lineCol(at) });
     }
+    keepDigitStringsAsWritten(this.doc);
   }
 
   /** 1-based line and column of a node (the document start when the node has no range). */
@@ -84,6 +86,19 @@ export class YamlReader {
     return node.value;
   }
 
+  /**
+   * A plain scalar as written, whatever YAML made of it: a sha256 of only decimal digits is a number
+   * to YAML, and `1.10` would lose its zero.
+   */
+  text(node: Node, what: string): string {
+    if (!isScalar(node) || node.value === null || typeof node.value === 'object') {
+      throw this.error(node, `${what} must be a value`);
+    }
+    const source = typeof node.source === 'string' ? node.source : String(node.value);
+    if (source === '') throw this.error(node, `${what} must not be empty`);
+    return source;
+  }
+
   /** Any YAML value as plain JSON-like data, aliases bounded. */
   plain(node: Node): unknown {
     try {
@@ -93,6 +108,24 @@ export class YamlReader {
       throw this.error(node, `cannot read this value: ${(err as Error).message.split('\n')[0]}`);
     }
   }
+}
+
+const HEX64 = /^[0-9a-fA-F]{64}$/;
+const DIGITS = /^[0-9]+$/;
+
+/**
+ * A sha256 written unquoted is a number to YAML when it has only digits (or digits and one `e`), and
+ * then loses its value; a number with leading zeros loses them. Inline findings are free-form, so
+ * such scalars are kept as the text written, which is what every findings shape expects there.
+ */
+function keepDigitStringsAsWritten(doc: Document.Parsed): void {
+  visit(doc, {
+    Scalar(_key, node) {
+      if (typeof node.value !== 'number' || typeof node.source !== 'string') return;
+      const src = node.source;
+      if (HEX64.test(src) || (DIGITS.test(src) && String(node.value) !== src)) node.value = src;
+    },
+  });
 }
 
 function lineCol(at: { line: number; col: number }): { line: number; column: number } {
