@@ -207,6 +207,26 @@ describe('resolveImage against a real registry', () => {
   });
 });
 
+describe('the committed test images (testdata/images, made by real tools)', () => {
+  test.each(['gzip', 'zstd'])(
+    'the %s OCI archive pushed by skopeo resolves to its manifest and verified layers',
+    async (kind) => {
+      const archive = join('testdata', 'images', `merged-usr.oci-${kind}.tar`);
+      const expected = (
+        await readFile(join('testdata', 'images', `merged-usr.oci-${kind}.digest`), 'utf8')
+      ).trim();
+      await pushWithSkopeo(`oci-archive:${archive}`, registry, `testdata/merged-usr:${kind}`);
+      const img = await resolveImage(`${registry.host}/testdata/merged-usr:${kind}`, anonymous);
+      expect(img.manifestDigest).toBe(expected);
+      expect(img.layers.length).toBeGreaterThan(0);
+      for (const layer of img.layers) {
+        expect(layer.mediaType).toContain(kind);
+        expect((await readAll(await openBlob(img, layer.digest))).length).toBe(layer.size);
+      }
+    },
+  );
+});
+
 describe('Docker schema 2', () => {
   test('a manifest list of schema 2 manifests resolves per platform', async () => {
     // skopeo converts each platform image to schema 2; the list is PUT through the API as docker buildx would.

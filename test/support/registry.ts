@@ -171,7 +171,9 @@ export async function pushWithSkopeo(
     digestFile,
   ];
   if (options.all) args.push('--all');
-  if (options.format) args.push('--format', options.format);
+  // Without a conversion, push byte for byte: skopeo otherwise reuses a blob it has seen with the
+  // same uncompressed content (e.g. a gzip layer for a zstd one) and rewrites the manifest.
+  args.push(...(options.format ? ['--format', options.format] : ['--preserve-digests']));
   if (options.creds) args.push('--dest-creds', options.creds);
   args.push(source, `docker://${registry.host}/${repoAndTag}`);
   try {
