@@ -1,12 +1,14 @@
 /**
  * One YAML document → one `Policy`, or the errors that make it invalid (never a partial policy).
  * The schema decides shape and spelling; this module adds what a schema cannot say: real calendar
- * dates, the 180-day horizon of allow rules, rule ids unique within the policy, and the defaults.
+ * dates, the 180-day horizon of allow rules, rule ids unique within the policy, image globs that
+ * can match a normalized repository, and the defaults.
  */
 import type { InputError } from '../errors.js';
 import type { PackageManagerName } from '../image/types.js';
 import { DAY_MS, isoDay, parsePolicyDate } from './dates.js';
 import { describePath } from './describe-path.js';
+import { imageGlobProblem } from './image-globs.js';
 import { schemaProblems } from './schema-check.js';
 import type { BakeRule, Policy, PolicyMatch, Rule, SourcePos } from './types.js';
 import { nodeAt, type PathSegment, type SourceText, type YamlDocument } from './yaml-documents.js';
@@ -82,6 +84,10 @@ export function documentToPolicy(src: SourceText, yd: YamlDocument, now: number)
     return ms;
   };
 
+  (raw.spec.match?.images ?? []).forEach((glob, i) => {
+    const problem = imageGlobProblem(glob);
+    if (problem) errors.push(fail(['spec', 'match', 'images', i], problem));
+  });
   const enforceAfter =
     raw.spec.enforceAfter === undefined ? undefined : date(['spec', 'enforceAfter'], raw.spec.enforceAfter);
   const firstLine = new Map<string, number>();

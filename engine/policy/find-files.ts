@@ -2,7 +2,7 @@
  * `--policy` takes files and folders (policy.md). A folder means every `*.yaml`/`*.yml` below it,
  * in a stable order (names compared by code unit, folder by folder, depth first) because rule
  * precedence falls back to file order. Policy tests (`*.test.yaml`) live beside the policies and are
- * skipped; so are hidden folders (`.git`) and `node_modules`.
+ * skipped; so are hidden files and folders (`.git`, `.pre-commit-config.yaml`) and `node_modules`.
  */
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
@@ -66,12 +66,14 @@ async function walk(dir: string, visiting: Set<string>): Promise<string[]> {
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const out: string[] = [];
   for (const e of entries) {
+    // Hidden entries (`.git/`, `.pre-commit-config.yaml`, editor backups) are never policies.
+    if (e.name.startsWith('.')) continue;
     const path = join(dir, e.name);
     // Follow symlinks, but never into a folder we are already inside (no loops).
     const info = e.isSymbolicLink() ? await stat(path).catch(() => undefined) : e;
     if (!info) continue;
     if (info.isDirectory()) {
-      if (e.name.startsWith('.') || e.name === 'node_modules') continue;
+      if (e.name === 'node_modules') continue;
       const real = await realpath(path);
       if (visiting.has(real)) continue;
       out.push(...(await walk(path, new Set([...visiting, real]))));

@@ -327,6 +327,42 @@ describe('policy-level values', () => {
     );
   });
 
+  it('image globs that could never match a normalized repository are errors, not silent no-ops', () => {
+    const images = (glob: string) => spec(`  match:\n    images:\n      - ${JSON.stringify(glob)}\n`);
+    const at = 'policies/checkout.yaml:7:9: match.images[0]';
+    expect(errorOf(images('nginx'))).toBe(
+      `${at} must start with the registry and name a path (docker.io/library/nginx, not nginx)`,
+    );
+    expect(errorOf(images('library/nginx'))).toBe(
+      `${at} must start with the registry (docker.io/library/nginx, not library/nginx): repositories are normalized`,
+    );
+    expect(errorOf(images('europe-docker.pkg.dev/shop-prod/apps/checkout:1.4'))).toBe(
+      `${at} must not carry a tag: it matches the repository (registry/path)`,
+    );
+    expect(errorOf(images('ghcr.io/acme/app@sha256:abc'))).toBe(
+      `${at} must not carry a digest: it matches the repository (registry/path)`,
+    );
+    expect(errorOf(images('GHCR.io/Acme/app'))).toBe(
+      `${at} must be lower case: repositories are compared in normalized form`,
+    );
+    for (const fine of [
+      'localhost:5000/app',
+      '**',
+      '**/checkout',
+      '*/shop-prod/apps/*',
+      'docker.io/library/nginx',
+    ]) {
+      expect(() => errorOf(images(fine)), fine).toThrow('expected the policy to be refused');
+    }
+  });
+
+  it('a rule path glob must be able to match an absolute path', () => {
+    const text = spec('  rules:\n    - { id: nc, action: deny, paths: ["usr/bin/nc"], reason: r }\n');
+    expect(errorOf(text)).toBe(
+      'policies/checkout.yaml:6:39: rules[0].paths[0] must be an absolute path glob (start with / or **), or it can never match',
+    );
+  });
+
   it('a missing spec is reported at the document', () => {
     expect(errorOf('apiVersion: driftgate.dev/v1\nkind: DriftPolicy\nmetadata: { name: checkout }\n')).toBe(
       'policies/checkout.yaml:1:1: spec is required',
@@ -409,13 +445,13 @@ describe('documents and YAML', () => {
       metadata: { name: checkout }
       spec:
         rules:
-          - { id: a, action: deny, paths: &tools ["**/nc", ""], reason: r }
+          - { id: a, action: deny, paths: &tools ["**/nc", "nc"], reason: r }
           - { id: b, action: deny, paths: *tools, reason: r }
     `;
     expect(errorOf(text)).toBe(
-      '2 policy errors: policies/checkout.yaml:6:54: rules[0].paths[1] must not be empty; policies/checkout.yaml:6:54: rules[1].paths[1] must not be empty',
+      '2 policy errors: policies/checkout.yaml:6:54: rules[0].paths[1] must be an absolute path glob (start with / or **), or it can never match; policies/checkout.yaml:6:54: rules[1].paths[1] must be an absolute path glob (start with / or **), or it can never match',
     );
-    expect(() => errorOf(text.replace(', ""]', ']'))).toThrow('expected the policy to be refused');
+    expect(() => errorOf(text.replace(', "nc"]', ']'))).toThrow('expected the policy to be refused');
   });
 
   it('too many documents in one file is refused', () => {

@@ -144,7 +144,7 @@ describe('parsePolicyText', () => {
 });
 
 describe('loadPolicies and validatePolicies', () => {
-  it('load every *.yaml/*.yml below a folder, sorted, skipping policy tests and hidden folders', async () => {
+  it('load every *.yaml/*.yml below a folder, sorted, skipping policy tests, hidden entries and node_modules', async () => {
     const root = await folderWith({
       'b.yaml': policyNamed('b'),
       'a.yml': policyNamed('a'),
@@ -155,6 +155,8 @@ describe('loadPolicies and validatePolicies', () => {
       'team/a.yaml': policyNamed('team-a'),
       'team-x.yaml': policyNamed('team-x'),
       '.git/config.yaml': 'not: a policy\n',
+      '.pre-commit-config.yaml': 'repos: []\n',
+      'node_modules/x/policy.yaml': 'not: a policy\n',
     });
     const result = await validatePolicies([root], { now: NOW, cwd: root });
     expect(result.errors).toEqual([]);
