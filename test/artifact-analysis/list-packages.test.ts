@@ -244,6 +244,12 @@ describe('failures', () => {
       expect((err as UnreachableError).exitCode).toBe(3);
       expect((err as Error).message).toContain(`projects/${seeded}`);
       expect((err as Error).message).toContain(IMAGE);
+      // The status the service gave, even when the library retried it before giving up.
+      expect((err as Error).message).toContain(`${grpc.status[code]}`);
+      // (gax keeps no text of a DEADLINE_EXCEEDED it retried: only the status survives.)
+      if (code !== grpc.status.DEADLINE_EXCEEDED) {
+        expect((err as Error).message).toContain(`the service said ${grpc.status[code]}`);
+      }
       expect((err as Error).message).not.toMatch(/\n/);
     });
   }
