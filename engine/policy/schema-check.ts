@@ -90,6 +90,8 @@ function describe(e: ErrorObject): SchemaProblem | undefined {
       };
     }
     case 'oneOf': {
+      // For a non-mapping both `required` branches pass vacuously; the type error says what is wrong.
+      if (typeof e.data !== 'object' || e.data === null || Array.isArray(e.data)) return undefined;
       const data = e.data as Record<string, unknown>;
       const both = 'package' in data && 'copy' in data;
       return {
@@ -156,7 +158,7 @@ function kindOf(v: unknown): string {
   if (v === null || v === undefined) return 'nothing';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a mapping';
-  return `the ${typeof v} ${String(v)}`;
+  return `the ${typeof v} ${shorten(String(v))}`;
 }
 
 function typeMessage(e: ErrorObject, parent: Record<string, unknown>): string {
@@ -173,7 +175,11 @@ function typeMessage(e: ErrorObject, parent: Record<string, unknown>): string {
 }
 
 function got(v: unknown): string {
-  return typeof v === 'string' || typeof v === 'number'
-    ? ` (got ${JSON.stringify(v)})`
-    : ` (got ${kindOf(v)})`;
+  if (typeof v === 'string') return ` (got ${JSON.stringify(shorten(v))})`;
+  return typeof v === 'number' ? ` (got ${v})` : ` (got ${kindOf(v)})`;
+}
+
+/** Values are echoed to help find them, not in full: a line stays readable. */
+function shorten(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }

@@ -134,6 +134,18 @@ describe('rule requirements', () => {
     );
   });
 
+  it('a rule that is not a mapping says so', () => {
+    expect(errorOf(rule('- nc\n'))).toBe(
+      'policies/checkout.yaml:8:7: rules[0] must be a mapping (got the string nc)',
+    );
+  });
+
+  it('a long wrong value is shortened in the message', () => {
+    expect(errorOf(rule(`- { id: nc, action: ${'x'.repeat(300)}, paths: ["**/nc"], reason: r }\n`))).toBe(
+      `policies/checkout.yaml:8:25: rules[0].action must be one of bake, allow, deny (got "${'x'.repeat(40)}…")`,
+    );
+  });
+
   it('an unknown action lists the three', () => {
     expect(errorOf(rule('- id: nc\n  action: permit\n  paths: ["**/nc"]\n  reason: r\n'))).toBe(
       'policies/checkout.yaml:9:15: rules[0].action must be one of bake, allow, deny (got "permit")',
