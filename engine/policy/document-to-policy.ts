@@ -59,11 +59,9 @@ export function documentToPolicy(src: SourceText, yd: YamlDocument, now: number)
     src.error(`${describePath(path)} ${message}`, at(path, point));
 
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    const got = Array.isArray(value)
-      ? 'a list'
-      : value === null
-        ? 'null'
-        : `the ${typeof value} ${String(value)}`;
+    const text = String(value);
+    const shown = text.length > 40 ? `${text.slice(0, 40)}…` : text;
+    const got = Array.isArray(value) ? 'a list' : value === null ? 'null' : `the ${typeof value} ${shown}`;
     return {
       errors: [
         src.error(
