@@ -38,9 +38,10 @@ export function detectShape(o: unknown): Shape | undefined {
   const message = field(o, 'message');
   if (isRecord(message) && field(message, 'data') !== undefined) return 'pubsub-push';
   if (isRecord(field(o, 'finding'))) {
-    return str(o, 'notificationConfigName') !== undefined ? 'pubsub-notification' : 'scc-list-result';
+    const config = str(o, 'notificationConfigName') ?? str(o, 'notification_config_name');
+    return config !== undefined ? 'pubsub-notification' : 'scc-list-result';
   }
-  if (Array.isArray(field(o, 'listFindingsResults'))) return 'scc-list-page';
+  if (listPageResults(o) !== undefined) return 'scc-list-page';
   if (isRecord(field(o, 'output_fields')) && str(o, 'rule') !== undefined) return 'falco';
   if (isRecord(field(o, 'binary'))) return 'generic';
   if (str(o, 'source') === 'docker-diff' && typeof field(o, 'path') === 'string') return 'docker-diff';
@@ -53,4 +54,10 @@ function isSccFinding(o: JsonRecord): boolean {
   // A minimal export may carry only name and category; SCC names always contain `/findings/`.
   const name = str(o, 'name');
   return name?.includes('/findings/') === true;
+}
+
+/** The results of a REST ListFindings page (`listFindingsResults`, or `list_findings_results`). */
+export function listPageResults(o: JsonRecord): readonly unknown[] | undefined {
+  const v = field(o, 'listFindingsResults') ?? field(o, 'list_findings_results');
+  return Array.isArray(v) ? v : undefined;
 }

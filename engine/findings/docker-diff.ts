@@ -74,7 +74,9 @@ export function normalizeDockerDiffEntry(entry: JsonRecord): Normalized {
   );
   if ('skip' in built) return { skip: `docker diff entry: ${built.skip}` };
 
-  const out: Omit<Finding, 'id'> = {
+  // The id goes first (field order is what JSON output shows); it is set once the rest is known.
+  const out: Finding = {
+    id: '',
     source: 'docker-diff',
     category: DOCKER_DIFF_CATEGORIES[kind],
     malicious: false,
@@ -87,7 +89,8 @@ export function normalizeDockerDiffEntry(entry: JsonRecord): Normalized {
   const pkg = packageOf(rec(entry, 'package'));
   if (pkg) out.package = pkg;
   const id = str(entry, 'id');
-  return { finding: { id: id !== undefined && id.length <= MAX_TEXT_LENGTH ? id : eventId(out), ...out } };
+  out.id = id !== undefined && id.length <= MAX_TEXT_LENGTH ? id : eventId(out);
+  return { finding: out };
 }
 
 function dockerWorkload(entry: JsonRecord): Workload {

@@ -7,7 +7,8 @@
 import { createHash } from 'node:crypto';
 import type { Finding } from './types.js';
 
-export function eventId(f: Omit<Finding, 'id'>): string {
+/** `f.id` is not part of the hash (it is what is being computed). */
+export function eventId(f: Finding): string {
   const b = f.binary;
   const i = f.image;
   const w = f.workload;

@@ -53,7 +53,9 @@ export function normalizeFalcoEvent(event: JsonRecord): Normalized {
   const built = binaryRef({ path }, false);
   if ('skip' in built) return { skip: `Falco rule ${quote(rule)}: ${built.skip}` };
 
-  const out: Omit<Finding, 'id'> = {
+  // The id goes first (field order is what JSON output shows); it is set once the rest is known.
+  const out: Finding = {
+    id: '',
     source: 'falco',
     category: capText(rule)!,
     // Falco has no malicious-hash verdict; IoC hashes from policies cannot apply either (no hash).
@@ -79,7 +81,8 @@ export function normalizeFalcoEvent(event: JsonRecord): Normalized {
 
   const uuid = str(event, 'uuid');
   const id = uuid !== undefined && uuid.length <= MAX_TEXT_LENGTH ? uuid : eventId(out);
-  return { finding: { id, ...out } };
+  out.id = id;
+  return { finding: out };
 }
 
 function falcoParent(fields: JsonRecord): ProcessRef | undefined {

@@ -3,10 +3,12 @@
  * number where a string belongs (or `__proto__`, `constructor`, an array where an object belongs)
  * yields "absent", never a crash or an inherited value.
  *
- * Sources spell the same field three ways: the JSON API (`eventTime`), the proto field names some
- * exports and consoles use (`event_time`), and the Node client's objects (camelCase, but timestamps as
+ * Sources spell the same field three ways: the JSON API (`eventTime`), the proto field names the
+ * console's JSON view uses (`event_time`), and the Node client's objects (camelCase, but timestamps as
  * `{seconds, nanos}`, int64 as strings, Struct values wrapped as `{stringValue}` …, unset fields as
- * `""`/`"0"`/`null` because it fills proto3 defaults). The helpers here absorb all three.
+ * `""`/`"0"`/`null` because it fills proto3 defaults). The readers accept the first and third as they
+ * are; snake_case objects are rare, so they are converted once (`camelCaseKeys`) rather than making
+ * every field read on the hot path look twice.
  */
 
 export type JsonRecord = { readonly [key: string]: unknown };
@@ -17,28 +19,50 @@ export function isRecord(v: unknown): v is JsonRecord {
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
-/** Own property only: `constructor`, `toString`, `__proto__` of a plain object are not fields. */
-function own(o: JsonRecord, key: string): unknown {
-  return hasOwn.call(o, key) ? o[key] : undefined;
-}
-
-/** camelCase → snake_case for the handful of field names we read, computed once per name. */
-const snakeNames = new Map<string, string>();
-function snake(key: string): string {
-  let s = snakeNames.get(key);
-  if (s === undefined) {
-    s = key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-    snakeNames.set(key, s);
-  }
-  return s;
-}
-
-/** A field by its camelCase name, or by the proto (snake_case) spelling. */
+/**
+ * An own field. The own-check runs only when a value is found: absent fields (most of them) cost one
+ * lookup, and an inherited value (a prototype that is not JSON's) is never read as the input's.
+ */
 export function field(o: JsonRecord, key: string): unknown {
-  const v = own(o, key);
-  if (v !== undefined) return v;
-  const s = snake(key);
-  return s === key ? undefined : own(o, s);
+  const v = o[key];
+  return v === undefined || hasOwn.call(o, key) ? v : undefined;
+}
+
+/** Keys that only the snake_case spelling of an SCC object has. */
+const SNAKE_MARKERS = [
+  'event_time',
+  'create_time',
+  'resource_name',
+  'source_properties',
+  'finding_class',
+  'canonical_name',
+];
+
+export function isSnakeCase(o: JsonRecord): boolean {
+  for (const k of SNAKE_MARKERS) if (hasOwn.call(o, k)) return true;
+  return false;
+}
+
+/** Maps whose keys are data, not field names: their keys are kept as written. */
+const DATA_MAPS: ReadonlySet<string> = new Set(['sourceProperties', 'labels', 'resourceLabels', 'fields']);
+const MAX_CONVERT_DEPTH = 16;
+
+/**
+ * A copy of `v` with snake_case field names in camelCase (`hashed_size` → `hashedSize`), for the rare
+ * snake_case input. Bounded in depth (deeper values are dropped: no field driftgate reads is that
+ * deep), and built on null-prototype objects, so a `__proto__` key is an ordinary key.
+ */
+export function camelCaseKeys(v: unknown, depth = 0): unknown {
+  if (typeof v !== 'object' || v === null) return v;
+  if (depth >= MAX_CONVERT_DEPTH) return undefined;
+  if (Array.isArray(v)) return v.map((x) => camelCaseKeys(x, depth + 1));
+  const out: Record<string, unknown> = Object.create(null);
+  for (const k of Object.keys(v)) {
+    const camel = k.includes('_') ? k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()) : k;
+    const x = (v as Record<string, unknown>)[k];
+    out[camel] = DATA_MAPS.has(camel) ? x : camelCaseKeys(x, depth + 1);
+  }
+  return out;
 }
 
 /** A non-empty string (proto3 writes unset strings as `""`: empty is absent). */
@@ -95,7 +119,7 @@ const VALUE_MEMBERS = ['stringValue', 'numberValue', 'boolValue', 'listValue', '
 
 export function plainValue(v: unknown): unknown {
   if (!isRecord(v)) return v;
-  const kind = own(v, 'kind');
+  const kind = field(v, 'kind');
   if (typeof kind === 'string') {
     switch (kind) {
       case 'stringValue':
@@ -103,7 +127,7 @@ export function plainValue(v: unknown): unknown {
       case 'boolValue':
       case 'listValue':
       case 'structValue':
-        return unwrapMember(kind, own(v, kind));
+        return unwrapMember(kind, field(v, kind));
       case 'nullValue':
         return null;
       default:
@@ -111,10 +135,10 @@ export function plainValue(v: unknown): unknown {
     }
   }
   for (const member of VALUE_MEMBERS) {
-    const m = own(v, member);
+    const m = field(v, member);
     if (m !== undefined && m !== null) return unwrapMember(member, m);
   }
-  return hasOwn.call(v, 'nullValue') ? null : v;
+  return field(v, 'nullValue') !== undefined ? null : v;
 }
 
 function unwrapMember(kind: string, m: unknown): unknown {
@@ -126,6 +150,6 @@ function unwrapMember(kind: string, m: unknown): unknown {
 /** A `sourceProperties` entry as a non-empty string, whichever way it is wrapped. */
 export function propString(props: JsonRecord | undefined, key: string): string | undefined {
   if (!props) return undefined;
-  const v = plainValue(own(props, key));
+  const v = plainValue(field(props, key));
   return typeof v === 'string' && v.length > 0 ? v : undefined;
 }

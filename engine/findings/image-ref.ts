@@ -4,7 +4,7 @@
  * engine/identity, so a finding matches the gated image by plain string equality.
  */
 import { type ImageReference, parseImageReference } from '../identity/reference.js';
-import { capText } from './sanitize.js';
+import { capText, MAX_TEXT_LENGTH } from './sanitize.js';
 import type { ImageRef } from './types.js';
 
 const IMAGE_ID = /^sha256:[0-9a-fA-F]{64}$/;
@@ -21,6 +21,7 @@ const cache = new Map<string, ImageReference | null>();
 const CACHE_LIMIT = 4096;
 
 function parseCached(ref: string): ImageReference | undefined {
+  if (ref.length > MAX_TEXT_LENGTH) return parseImageReference(ref);
   let parsed = cache.get(ref);
   if (parsed === undefined) {
     parsed = parseImageReference(ref) ?? null;
@@ -30,8 +31,33 @@ function parseCached(ref: string): ImageReference | undefined {
   return parsed ?? undefined;
 }
 
-/** From a reported reference and, optionally, the runtime's image id (SCC `imageId`, docker `Image`). */
+/** Computed image refs by uri, then image id: findings name a few images many times over. */
+const images = new Map<string | undefined, Map<string | undefined, ImageRef>>();
+
+/**
+ * From a reported reference and, optionally, the runtime's image id (SCC `imageId`, docker `Image`).
+ * Each finding gets its own copy: a shared object would let one consumer's edit change every finding.
+ */
 export function imageFromReference(uri: string | undefined, imageId?: string): ImageRef {
+  // Over-long values are no real reference: not worth a cache slot (or the memory of one).
+  if ((uri?.length ?? 0) > MAX_TEXT_LENGTH || (imageId?.length ?? 0) > MAX_TEXT_LENGTH)
+    return computeImage(uri, imageId);
+  let byId = images.get(uri);
+  if (byId === undefined) {
+    if (images.size >= CACHE_LIMIT) images.clear();
+    byId = new Map();
+    images.set(uri, byId);
+  }
+  let image = byId.get(imageId);
+  if (image === undefined) {
+    image = computeImage(uri, imageId);
+    if (byId.size >= CACHE_LIMIT) byId.clear();
+    byId.set(imageId, image);
+  }
+  return { ...image };
+}
+
+function computeImage(uri: string | undefined, imageId: string | undefined): ImageRef {
   const image: ImageRef = {};
   if (uri !== undefined) {
     image.uri = capText(uri);

@@ -15,7 +15,7 @@
  * cloning, no re-serialization (the hash-id fallback hashes the normalized fields only).
  */
 import { InputError } from '../errors.js';
-import { detectShape, type Shape } from './detect.js';
+import { detectShape, listPageResults, type Shape } from './detect.js';
 import { normalizeDockerDiffEntry } from './docker-diff.js';
 import { normalizeFalcoEvent } from './falco.js';
 import { isRecord, type JsonRecord, rec } from './fields.js';
@@ -135,7 +135,7 @@ function readPushRequest(push: JsonRecord, loc: Location, out: Collector): void 
 }
 
 function readListPage(page: JsonRecord, loc: Location, out: Collector): void {
-  const results = page.listFindingsResults as unknown[];
+  const results = listPageResults(page) ?? [];
   for (let i = 0; i < results.length; i++) {
     const at = { ...loc, path: `${loc.path}.listFindingsResults[${i}]` };
     const r = results[i];

@@ -27,7 +27,7 @@ export function normalizeBinaryPath(raw: string): PathResult {
   if (raw.includes('\0')) return { problem: 'the binary path contains a NUL character' };
   const path = isNormal(raw) ? raw : normalizeSlow(raw);
   if (path === '/') return { problem: 'the binary path names the root directory' };
-  return { path };
+  return { path: intern(path) };
 }
 
 /** The common case, checked without allocating: nothing to remove. */
@@ -45,8 +45,6 @@ function normalizeSlow(p: string): string {
   return `/${out.join('/')}`;
 }
 
-const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
-
 export type HashResult = { sha256: string } | { unreadable: true } | undefined;
 
 /**
@@ -55,14 +53,41 @@ export type HashResult = { sha256: string } | { unreadable: true } | undefined;
  */
 export function normalizeSha256(v: unknown): HashResult {
   if (v === undefined || v === null || v === '') return undefined;
-  if (typeof v === 'string' && SHA256_HEX.test(v)) return { sha256: v.toLowerCase() };
-  return { unreadable: true };
+  if (typeof v !== 'string' || v.length !== 64) return { unreadable: true };
+  // By character code rather than a regular expression: this runs for every finding of large files.
+  let upper = false;
+  for (let i = 0; i < 64; i++) {
+    const c = v.charCodeAt(i);
+    if ((c >= 48 && c <= 57) || (c >= 97 && c <= 102)) continue;
+    if (c >= 65 && c <= 70) upper = true;
+    else return { unreadable: true };
+  }
+  return { sha256: upper ? v.toLowerCase() : v };
 }
 
-/** A free-text field within bounds. Over-long text is cut, not dropped: it is evidence, never a key. */
+/**
+ * One shared instance per distinct short string. JSON.parse gives every finding its own copy of the
+ * same namespace, pod, category, path or argv; 100,000 findings kept for evaluation would otherwise
+ * hold 100,000 copies, and the garbage collector would copy each of them as it promotes them.
+ * Bounded, so a file of unique values cannot grow the pool without limit.
+ */
+const pool = new Map<string, string>();
+const POOL_LIMIT = 16_384;
+const POOLED_LENGTH = 256;
+
+export function intern(s: string): string {
+  if (s.length > POOLED_LENGTH) return s;
+  const shared = pool.get(s);
+  if (shared !== undefined) return shared;
+  if (pool.size >= POOL_LIMIT) pool.clear();
+  pool.set(s, s);
+  return s;
+}
+
+/** A free-text field within bounds (and shared, see intern). Over-long text is cut, not dropped: it is evidence, never a key. */
 export function capText(s: string | undefined, max = MAX_TEXT_LENGTH): string | undefined {
   if (s === undefined) return undefined;
-  return s.length > max ? `${s.slice(0, max)}…` : s;
+  return s.length > max ? `${s.slice(0, max)}…` : intern(s);
 }
 
 /**
@@ -71,7 +96,9 @@ export function capText(s: string | undefined, max = MAX_TEXT_LENGTH): string | 
  * reads back unchanged.
  */
 export function capArgs(v: unknown): string[] | undefined {
-  if (!Array.isArray(v)) return undefined;
+  if (!Array.isArray(v) || v.length === 0) return undefined;
+  // The common case: the parsed array as it is (no copy).
+  if (v.length <= MAX_ARGS && v.every(isShortString)) return v as string[];
   const limit = v.length > MAX_ARGS ? MAX_ARGS - 1 : MAX_ARGS;
   const out: string[] = [];
   let i = 0;
@@ -81,6 +108,10 @@ export function capArgs(v: unknown): string[] | undefined {
   }
   if (i < v.length) out.push(`… ${v.length - i} more`);
   return out.length > 0 ? out : undefined;
+}
+
+function isShortString(a: unknown): boolean {
+  return typeof a === 'string' && a.length <= MAX_ARG_LENGTH;
 }
 
 const UNSAFE_FOR_MESSAGES = /[^\x20-\x7e]/g;

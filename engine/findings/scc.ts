@@ -12,7 +12,18 @@
  */
 import { binaryRef, type RawBinary, rawSccFile } from './binary.js';
 import { eventId } from './event-id.js';
-import { arr, field, firstRec, isRecord, type JsonRecord, propString, rec, str } from './fields.js';
+import {
+  arr,
+  camelCaseKeys,
+  field,
+  firstRec,
+  isRecord,
+  isSnakeCase,
+  type JsonRecord,
+  propString,
+  rec,
+  str,
+} from './fields.js';
 import { imageFromReference } from './image-ref.js';
 import type { Normalized } from './result.js';
 import { capArgs, capText, MAX_TEXT_LENGTH, normalizeBinaryPath, quote } from './sanitize.js';
@@ -47,7 +58,14 @@ export function isLibraryCategory(category: string): boolean {
  * One SCC Finding, with the `resource` that list results and notifications carry beside it (cluster,
  * project and location come from there when the finding does not say).
  */
-export function normalizeSccFinding(finding: JsonRecord, resource?: JsonRecord): Normalized {
+export function normalizeSccFinding(input: JsonRecord, resourceInput?: JsonRecord): Normalized {
+  let finding = input;
+  let resource = resourceInput;
+  // Copied from the console's JSON view: proto field names. Rare, so converted here, once.
+  if (finding.eventTime === undefined && isSnakeCase(finding)) {
+    finding = camelCaseKeys(finding) as JsonRecord;
+    if (resource) resource = camelCaseKeys(resource) as JsonRecord;
+  }
   const category = str(finding, 'category');
   if (category === undefined) return { skip: 'the SCC finding has no category' };
   const props = rec(finding, 'sourceProperties');
@@ -72,7 +90,9 @@ export function normalizeSccFinding(finding: JsonRecord, resource?: JsonRecord):
   const built = binaryRef(raw, true);
   if ('skip' in built) return { skip: `SCC finding ${quote(category)}: ${built.skip}` };
 
-  const out: Omit<Finding, 'id'> = {
+  // The id goes first (field order is what JSON output shows); it is set once the rest is known.
+  const out: Finding = {
+    id: '',
     source: 'scc',
     category: capText(category)!,
     malicious: isMaliciousCategory(category),
@@ -89,7 +109,8 @@ export function normalizeSccFinding(finding: JsonRecord, resource?: JsonRecord):
   if (eventTime) out.eventTime = eventTime;
   const createTime = normalizeTime(field(finding, 'createTime'));
   if (createTime) out.createTime = createTime;
-  return { finding: { id: sccId(finding) ?? eventId(out), ...out } };
+  out.id = sccId(finding) ?? eventId(out);
+  return { finding: out };
 }
 
 function sccId(finding: JsonRecord): string | undefined {

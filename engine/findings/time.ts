@@ -8,9 +8,6 @@
  */
 import { int64, isRecord } from './fields.js';
 
-const RFC3339 =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
-
 /**
  * An RFC 3339 string (any fraction length, any offset) or a protobuf Timestamp as the Node client
  * writes it (`{seconds, nanos}`, seconds possibly a string) → canonical RFC 3339, else undefined.
@@ -21,35 +18,67 @@ export function normalizeTime(v: unknown): string | undefined {
   return undefined;
 }
 
-function fromRfc3339(s: string): string | undefined {
-  if (s.length > 40) return undefined;
-  const m = RFC3339.exec(s);
-  if (!m) return undefined;
-  const [, ys, mos, ds, hs, mins, ss, frac, , sign, ohs, omins] = m;
-  const year = Number(ys);
-  const month = Number(mos);
-  const day = Number(ds);
-  const hour = Number(hs);
-  const minute = Number(mins);
-  const second = Number(ss);
-  // Years before 1000 are no runtime event's, and Date.UTC would misread 0–99 as 1900–1999.
-  if (year < 1000 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
-  if (hour > 23 || minute > 59 || second > 60) return undefined;
-  const ms = frac === undefined ? 0 : Number(frac.slice(0, 3).padEnd(3, '0'));
-  // A leap second (:60) becomes the next second's start, as Date does.
-  let t = Date.UTC(year, month - 1, day, hour, minute, second, ms);
-  if (sign !== undefined) {
-    const oh = Number(ohs);
-    const om = Number(omins);
-    if (oh > 23 || om > 59) return undefined;
-    t -= (sign === '+' ? 1 : -1) * (oh * 60 + om) * 60_000;
+/** Digits at s[i..i+n) as a number, or -1 if any is not a digit. */
+function digits(s: string, i: number, n: number): number {
+  let v = 0;
+  for (let k = i; k < i + n; k++) {
+    const c = s.charCodeAt(k) - 48;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
   }
-  return iso(t);
+  return v;
 }
 
+/**
+ * `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)`, read by position rather than by regular expression: this
+ * runs twice per finding on files of 100,000 findings. A time already in the canonical form is
+ * returned as is, a UTC time is re-spelled without a Date, and only offsets go through Date.
+ */
+function fromRfc3339(s: string): string | undefined {
+  const len = s.length;
+  if (len < 20 || len > 40) return undefined;
+  const year = digits(s, 0, 4);
+  const month = digits(s, 5, 2);
+  const day = digits(s, 8, 2);
+  const hour = digits(s, 11, 2);
+  const minute = digits(s, 14, 2);
+  const second = digits(s, 17, 2);
+  const sep = s[10];
+  if (s[4] !== '-' || s[7] !== '-' || s[13] !== ':' || s[16] !== ':') return undefined;
+  if (sep !== 'T' && sep !== 't' && sep !== ' ') return undefined;
+  // Years before 1000 are no runtime event's, and Date.UTC would misread 0–99 as 1900–1999.
+  if (year < 1000 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 60) return undefined;
+
+  let i = 19;
+  let ms = 0;
+  if (s[i] === '.') {
+    const fracStart = ++i;
+    while (i < len && s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57) i++;
+    const fracLength = i - fracStart;
+    if (fracLength < 1 || fracLength > 9) return undefined;
+    ms = digits(s.slice(fracStart, Math.min(i, fracStart + 3)).padEnd(3, '0'), 0, 3);
+  }
+  const zone = s[i];
+  if ((zone === 'Z' || zone === 'z') && i === len - 1) {
+    if (len === 24 && sep === 'T' && zone === 'Z' && i === 23) return s; // already canonical
+    if (second < 60) return `${s.slice(0, 10)}T${s.slice(11, 19)}.${String(ms).padStart(3, '0')}Z`;
+    return iso(Date.UTC(year, month - 1, day, hour, minute, second, ms));
+  }
+  if ((zone !== '+' && zone !== '-') || i !== len - 6 || s[i + 3] !== ':') return undefined;
+  const oh = digits(s, i + 1, 2);
+  const om = digits(s, i + 4, 2);
+  if (oh < 0 || oh > 23 || om < 0 || om > 59) return undefined;
+  // A leap second (:60) becomes the next second's start, as Date does.
+  const utc = Date.UTC(year, month - 1, day, hour, minute, second, ms);
+  return iso(utc - (zone === '+' ? 1 : -1) * (oh * 60 + om) * 60_000);
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 function daysInMonth(year: number, month: number): number {
-  // Day 0 of the next month is the last day of this one.
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month !== 2) return DAYS_IN_MONTH[month - 1]!;
+  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
 }
 
 function fromTimestamp(seconds: unknown, nanos: unknown): string | undefined {

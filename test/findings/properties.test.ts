@@ -287,13 +287,23 @@ describe('normal forms', () => {
           noInvalidDate: true,
         }),
         fc.integer({ min: -23 * 60 - 59, max: 23 * 60 + 59 }),
-        (date, offsetMinutes) => {
-          const local = new Date(date.getTime() + offsetMinutes * 60_000).toISOString().slice(0, 23);
-          const sign = offsetMinutes < 0 ? '-' : '+';
-          const abs = Math.abs(offsetMinutes);
-          const offset = `${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
-          expect(normalizeTime(`${local}123456${offset}`)).toBe(date.toISOString());
-          expect(normalizeTime(date.toISOString())).toBe(date.toISOString());
+        fc.integer({ min: 0, max: 9 }),
+        fc.constantFrom('Z', 'z', 'offset'),
+        (date, offsetMinutes, fractionDigits, zone) => {
+          const shift = zone === 'offset' ? offsetMinutes : 0;
+          const local = new Date(date.getTime() + shift * 60_000).toISOString();
+          const fraction = `${local.slice(20, 23)}123456`.slice(0, fractionDigits);
+          const abs = Math.abs(shift);
+          const offset =
+            zone === 'offset'
+              ? `${shift < 0 ? '-' : '+'}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`
+              : zone;
+          const text = `${local.slice(0, 19)}${fraction ? `.${fraction}` : ''}${offset}`;
+          // Precision is milliseconds: digits beyond the third are dropped, missing ones are zeros.
+          const ms = Number(fraction.slice(0, 3).padEnd(3, '0'));
+          const expected = new Date(Math.floor(date.getTime() / 1000) * 1000 + ms).toISOString();
+          expect(normalizeTime(text)).toBe(expected);
+          expect(normalizeTime(expected)).toBe(expected);
         },
       ),
     );

@@ -106,6 +106,29 @@ describe('arrays and single objects', () => {
   });
 });
 
+describe("the console's JSON view (proto field names)", () => {
+  it('reads snake_case findings and resources like camelCase ones', () => {
+    const snake = (v: unknown): unknown => {
+      if (Array.isArray(v)) return v.map(snake);
+      if (typeof v !== 'object' || v === null) return v;
+      return Object.fromEntries(
+        Object.entries(v).map(([k, x]) => [
+          k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`),
+          k === 'sourceProperties' ? x : snake(x),
+        ]),
+      );
+    };
+    const v1 = JSON.parse(readTestdata('scc-v1-list-results.json'));
+    expect(parseFindingsText(JSON.stringify(snake(v1)), 'console.json').findings).toEqual(
+      parseTestdata('scc-v1-list-results.json').findings,
+    );
+    expect(parseFindingsText(JSON.stringify(snake(v2[0].finding)), 'bare.json').findings[0]).toMatchObject({
+      binary: { path: '/usr/bin/curl', hashedSize: 284792 },
+      eventTime: '2026-11-20T08:14:03.512Z',
+    });
+  });
+});
+
 describe('skipped input', () => {
   it('reports an SCC finding without a process, with where and why', () => {
     const { findings, skipped } = parseTestdata('scc-missing-container.ndjson');
