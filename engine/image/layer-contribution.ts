@@ -1,0 +1,39 @@
+/**
+ * What one layer contributes to the image, read once and independent of the layers below it. Plain JSON
+ * (no Maps, no class instances) so a layer cache can store it per layer digest and `squash` can replay it.
+ */
+import type { EntryType } from './types.js';
+
+export interface LayerEntry {
+  /** Absolute, normalized path (`/usr/bin/sh`). */
+  path: string;
+  type: EntryType;
+  /** `mode & 0o7777`. */
+  mode: number;
+  uid: number;
+  gid: number;
+  /** Bytes of content (0 for dirs, symlinks, and hardlinks: a hardlink takes its target's at squash time). */
+  size: number;
+  /** Files: any x bit, or content starting with ELF magic or `#!`. Hardlinks: decided at squash time. */
+  executable: boolean;
+  sha256?: string;
+  /** Keys are N as decimal strings, only for N < size. */
+  prefixSha256?: Record<string, string>;
+  /** Symlinks: the target as stored. Hardlinks: the target's absolute, normalized path. */
+  linkTarget?: string;
+}
+
+export interface LayerContribution {
+  /** Bumped whenever the reading rules change, so a cache drops contributions read by older rules. */
+  format: 1;
+  /** Lower-layer paths this layer deletes (`.wh.<name>`): whiteouts never hide this layer's own entries. */
+  whiteouts: string[];
+  /** Directories whose lower-layer contents this layer hides (`.wh..wh..opq`). */
+  opaqueDirs: string[];
+  /** In archive order: when a path appears twice, the later entry wins, as when the layer is applied. */
+  entries: LayerEntry[];
+  /** Content of the few small files the manifest reads (os-release), by path. */
+  files: Record<string, string>;
+  /** What the layer was read with: which hashes the entries carry depends on it. */
+  read: { hashAll: boolean; prefixSizes: number[] };
+}

@@ -1,0 +1,160 @@
+/**
+ * One layer blob (gzip, zstd or plain tar) → LayerContribution, while it streams: compression is
+ * sniffed from the first bytes, the tar is parsed as it inflates, executables are hashed as their bytes
+ * pass, and nothing but metadata (and os-release) is kept. The layer is never held whole in memory.
+ */
+import { InputError } from '../errors.js';
+import {
+  checkZstdWindow,
+  createInflater,
+  type Inflater,
+  SNIFF_BYTES,
+  sniffCompression,
+} from './decompress.js';
+import { classifyWhiteout, normalizeEntryName } from './entry-path.js';
+import { FileDigest, hasExecBit } from './file-digest.js';
+import type { LayerContribution, LayerEntry } from './layer-contribution.js';
+import {
+  EntryBudget,
+  type ReadOptions,
+  type ResolvedReadOptions,
+  resolveReadOptions,
+} from './read-options.js';
+import { type BodySink, type TarEntry, TarParser } from './tar-parser.js';
+
+/** Small files kept by content: the manifest's `os` comes from them. */
+export const CAPTURED_PATHS: ReadonlySet<string> = new Set(['/etc/os-release', '/usr/lib/os-release']);
+
+export class LayerReader {
+  private readonly contribution: LayerContribution;
+  private readonly parser: TarParser;
+  private inflater: Inflater | undefined;
+  private sniffed: Buffer[] = [];
+  private sniffedBytes = 0;
+
+  constructor(
+    private readonly where: string,
+    private readonly opts: ResolvedReadOptions,
+    private readonly budget: EntryBudget,
+  ) {
+    this.contribution = {
+      format: 1,
+      whiteouts: [],
+      opaqueDirs: [],
+      entries: [],
+      files: {},
+      read: { hashAll: opts.hashAll, prefixSizes: [...opts.prefixSizes] },
+    };
+    this.parser = new TarParser({ entry: (e) => this.entry(e) }, where, opts.limits);
+  }
+
+  push(chunk: Buffer): Promise<void> | undefined {
+    if (this.inflater) return this.inflater.push(chunk);
+    this.sniffed.push(chunk);
+    this.sniffedBytes += chunk.length;
+    if (this.sniffedBytes < SNIFF_BYTES) return undefined;
+    return this.startInflating();
+  }
+
+  async finish(): Promise<LayerContribution> {
+    if (!this.inflater) await this.startInflating();
+    await this.inflater!.finish();
+    this.parser.end();
+    return this.contribution;
+  }
+
+  /** The caller gave up on this layer (its outer member failed): stop inflating, drop what is left. */
+  abort(): void {
+    this.inflater?.stop();
+    this.inflater ??= createInflater('none', this.where, () => {});
+    this.inflater.stop();
+  }
+
+  private startInflating(): Promise<void> | undefined {
+    const head = Buffer.concat(this.sniffed);
+    this.sniffed = [];
+    const kind = sniffCompression(head);
+    if (kind === 'zstd') checkZstdWindow(head, this.where, this.opts.limits.maxZstdWindowBytes);
+    this.inflater = createInflater(kind, this.where, (out) => {
+      // Layer sinks are synchronous (hashing), so the parser never returns a promise here.
+      this.parser.write(out);
+      if (this.parser.done) this.inflater?.stop();
+    });
+    return head.length > 0 ? this.inflater.push(head) : undefined;
+  }
+
+  private entry(e: TarEntry): BodySink | undefined {
+    this.budget.take(this.where);
+    const { maxPathBytes } = this.opts.limits;
+    const path = normalizeEntryName(e.name, this.where, maxPathBytes);
+    if (path === '/') return undefined; // the root's own entry (`./`): nothing to record
+    const whiteout = classifyWhiteout(path, this.where);
+    if (whiteout.kind === 'opaque') this.contribution.opaqueDirs.push(whiteout.dir);
+    else if (whiteout.kind === 'delete') this.contribution.whiteouts.push(whiteout.path);
+    if (whiteout.kind !== 'none') return undefined;
+
+    const entry: LayerEntry = {
+      path,
+      type: e.type,
+      mode: e.mode & 0o7777,
+      uid: e.uid,
+      gid: e.gid,
+      size: e.type === 'file' || e.type === 'other' ? e.size : 0,
+      executable: e.type === 'file' && hasExecBit(e.mode),
+    };
+    if (e.type === 'hardlink') {
+      entry.linkTarget = normalizeEntryName(e.linkName, this.where, maxPathBytes);
+      if (entry.linkTarget === path || entry.linkTarget === '/') {
+        throw new InputError(`${this.where}: hardlink ${JSON.stringify(path)} has no valid target`, {
+          file: this.where,
+        });
+      }
+    } else if (e.type === 'symlink') {
+      if (Buffer.byteLength(e.linkName) > maxPathBytes) {
+        throw new InputError(
+          `${this.where}: symlink target longer than ${maxPathBytes} bytes at ${JSON.stringify(path)}`,
+          {
+            file: this.where,
+          },
+        );
+      }
+      entry.linkTarget = e.linkName;
+    }
+    this.contribution.entries.push(entry);
+    if (e.type !== 'file') return undefined;
+
+    const capture =
+      CAPTURED_PATHS.has(path) && e.size <= this.opts.limits.maxCapturedFileBytes
+        ? (content: Buffer) => {
+            this.contribution.files[path] = content.toString('utf8');
+          }
+        : undefined;
+    if (e.size === 0 && !capture && !this.opts.hashAll && !entry.executable) return undefined;
+    return new FileDigest(entry, { hashAll: this.opts.hashAll, prefixSizes: this.opts.prefixSizes, capture });
+  }
+}
+
+/**
+ * Reads one layer blob from a stream (gzip, zstd or plain tar, sniffed). `source` names it in errors.
+ * The stream is read to its end, so a caller piping a larger archive keeps its position.
+ */
+export async function readLayer(
+  stream: NodeJS.ReadableStream,
+  opts: ReadOptions | ResolvedReadOptions = {},
+  source = 'layer',
+): Promise<LayerContribution> {
+  const resolved = isResolved(opts) ? opts : resolveReadOptions(opts);
+  const reader = new LayerReader(source, resolved, new EntryBudget(resolved.limits.maxEntries));
+  for await (const chunk of stream) {
+    const pending = reader.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+    if (pending) await pending;
+  }
+  return reader.finish();
+}
+
+export function isResolved(opts: ReadOptions | ResolvedReadOptions): opts is ResolvedReadOptions {
+  return (
+    typeof (opts as ResolvedReadOptions).platform === 'object' &&
+    (opts as ResolvedReadOptions).limits !== undefined
+  );
+}

@@ -1,0 +1,47 @@
+/**
+ * Bounds that keep a hostile archive from exhausting memory or time. Nothing is ever extracted, so
+ * these only bound what is held in memory (metadata, names, entries) and how long a symlink walk runs.
+ * Generous enough for real images (a full Debian image has ~10k entries and a ~20 kB config).
+ */
+export interface ArchiveLimits {
+  /** Largest JSON document buffered from an archive (manifest.json, index.json, configs, manifests). */
+  maxJsonBytes: number;
+  /** Total bytes of JSON buffered from one archive. */
+  maxTotalJsonBytes: number;
+  /** Entries (files, dirs, links, whiteouts) across all layers of one image. */
+  maxEntries: number;
+  /** Entries in the outer archive (docker save / OCI archive). */
+  maxOuterEntries: number;
+  /** A pax extended header or GNU long name/link body. */
+  maxTarMetaBytes: number;
+  /** A path inside a layer (Linux PATH_MAX): longer cannot be created by any runtime. */
+  maxPathBytes: number;
+  /** Largest small file kept by content (os-release). */
+  maxCapturedFileBytes: number;
+  /** Layers in one image (Docker's own limit is 127 with overlay; OCI sets none). */
+  maxLayers: number;
+  /** zstd window: the reference decoder refuses larger windows by default (ZSTD_WINDOWLOG_LIMIT_DEFAULT = 27). */
+  maxZstdWindowBytes: number;
+  /** Nesting depth of OCI image indexes. */
+  maxIndexDepth: number;
+}
+
+export const DEFAULT_LIMITS: Readonly<ArchiveLimits> = Object.freeze({
+  maxJsonBytes: 8 * 1024 * 1024,
+  maxTotalJsonBytes: 64 * 1024 * 1024,
+  maxEntries: 1_000_000,
+  maxOuterEntries: 100_000,
+  maxTarMetaBytes: 1024 * 1024,
+  maxPathBytes: 4096,
+  maxCapturedFileBytes: 64 * 1024,
+  maxLayers: 1000,
+  maxZstdWindowBytes: 1 << 27,
+  maxIndexDepth: 8,
+});
+
+/** Linux's MAXSYMLINKS: how many symlinks one path walk may follow before it is a loop (ELOOP). */
+export const MAX_SYMLINK_HOPS = 40;
+
+export function resolveLimits(overrides?: Partial<ArchiveLimits>): ArchiveLimits {
+  return { ...DEFAULT_LIMITS, ...overrides };
+}

@@ -1,0 +1,94 @@
+/**
+ * The outer archive's bytes, decompressed when the file is a .tar.gz / .tar.zst (sniffed, not by name),
+ * as an async iterable with backpressure: the consumer pulls, so a slow layer parse slows the read.
+ */
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { Decompress } from 'fzstd';
+import { InputError } from '../errors.js';
+import { checkZstdWindow, SNIFF_BYTES, sniffCompression } from './decompress.js';
+
+export async function* decompressedChunks(
+  source: AsyncIterable<unknown>,
+  where: string,
+  maxZstdWindow: number,
+): AsyncGenerator<Buffer> {
+  const it = source[Symbol.asyncIterator]();
+  const head: Buffer[] = [];
+  let headBytes = 0;
+  let ended = false;
+  while (headBytes < SNIFF_BYTES) {
+    const r = await it.next();
+    if (r.done) {
+      ended = true;
+      break;
+    }
+    const chunk = toBuffer(r.value);
+    head.push(chunk);
+    headBytes += chunk.length;
+  }
+  const first = Buffer.concat(head);
+  async function* all(): AsyncGenerator<Buffer> {
+    if (first.length > 0) yield first;
+    if (ended) return;
+    for (let r = await it.next(); !r.done; r = await it.next()) yield toBuffer(r.value);
+  }
+  const kind = sniffCompression(first);
+  if (kind === 'none') {
+    yield* all();
+    return;
+  }
+  if (kind === 'gzip') {
+    const gunzip = createGunzip({ chunkSize: 256 * 1024 });
+    const input = Readable.from(all());
+    input.on('error', (err) => gunzip.destroy(err));
+    input.pipe(gunzip);
+    try {
+      for await (const chunk of gunzip) yield chunk as Buffer;
+    } catch (err) {
+      if (err instanceof InputError) throw err;
+      const message = (err as Error).message;
+      throw new InputError(
+        /unexpected end/i.test(message)
+          ? `${where}: truncated (gzip stream ends early)`
+          : `${where}: not valid gzip data (${message})`,
+        { file: where },
+      );
+    } finally {
+      input.destroy();
+    }
+    return;
+  }
+  checkZstdWindow(first, where, maxZstdWindow);
+  const out: Buffer[] = [];
+  const decoder = new Decompress((data) => {
+    if (data.length > 0) out.push(Buffer.from(data.buffer, data.byteOffset, data.length));
+  });
+  const push = (chunk: Uint8Array, final: boolean) => {
+    try {
+      decoder.push(chunk, final);
+    } catch (err) {
+      const code = (err as { code?: number }).code;
+      throw new InputError(
+        code === 5
+          ? `${where}: truncated (zstd stream ends early)`
+          : `${where}: not valid zstd data (${(err as Error).message})`,
+        { file: where },
+      );
+    }
+  };
+  for await (const chunk of all()) {
+    push(chunk, false);
+    // fzstd hands out fresh arrays per block, so the pieces can be passed on without copying.
+    yield* out.splice(0);
+  }
+  push(new Uint8Array(0), true);
+  yield* out.splice(0);
+}
+
+function toBuffer(v: unknown): Buffer {
+  if (Buffer.isBuffer(v)) return v;
+  if (typeof v === 'string') return Buffer.from(v);
+  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.length);
+  throw new TypeError('stream chunk is not bytes');
+}

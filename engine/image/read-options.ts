@@ -1,0 +1,61 @@
+/** `ReadOptions` as given by a caller → validated, with defaults, once per image. */
+import { InputError } from '../errors.js';
+import { type ArchiveLimits, resolveLimits } from './limits.js';
+
+export interface ReadOptions {
+  /** Also hash the first N bytes of executables (for findings with partial hashes). */
+  prefixSizes?: number[];
+  /** sha256 every regular file, not only executables. */
+  hashAll?: boolean;
+  /** For OCI indexes: `os/arch[/variant]`. Default `linux/amd64`. */
+  platform?: string;
+  /** Tighter (or looser) bounds than DEFAULT_LIMITS; tests use small ones to reach them quickly. */
+  limits?: Partial<ArchiveLimits>;
+}
+
+export interface Platform {
+  os: string;
+  architecture: string;
+  variant?: string;
+}
+
+export interface ResolvedReadOptions {
+  prefixSizes: number[];
+  hashAll: boolean;
+  platform: Platform;
+  limits: ArchiveLimits;
+}
+
+export function resolveReadOptions(opts: ReadOptions = {}): ResolvedReadOptions {
+  const sizes = opts.prefixSizes ?? [];
+  for (const n of sizes) {
+    if (!Number.isSafeInteger(n) || n <= 0)
+      throw new InputError(`prefix size ${n} is not a positive whole number of bytes`);
+  }
+  return {
+    prefixSizes: [...new Set(sizes)].sort((a, b) => a - b),
+    hashAll: opts.hashAll === true,
+    platform: parsePlatform(opts.platform ?? 'linux/amd64'),
+    limits: resolveLimits(opts.limits),
+  };
+}
+
+export function parsePlatform(text: string): Platform {
+  const parts = text.split('/');
+  if (parts.length < 2 || parts.length > 3 || parts.some((p) => !/^[a-z0-9_.-]+$/i.test(p))) {
+    throw new InputError(`platform ${JSON.stringify(text)} is not os/arch[/variant] (e.g. linux/amd64)`);
+  }
+  const [os, architecture, variant] = parts as [string, string, string | undefined];
+  return variant === undefined ? { os, architecture } : { os, architecture, variant };
+}
+
+/** One budget of entries per image, shared by all its layers, so many small layers cannot add up unbounded. */
+export class EntryBudget {
+  private used = 0;
+  constructor(private readonly max: number) {}
+  take(where: string): void {
+    if (++this.used > this.max) {
+      throw new InputError(`${where}: more than ${this.max} entries in one image`, { file: where });
+    }
+  }
+}
