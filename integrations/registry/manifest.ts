@@ -1,0 +1,58 @@
+/**
+ * A registry image → ImageManifest, with no Docker engine: resolve the platform manifest, stream each
+ * layer from the registry (digest-verified) through engine/image's layer reader, and assemble. Layers
+ * are read one after another so memory stays at one layer's metadata plus a stream buffer.
+ */
+import { UnreachableError } from '../../engine/errors.js';
+import { assembleManifest, type ReadOptions, readLayer } from '../../engine/image/index.js';
+import type { ImageManifest } from '../../engine/image/types.js';
+import { openBlob } from './blobs.js';
+import { printable } from './reference.js';
+import { type RegistryClientOptions, resolveImage } from './resolve.js';
+
+/**
+ * `opts.platform` wins over `readOpts.platform` (both mean the same `--platform`); the resolved
+ * platform is passed on so both halves agree.
+ */
+export async function manifestFromRegistry(
+  ref: string,
+  opts: RegistryClientOptions = {},
+  readOpts: ReadOptions = {},
+): Promise<ImageManifest> {
+  const platform = opts.platform ?? readOpts.platform;
+  const clientOpts: RegistryClientOptions = platform !== undefined ? { ...opts, platform } : opts;
+  const img = await resolveImage(ref, clientOpts);
+  const source = `image ${printable(ref)}`;
+
+  const contributions = [];
+  for (const layer of img.layers) {
+    const blob = await openBlob(img, layer.digest, clientOpts);
+    try {
+      contributions.push(await readLayer(blob, readOpts, `${source}: layer ${layer.digest}`));
+    } catch (err) {
+      if (err instanceof UnreachableError) throw err;
+      // The reader may reject altered bytes (bad gzip, bad tar) before the digest check at the end of
+      // the stream: tell "the registry served other bytes" (exit 3) from "the image is malformed" (exit 2).
+      await drain(await openBlob(img, layer.digest, clientOpts));
+      throw err;
+    }
+  }
+  return assembleManifest(
+    {
+      configJson: img.config.raw.toString('utf8'),
+      configDigest: img.config.digest,
+      manifestDigest: img.manifestDigest,
+      layers: img.layers.map(({ digest, mediaType, size }) => ({ digest, mediaType, size })),
+      references: [img.reference],
+      source,
+    },
+    contributions,
+  );
+}
+
+/** Reads a verifying blob stream to its end: it throws if the bytes are not the digest's. */
+async function drain(stream: NodeJS.ReadableStream): Promise<void> {
+  for await (const _chunk of stream) {
+    // only the digest check at the end matters
+  }
+}
