@@ -1,0 +1,356 @@
+/**
+ * `draftPolicy`: findings history × image manifest × Contents index → the text of a DRAFT policy, one
+ * rule or commented suggestion per binary the repository was seen executing that its image lacks.
+ *
+ * Findings are hostile, so the text is built by hand from policy data (package names from the index,
+ * fixed wording, counts) and exactly one kind of finding data: the path, always through quoteYaml
+ * (one line of printable ASCII in double quotes), and never a path with glob characters. Rule ids come
+ * from package names or counters. The result is loaded with the real policy loader before it is
+ * returned, so a draft that would not load is a bug that fails loudly here, not in someone's CI.
+ */
+import { InputError } from '../errors.js';
+import type { Finding } from '../findings/types.js';
+import { normalizeRepository } from '../identity/reference.js';
+import { createImageLookup } from '../image/index.js';
+import type { ImageManifest, PackageManagerName } from '../image/types.js';
+import { parsePolicyText } from '../policy/load.js';
+import type { ContentsIndex } from './contents-index.js';
+import { type Observations, type ObservedBinary, observe } from './observations.js';
+import { describeRulePathProblem } from './rule-path.js';
+import { type Suggestion, suggest } from './suggest.js';
+import { quoteForComment, quoteYaml } from './yaml-quote.js';
+
+export interface DraftInput {
+  findings: readonly Finding[];
+  manifest: ImageManifest;
+  /** The repository whose findings are drafted from (normalized here; `--repository` or the image's). */
+  repository: string;
+  /** The distribution's Contents index; without it, apt packages are left for a person to name. */
+  contents?: ContentsIndex;
+  /** `metadata.name` of the draft. */
+  name: string;
+  /** The clock (epoch ms): the draft says when it was written, and is loaded as of then. */
+  now: number;
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+/** What a person replaces before uncommenting; it fails every package-name grammar, so it cannot load as is. */
+export const PACKAGE_PLACEHOLDER = '<choose a package>';
+
+interface Drafted {
+  binary: ObservedBinary;
+  suggestion: Suggestion;
+}
+
+export function draftPolicy(input: DraftInput): string {
+  if (!NAME.test(input.name) || input.name.length > 128) {
+    throw new InputError(
+      `policy name ${quoteForComment(input.name, 40)} must be letters, digits, '.', '_', '-', starting with a letter or digit (at most 128)`,
+    );
+  }
+  const repository = normalizeRepository(input.repository);
+  if (repository === undefined || /[*?[\]{}]/.test(repository)) {
+    throw new InputError(
+      `repository ${quoteForComment(input.repository, 80)} is not an image repository (registry/path)`,
+    );
+  }
+  const observed = observe(input.findings, repository, createImageLookup(input.manifest));
+  const ctx = { manager: knownManager(input.manifest.packageManager), contents: input.contents };
+  const drafted = observed.binaries.map((binary) => ({ binary, suggestion: suggest(binary, ctx) }));
+  const text = render(input, repository, observed, drafted);
+  selfCheck(text, input.now, drafted.filter((d) => isActive(d.suggestion)).length);
+  return text;
+}
+
+const MANAGERS: readonly PackageManagerName[] = ['apt', 'apk', 'dnf', 'microdnf', 'yum'];
+
+/** A manifest read from a file is not trusted to hold only the enum's values; the draft writes this one. */
+function knownManager(m: unknown): PackageManagerName | undefined {
+  return MANAGERS.find((k) => k === m);
+}
+
+function isActive(s: Suggestion): boolean {
+  return s.kind === 'deny-malicious' || s.kind === 'bake';
+}
+
+function render(input: DraftInput, repository: string, observed: Observations, drafted: Drafted[]): string {
+  const ids = new IdAllocator();
+  const of = (...kinds: Suggestion['kind'][]) => drafted.filter((d) => kinds.includes(d.suggestion.kind));
+  const active = [...of('deny-malicious'), ...of('bake')];
+  const commented = of('choose', 'unpackaged', 'find-package', 'no-package-manager');
+  const unsafe = of('unsafe-path');
+
+  const out: string[] = [
+    ...header(input, observed, drafted, {
+      active: active.length,
+      commented: commented.length,
+      unsafe: unsafe.length,
+    }),
+    'apiVersion: driftgate.dev/v1',
+    'kind: DriftPolicy',
+    'metadata:',
+    `  name: ${quoteYaml(input.name)}`,
+    'spec:',
+    '  # enforce fails the gate on a violation; warn is the dry run that never fails, while a team adopts the gate.',
+    '  mode: enforce',
+    '  match:',
+    `    images: [${quoteYaml(repository)}]`,
+  ];
+  if (active.length === 0) {
+    out.push(
+      '  rules: [] # no rule could be drafted without a decision; to use a suggestion below, delete the []',
+    );
+  } else {
+    out.push('  rules:');
+  }
+  for (const d of active) out.push(...activeRule(d, ids));
+  for (const d of commented) out.push(...suggestionBlock(d, ids));
+  for (const d of unsafe) out.push(...unsafeNote(d));
+  return `${out.join('\n')}\n`;
+}
+
+function header(
+  input: DraftInput,
+  observed: Observations,
+  drafted: Drafted[],
+  n: { active: number; commented: number; unsafe: number },
+): string[] {
+  const count = (kind: Suggestion['kind']) => drafted.filter((d) => d.suggestion.kind === kind).length;
+  const modified = drafted.filter((d) => d.suggestion.kind === 'in-image' && d.binary.modified).length;
+  const os = input.manifest.os;
+  const osText = os?.prettyName ?? [os?.id, os?.versionId].filter((x) => x !== undefined).join(' ');
+  const lines = [
+    `# DRAFT driftgate policy, written by \`driftgate policy init\` at ${new Date(input.now).toISOString().replace('.000Z', 'Z')}.`,
+    '# Review it before committing: write each reason (why the workload needs the binary), add owners and',
+    '# tickets, and decide every commented suggestion. Until a suggestion is uncommented, the gate keeps',
+    '# reporting that binary as a violation.',
+    '#',
+    `# Findings: ${observed.used} about this repository; not used: ${observed.otherRepositories} about other repositories, ${observed.unattributed} with no image identity.`,
+    `# Binaries seen executing: ${observed.binaries.length}`,
+    `#   ${count('in-image')} already in the image: no rule needed${modified > 0 ? ` (${modified} of them with a different hash: overwritten at runtime, the gate reports them as violations)` : ''}`,
+  ];
+  if (count('malicious-in-image') > 0) {
+    lines.push(
+      `#   ${count('malicious-in-image')} in the image and reported malicious: the image's own file was replaced at runtime; no rule can allow it, replace the containers`,
+    );
+  }
+  lines.push(
+    `#   ${count('deny-malicious')} malicious: denied`,
+    `#   ${count('bake')} baked from the one Debian package that ships them`,
+    `#   ${n.commented} to decide: commented suggestions below`,
+  );
+  if (n.unsafe > 0)
+    lines.push(`#   ${n.unsafe} whose path cannot be a rule path: no rule, see the notes at the end`);
+  lines.push(
+    `# Image: ${osText === '' ? 'OS unknown' : quoteForComment(osText, 80)}, package manager ${knownManager(input.manifest.packageManager) ?? 'none found'}.`,
+    input.contents
+      ? `# Contents index: ${input.contents.lines} lines read${input.contents.unreadableLines > 0 ? `, ${input.contents.unreadableLines} unreadable` : ''}.`
+      : '# Contents index: none given (--contents-index), so no package was looked up.',
+    '# Bake rules edit ./Dockerfile; set `dockerfile:` (and `target:`) on a rule where the image is built elsewhere.',
+  );
+  return lines;
+}
+
+function evidence(b: ObservedBinary): string {
+  const malicious = b.malicious > 0 ? `, ${b.malicious} in a malicious category` : '';
+  return `    # ${quoteForComment(b.path)}: ${plural(b.findings, 'finding')}${malicious}.`;
+}
+
+/** Package names, comma-separated, on comment lines of at most about 110 characters. */
+function wrapList(names: readonly string[]): string[] {
+  const lines: string[] = [];
+  let line = '    #  ';
+  names.forEach((name, i) => {
+    const item = ` ${name}${i === names.length - 1 ? '.' : ','}`;
+    if (line.length + item.length > 110 && line !== '    #  ') {
+      lines.push(line);
+      line = '    #  ';
+    }
+    line += item;
+  });
+  lines.push(line);
+  return lines;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function reasonFor(b: ObservedBinary): string {
+  return quoteYaml(
+    `DRAFT: executed at runtime (${plural(b.findings, 'finding')}); say why the workload needs it`,
+  );
+}
+
+interface RuleText {
+  id: string;
+  action: 'bake' | 'deny';
+  path: string;
+  pkg?: { manager: string; name: string };
+  reason: string;
+}
+
+/** The rule's lines at the indentation of an item of `spec.rules`. */
+function ruleLines(r: RuleText): string[] {
+  return [
+    `    - id: ${r.id}`,
+    `      action: ${r.action}`,
+    `      paths: [${quoteYaml(r.path)}]`,
+    ...(r.pkg
+      ? ['      package:', `        manager: ${r.pkg.manager}`, `        name: ${quoteYaml(r.pkg.name)}`]
+      : []),
+    `      reason: ${r.reason}`,
+  ];
+}
+
+/** Commented out so that removing `# ` (and nothing else) restores the rule. */
+function commentedOut(lines: string[]): string[] {
+  return lines.map((l) => `    # ${l.slice(4)}`);
+}
+
+function activeRule(d: Drafted, ids: IdAllocator): string[] {
+  const b = d.binary;
+  const s = d.suggestion;
+  if (s.kind === 'deny-malicious') {
+    return [
+      evidence(b),
+      '    # Nothing can allow a malicious binary; this rule also denies the path whatever its hash.',
+      ...ruleLines({
+        id: ids.take('deny-malicious'),
+        action: 'deny',
+        path: b.path,
+        reason: quoteYaml(
+          'DRAFT: reported in a malicious category at runtime; replace the affected containers',
+        ),
+      }),
+    ];
+  }
+  if (s.kind === 'bake') {
+    return [
+      `${evidence(b)} The Debian package ${s.name} ships it (Contents index).`,
+      ...ruleLines({
+        id: ids.take(`bake-${idPart(s.name)}`, 'named'),
+        action: 'bake',
+        path: b.path,
+        pkg: { manager: 'apt', name: s.name },
+        reason: reasonFor(b),
+      }),
+    ];
+  }
+  return [];
+}
+
+function suggestionBlock(d: Drafted, ids: IdAllocator): string[] {
+  const b = d.binary;
+  const s = d.suggestion;
+  const bakeWithPlaceholder = (id: string, mgr: string) =>
+    commentedOut(
+      ruleLines({
+        id,
+        action: 'bake',
+        path: b.path,
+        pkg: { manager: mgr, name: PACKAGE_PLACEHOLDER },
+        reason: reasonFor(b),
+      }),
+    );
+  const denyUnpackaged = (id: string) =>
+    commentedOut(
+      ruleLines({
+        id,
+        action: 'deny',
+        path: b.path,
+        reason: quoteYaml('DRAFT: executed at runtime, and no package provides it; say why it is denied'),
+      }),
+    );
+  switch (s.kind) {
+    case 'choose':
+      return [
+        evidence(b),
+        ...(s.via === 'ships'
+          ? ['    # Several Debian packages ship this path:']
+          : [
+              '    # No Debian package ships this path itself. These ship a variant beside it (<name>.<variant>)',
+              '    # and may register it under this name with update-alternatives:',
+            ]),
+        ...wrapList(s.candidates),
+        `    # Choose one: replace ${PACKAGE_PLACEHOLDER} with its name, then uncomment the rule.`,
+        ...bakeWithPlaceholder(ids.take('bake-choice'), 'apt'),
+      ];
+    case 'unpackaged':
+      return [
+        evidence(b),
+        '    # No package in the Contents index ships it: a file downloaded or built at runtime (or a link the index',
+        '    # does not list). Unless someone can explain it, deny it: uncomment the rule. If it is legitimate, bake it',
+        '    # with `copy:` from a build stage, or allow it for a while (action: allow, expires within 180 days, ticket).',
+        ...denyUnpackaged(ids.take('deny-unpackaged')),
+      ];
+    case 'find-package':
+      return [
+        evidence(b),
+        s.why === 'no-index'
+          ? '    # No Contents index was given (--contents-index), so its package was not looked up.'
+          : `    # ${s.manager} has no Contents index: find the package with the package manager's own search (apk search, dnf provides).`,
+        `    # Replace ${PACKAGE_PLACEHOLDER} with the package that provides it, then uncomment the rule.`,
+        ...bakeWithPlaceholder(ids.take('bake-todo'), s.manager),
+      ];
+    case 'no-package-manager':
+      return [
+        evidence(b),
+        '    # The image has no package manager (distroless or scratch?): if the binary is legitimate,',
+        '    # bake it with `copy:` from a build stage; otherwise deny it: uncomment the rule.',
+        ...denyUnpackaged(ids.take('deny-unpackaged')),
+      ];
+    default:
+      return [];
+  }
+}
+
+function unsafeNote(d: Drafted): string[] {
+  const s = d.suggestion;
+  if (s.kind !== 'unsafe-path') return [];
+  return [
+    evidence(d.binary),
+    `    # No rule: ${describeRulePathProblem(s.problem)}.`,
+    `    # The gate reports it as ${s.malicious ? 'malicious' : 'a violation'}; write a rule by hand if it needs one.`,
+  ];
+}
+
+/** `g++` → `gplusplus`: rule ids allow letters, digits, `.`, `_`, `-`. Package names are policy data. */
+function idPart(pkg: string): string {
+  return pkg.replace(/\+/g, 'plus').slice(0, 100);
+}
+
+/**
+ * Unique ids. Named ones (from a package) are `bake-curl`, then `bake-curl-2`; counted ones are
+ * `deny-malicious-1`, `deny-malicious-2`. Every id is checked against all ids taken, whatever its style.
+ */
+class IdAllocator {
+  private readonly used = new Set<string>();
+  private readonly next = new Map<string, number>();
+
+  take(base: string, style: 'named' | 'counted' = 'counted'): string {
+    let n = this.next.get(base) ?? (style === 'named' ? 0 : 1);
+    let id = n === 0 ? base : `${base}-${n}`;
+    while (this.used.has(id)) {
+      n = Math.max(n + 1, 2);
+      id = `${base}-${n}`;
+    }
+    this.next.set(base, Math.max(n + 1, 2));
+    this.used.add(id);
+    return id;
+  }
+}
+
+function selfCheck(text: string, now: number, activeRules: number): void {
+  let loaded: ReturnType<typeof parsePolicyText>;
+  try {
+    loaded = parsePolicyText(text, '<draft>', { now });
+  } catch (err) {
+    throw new Error(`internal error: the drafted policy does not load: ${String(err)}`);
+  }
+  if (loaded.length !== 1 || loaded[0]!.rules.length !== activeRules) {
+    throw new Error(
+      `internal error: the drafted policy loads as ${loaded.length} policies, not one with ${activeRules} rules`,
+    );
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * Findings → the distinct binaries observed for one repository, each with counts and what the image
+ * says about it. Only counts and the path leave this module: the draft may show nothing else from a
+ * finding.
+ */
+import type { Finding } from '../findings/types.js';
+import type { ImageLookup } from '../image/types.js';
+
+export interface ObservedBinary {
+  /** The finding's path (normalized by the findings parser). */
+  path: string;
+  /** Findings about this path. */
+  findings: number;
+  /** Of those, findings in a malicious category. */
+  malicious: number;
+  /** The image has a file at the resolved path. */
+  inImage: boolean;
+  /** In the image, and some finding's full sha256 differs from the image file's: overwritten at runtime. */
+  modified: boolean;
+}
+
+export interface Observations {
+  /** Sorted by path (code units, so the order does not depend on a locale). */
+  binaries: ObservedBinary[];
+  /** Findings about the repository. */
+  used: number;
+  /** Findings about other repositories. */
+  otherRepositories: number;
+  /** Findings with no image identity (model.md: counted, never silently dropped). */
+  unattributed: number;
+}
+
+export function observe(findings: readonly Finding[], repository: string, image: ImageLookup): Observations {
+  const byPath = new Map<string, ObservedBinary>();
+  let otherRepositories = 0;
+  let unattributed = 0;
+  for (const f of findings) {
+    const repo = f.image.repository;
+    if (repo === undefined) {
+      unattributed++;
+      continue;
+    }
+    if (repo !== repository) {
+      otherRepositories++;
+      continue;
+    }
+    let seen = byPath.get(f.binary.path);
+    if (!seen) {
+      const entry = image.lookup(f.binary.path).entry;
+      seen = {
+        path: f.binary.path,
+        findings: 0,
+        malicious: 0,
+        inImage: entry !== undefined,
+        modified: false,
+      };
+      byPath.set(f.binary.path, seen);
+    }
+    seen.findings++;
+    if (f.malicious) seen.malicious++;
+    if (seen.inImage && !seen.modified) seen.modified = overwritten(f, image);
+  }
+  const binaries = [...byPath.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const used = binaries.reduce((n, b) => n + b.findings, 0);
+  return { binaries, used, otherRepositories, unattributed };
+}
+
+function overwritten(f: Finding, image: ImageLookup): boolean {
+  const { sha256, hashedSize, size, partiallyHashed } = f.binary;
+  const partial =
+    partiallyHashed === true || (hashedSize !== undefined && size !== undefined && hashedSize < size);
+  const imageHash = image.lookup(f.binary.path).entry?.sha256;
+  // A prefix hash cannot be compared with a whole-file hash; the gate works that out, the draft only counts.
+  return sha256 !== undefined && !partial && imageHash !== undefined && imageHash !== sha256;
+}
