@@ -78,8 +78,8 @@ export function decideGroup(
     findings: [...g.findingIds],
     sources: g.sources,
     count: g.count,
-    ...(g.firstSeen === undefined ? {} : { firstSeen: new Date(g.firstSeen).toISOString() }),
-    ...(g.lastSeen === undefined ? {} : { lastSeen: new Date(g.lastSeen).toISOString() }),
+    ...(g.firstSeen === undefined ? {} : { firstSeen: g.firstSeen }),
+    ...(g.lastSeen === undefined ? {} : { lastSeen: g.lastSeen }),
     // A finding without any workload field adds nothing a person could use.
     workloads: [...g.workloads].filter((w) => Object.keys(w).length > 0),
   };

@@ -25,8 +25,9 @@ export interface FindingGroup {
   /** Finding ids, de-duplicated, in the order first seen. */
   findingIds: Set<string>;
   sources: FindingSource[];
-  firstSeen?: number;
-  lastSeen?: number;
+  /** Canonical RFC 3339 (seen-time.ts), so they compare as text. */
+  firstSeen?: string;
+  lastSeen?: string;
   /** Unique workloads (interned, so compared by identity), in the order first seen. */
   workloads: Set<Workload>;
   /** Keyed by the interned variant fields. */
@@ -44,26 +45,23 @@ export function decisionId(path: string, sha256: string | undefined): string {
     .slice(0, 16);
 }
 
-/** eventTime, else createTime, as epoch ms; undefined when neither parses. */
-export function findingTime(f: Finding): number | undefined {
-  for (const t of [f.eventTime, f.createTime]) {
-    if (t === undefined) continue;
-    const ms = Date.parse(t);
-    if (!Number.isNaN(ms)) return ms;
-  }
-  return undefined;
-}
-
-const WORKLOAD_FIELDS = ['cluster', 'location', 'project', 'namespace', 'pod', 'container', 'node'] as const;
-
+/** The workload fields, in the order `workloadFromFields` reads them back. */
 function workloadFields(w: Workload): unknown[] {
-  return WORKLOAD_FIELDS.map((k) => w[k]);
+  return [w.cluster, w.location, w.project, w.namespace, w.pod, w.container, w.node];
 }
 
-function workloadCopy(w: Workload): Workload {
-  const copy: Workload = {};
-  for (const k of WORKLOAD_FIELDS) if (w[k] !== undefined) copy[k] = w[k];
-  return copy;
+/** Only the fields that are set, so decisions do not carry `undefined`s. Module-level: no closure per call. */
+function workloadFromFields(fields: readonly unknown[]): Workload {
+  const [cluster, location, project, namespace, pod, container, node] = fields as Array<string | undefined>;
+  const w: Workload = {};
+  if (cluster !== undefined) w.cluster = cluster;
+  if (location !== undefined) w.location = location;
+  if (project !== undefined) w.project = project;
+  if (namespace !== undefined) w.namespace = namespace;
+  if (pod !== undefined) w.pod = pod;
+  if (container !== undefined) w.container = container;
+  if (node !== undefined) w.node = node;
+  return w;
 }
 
 /** Scope, and everything besides path and hash that changes what the steps decide. */
@@ -71,6 +69,8 @@ function variantFields(f: Finding, set: GoverningSet): unknown[] {
   const b = f.binary;
   return [set.key, f.malicious, b.size, b.hashedSize, b.partiallyHashed === true, b.hashUnreadable === true];
 }
+
+const newVariantKey = (): VariantFields => ({ variant: true });
 
 export class FindingGroups {
   /** path → sha256 (undefined for none) → group: nested maps, so no key string per finding. */
@@ -82,7 +82,7 @@ export class FindingGroups {
     for (const bySha of this.byPath.values()) yield* bySha.values();
   }
 
-  add(f: Finding, time: number | undefined, set: GoverningSet): void {
+  add(f: Finding, time: string | undefined, set: GoverningSet): void {
     const { path, sha256 } = f.binary;
     let bySha = this.byPath.get(path);
     if (!bySha) {
@@ -105,12 +105,12 @@ export class FindingGroups {
     g.count++;
     g.findingIds.add(f.id);
     if (!g.sources.includes(f.source)) g.sources.push(f.source);
-    g.workloads.add(this.workloads.intern(workloadFields(f.workload), () => workloadCopy(f.workload)));
+    g.workloads.add(this.workloads.intern(workloadFields(f.workload), workloadFromFields));
     if (time !== undefined) {
       if (g.firstSeen === undefined || time < g.firstSeen) g.firstSeen = time;
       if (g.lastSeen === undefined || time > g.lastSeen) g.lastSeen = time;
     }
-    const key = this.variantKeys.intern(variantFields(f, set), () => ({ variant: true }));
+    const key = this.variantKeys.intern(variantFields(f, set), newVariantKey);
     const v = g.variants.get(key);
     if (v) v.count++;
     else g.variants.set(key, { finding: f, set, count: 1 });

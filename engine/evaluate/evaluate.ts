@@ -15,11 +15,12 @@ import type { Finding } from '../findings/types.js';
 import type { ImageLookup, ImageManifest, PathLookup } from '../image/types.js';
 import type { AllowRule, Policy } from '../policy/types.js';
 import { decideGroup } from './decision.js';
-import { FindingGroups, findingTime } from './dedup.js';
+import { FindingGroups } from './dedup.js';
 import { createEnforcementResolver } from './enforcement.js';
 import type { CompiledRule } from './rules.js';
 import { compileRules } from './rules.js';
 import { createScopeResolver } from './scope.js';
+import { seenAt } from './seen-time.js';
 import type { StepContext } from './steps.js';
 import type { Decision, Evaluation, Outcome } from './types.js';
 import { compareDecisions, expiringSoonOf, verdictOf } from './verdict.js';
@@ -53,13 +54,14 @@ export function evaluate(
 
   // `summary.findings` counts every finding inside the `since` window, attributed or not, so that
   // findings = (findings of the image) + unattributed + otherImages.
+  const since = opts.since === undefined ? undefined : sinceText(opts.since);
   let inWindow = 0;
   let unattributed = 0;
   let otherImages = 0;
   const groups = new FindingGroups();
   for (const f of findings) {
-    const time = findingTime(f);
-    if (opts.since !== undefined && time !== undefined && time < opts.since) continue;
+    const time = seenAt(f);
+    if (since !== undefined && time !== undefined && time < since) continue;
     inWindow++;
     const repository = f.image.repository;
     if (!repository) unattributed++;
@@ -89,6 +91,13 @@ export function evaluate(
     expiringSoon,
     decisions,
   };
+}
+
+/** The window's start as canonical RFC 3339 (seen-time.ts), clamped to the years that form can spell. */
+function sinceText(since: number): string {
+  const min = Date.parse('0000-01-01T00:00:00.000Z');
+  const max = Date.parse('9999-12-31T23:59:59.999Z');
+  return new Date(Number.isNaN(since) ? min : Math.min(Math.max(since, min), max)).toISOString();
 }
 
 /** Any loaded policy's IoC list makes a hash malicious, whatever the policy's scope. */

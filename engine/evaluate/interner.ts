@@ -9,8 +9,8 @@ type Node = Map<unknown, unknown>;
 export class TupleInterner<V> {
   private readonly root: Node = new Map();
 
-  /** The value for `fields`, made by `create` the first time these fields are seen. */
-  intern(fields: readonly unknown[], create: () => V): V {
+  /** The value for `fields`, made by `create(fields)` the first time these fields are seen. */
+  intern(fields: readonly unknown[], create: (fields: readonly unknown[]) => V): V {
     let node = this.root;
     const last = fields.length - 1;
     for (let i = 0; i < last; i++) {
@@ -23,7 +23,7 @@ export class TupleInterner<V> {
     }
     let value = node.get(fields[last]) as V | undefined;
     if (value === undefined) {
-      value = create();
+      value = create(fields);
       node.set(fields[last], value);
     }
     return value;

@@ -532,6 +532,22 @@ describe('since', () => {
     expect(ev.decisions.map((d) => d.binary.path)).toEqual(['/tmp/at', '/tmp/undated']);
     expect(ev.summary.findings).toBe(2);
   });
+
+  it('compares times written with an offset by the instant they name', () => {
+    const since = Date.parse('2026-11-01T00:00:00Z');
+    const ev = run(
+      [
+        finding({ path: '/tmp/before', eventTime: '2026-11-01T00:30:00+01:00' }),
+        finding({ path: '/tmp/after', eventTime: '2026-10-31T23:30:00-01:00' }),
+      ],
+      [],
+      [policy({ name: 'c' })],
+      { since },
+    );
+    expect(ev.decisions.map((d) => [d.binary.path, d.firstSeen])).toEqual([
+      ['/tmp/after', '2026-11-01T00:30:00.000Z'],
+    ]);
+  });
 });
 
 describe('dedup', () => {
