@@ -1,6 +1,73 @@
-/** The `driftgate` command line. Thin: parses flags, calls the engine and integrations, maps errors to exit codes. */
+/**
+ * The `driftgate` command line. Thin: parses flags, calls the engine and integrations, and maps
+ * failures to gate.md's exit codes: 0 pass/warn · 1 fail · 2 usage/policy/input error · 3 unreachable.
+ */
+import { Command, CommanderError } from 'commander';
+import { InputError, UnreachableError } from '../engine/errors.js';
+import { registerDemo } from './commands/demo.js';
+import { registerGate } from './commands/gate.js';
+import { registerManifest } from './commands/manifest.js';
+import { registerPlan } from './commands/plan.js';
+import { registerPolicy } from './commands/policy.js';
+import { TOOL_VERSION } from './options.js';
+
+export const EXIT = { ok: 0, fail: 1, usage: 2, unreachable: 3 } as const;
+
+export function buildProgram(): Command {
+  const program = new Command('driftgate')
+    .description('Enforce container immutability: runtime findings × image manifest × policy')
+    .version(TOOL_VERSION)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerGate(program);
+  registerManifest(program);
+  registerPolicy(program);
+  registerPlan(program);
+  registerDemo(program);
+  for (const cmd of program.commands) cmd.exitOverride();
+  return program;
+}
+
 export async function main(argv: string[]): Promise<number> {
-  void argv;
-  process.stderr.write('driftgate: not built yet\n');
-  return 2;
+  process.exitCode = undefined;
+  try {
+    await buildProgram().parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+  } catch (err) {
+    return reportError(err);
+  }
+}
+
+function reportError(err: unknown): number {
+  if (err instanceof CommanderError) {
+    // Help and --version are successful exits; every other commander error is a usage error.
+    if (
+      err.code === 'commander.helpDisplayed' ||
+      err.code === 'commander.version' ||
+      err.code === 'commander.help'
+    ) {
+      return EXIT.ok;
+    }
+    return EXIT.usage;
+  }
+  if (err instanceof InputError) {
+    process.stderr.write(`driftgate: ${oneLine(err.toString())}\n`);
+    return EXIT.usage;
+  }
+  if (err instanceof UnreachableError) {
+    process.stderr.write(`driftgate: ${oneLine(err.message)}\n`);
+    return EXIT.unreachable;
+  }
+  // A bug: the image could not be evaluated. Never a pass; exit 3 ("could not evaluate") with what we know.
+  process.stderr.write(
+    `driftgate: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
+  return EXIT.unreachable;
+}
+
+/** Messages may quote input (a path from a finding): keep them on one line and free of control characters. */
+function oneLine(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) =>
+    c === '\n' ? ' ' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
 }

@@ -1,0 +1,57 @@
+/**
+ * From an evaluation to the Dockerfiles it asks to change: every `bake` decision, grouped by the rule that
+ * decided it, grouped again by the Dockerfile that rule edits. Shared by `plan` and `pr`.
+ * Binary paths ride along as evidence only; what is written comes from the rule (policy data).
+ */
+import { readFile } from 'node:fs/promises';
+import { InputError } from '../engine/errors.js';
+import type { Evaluation } from '../engine/evaluate/types.js';
+import { planDockerfile } from '../engine/plan/index.js';
+import type { BakeItem, DockerfilePlan } from '../engine/plan/types.js';
+import type { BakeRule, Policy } from '../engine/policy/types.js';
+
+export function bakeItemsByDockerfile(
+  evaluation: Evaluation,
+  policies: Policy[],
+  dockerfileOverride?: string,
+): Map<string, BakeItem[]> {
+  const rules = new Map<string, { policy: string; rule: BakeRule }>();
+  for (const p of policies) {
+    for (const r of p.rules)
+      if (r.action === 'bake') rules.set(`${p.name}\u0000${r.id}`, { policy: p.name, rule: r });
+  }
+  const items = new Map<string, BakeItem>();
+  for (const d of evaluation.decisions) {
+    if (d.outcome !== 'bake' || !d.rule) continue;
+    const key = `${d.rule.policy}\u0000${d.rule.id}`;
+    const found = rules.get(key);
+    if (!found) continue;
+    const item = items.get(key) ?? { rule: found.rule, policy: found.policy, binaries: [] };
+    item.binaries.push(d.binary.path);
+    items.set(key, item);
+  }
+  const byFile = new Map<string, BakeItem[]>();
+  for (const item of items.values()) {
+    const file = dockerfileOverride ?? item.rule.dockerfile;
+    byFile.set(file, [...(byFile.get(file) ?? []), item]);
+  }
+  return byFile;
+}
+
+export async function planAll(byFile: Map<string, BakeItem[]>): Promise<DockerfilePlan[]> {
+  const plans: DockerfilePlan[] = [];
+  for (const [file, items] of [...byFile].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      const rules = items.map((i) => `${i.policy}/${i.rule.id}`).join(', ');
+      throw new InputError(
+        `cannot read the Dockerfile that rule ${rules} edits: ${(err as NodeJS.ErrnoException).code ?? String(err)} (pass --dockerfile to override)`,
+        { file },
+      );
+    }
+    plans.push(planDockerfile(file, text, items));
+  }
+  return plans;
+}

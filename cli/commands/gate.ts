@@ -1,0 +1,124 @@
+/** `driftgate gate` (gate.md): runtime findings × image × policy → verdict and exit code. */
+import type { Command } from 'commander';
+import { InputError } from '../../engine/errors.js';
+import { evaluate } from '../../engine/evaluate/evaluate.js';
+import type { Evaluation } from '../../engine/evaluate/types.js';
+import type { Finding } from '../../engine/findings/types.js';
+import { FORMAT_NAMES, type FormatName, formatEvaluation } from '../../engine/formats/index.js';
+import { normalizeRepository } from '../../engine/identity/reference.js';
+import { createImageLookup } from '../../engine/image/index.js';
+import { loadPolicies } from '../../engine/policy/load.js';
+import type { Policy } from '../../engine/policy/types.js';
+import { parseNow, parseSince } from '../clock.js';
+import { readFindingsSources } from '../findings-input.js';
+import { type ImageSourceFlags, loadImage } from '../image-input.js';
+import { collect, oneOf, TOOL_VERSION } from '../options.js';
+import { writeReport } from '../output.js';
+
+export interface GateFlags extends ImageSourceFlags {
+  policy: string[];
+  findings: string[];
+  repository?: string;
+  since?: string;
+  mode?: 'enforce' | 'warn';
+  now?: string;
+  format: FormatName;
+  output?: string;
+}
+
+/** Everything `gate`, `plan` and `pr` share: the evaluation and the inputs it came from. */
+export interface GateRun {
+  evaluation: Evaluation;
+  policies: Policy[];
+  findings: Finding[];
+}
+
+/** Adds the gate's input flags; `plan` and `pr` take the same inputs. */
+export function addGateInputs(cmd: Command): Command {
+  return cmd
+    .requiredOption('--policy <file|dir>', 'policy file or folder (repeatable)', collect, [])
+    .requiredOption(
+      '--findings <file|-|scc:parent>',
+      'findings: JSON, NDJSON or one object (repeatable)',
+      collect,
+      [],
+    )
+    .option('--image <ref>', 'image in the local Docker engine, else the registry')
+    .option('--image-archive <tar>', '`docker save` output or an OCI archive (.tar, .tar.gz)')
+    .option('--oci-layout <dir>', 'an OCI image layout directory')
+    .option('--manifest <json>', 'a manifest written by `driftgate manifest --format json`')
+    .option('--repository <repo>', 'repository the findings are matched against, where the image names none')
+    .option(
+      '--since <duration|date>',
+      'only findings whose eventTime is at or after it (30d, 12h, 2026-11-01)',
+    )
+    .option(
+      '--mode <mode>',
+      'enforce|warn: overrides every policy mode',
+      oneOf('--mode', ['enforce', 'warn']),
+    )
+    .option('--now <rfc3339>', 'the clock, for expiry and enforceAfter (default: now)');
+}
+
+export async function runGateEvaluation(flags: GateFlags): Promise<GateRun> {
+  const now = parseNow(flags.now);
+  const since = parseSince(flags.since, now);
+  // Policies first: an invalid policy is a usage error and should not wait on reading a large image.
+  const policies = await loadPolicies(flags.policy, { now });
+  const { findings } = await readFindingsSources(flags.findings);
+  const manifest = await loadImage(flags, { prefixSizes: partialHashSizes(findings) });
+  const repository = gatedRepository(flags.repository, manifest.repository);
+  const evaluation = evaluate(findings, createImageLookup(manifest), policies, {
+    now,
+    repository,
+    ...(flags.mode ? { modeOverride: flags.mode } : {}),
+    ...(since !== undefined ? { since } : {}),
+  });
+  return { evaluation, policies, findings };
+}
+
+function gatedRepository(flag: string | undefined, fromImage: string | undefined): string {
+  if (flag !== undefined) {
+    const repo = normalizeRepository(flag);
+    if (!repo) throw new InputError(`--repository '${flag}' is not an image repository (registry/path)`);
+    return repo;
+  }
+  if (fromImage) return fromImage;
+  // Without a repository no finding could ever be attributed to the image: that would be a silent pass.
+  throw new InputError(
+    'the image names no repository (an archive without tags?): pass --repository <registry/path>',
+  );
+}
+
+/**
+ * Findings whose hash covers only a prefix (`hashedSize` < `size`) need that prefix hashed in the image.
+ * Bounded: a findings file could name thousands of distinct sizes; beyond the bound they compare as `unknown`.
+ */
+export function partialHashSizes(findings: Finding[], max = 32): number[] {
+  const sizes = new Set<number>();
+  for (const f of findings) {
+    const { hashedSize, size, partiallyHashed } = f.binary;
+    if (hashedSize === undefined || hashedSize <= 0) continue;
+    if (partiallyHashed || (size !== undefined && hashedSize < size)) {
+      sizes.add(hashedSize);
+      if (sizes.size >= max) break;
+    }
+  }
+  return [...sizes].sort((a, b) => a - b);
+}
+
+export function registerGate(program: Command): void {
+  addGateInputs(program.command('gate').description('fail or pass an image: findings × image × policy'))
+    .option('--format <format>', FORMAT_NAMES.join('|'), oneOf('--format', FORMAT_NAMES), 'table')
+    .option('--output <file>', 'write the report here instead of stdout')
+    .action(async (flags: GateFlags) => {
+      const { evaluation, policies } = await runGateEvaluation(flags);
+      const text = formatEvaluation(evaluation, flags.format, {
+        policies,
+        toolVersion: TOOL_VERSION,
+        color: flags.format === 'table' && flags.output === undefined && process.stdout.isTTY === true,
+      });
+      await writeReport(text, flags.output);
+      process.exitCode = evaluation.verdict === 'fail' ? 1 : 0;
+    });
+}

@@ -1,0 +1,63 @@
+/** `driftgate plan`: the Dockerfile change that bakes every `bake` decision in, as a unified diff. */
+import { writeFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { unifiedDiff } from '../../engine/plan/index.js';
+import type { DockerfilePlan } from '../../engine/plan/types.js';
+import { bakeItemsByDockerfile, planAll } from '../bake-items.js';
+import { oneOf } from '../options.js';
+import { writeReport } from '../output.js';
+import { addGateInputs, type GateFlags, runGateEvaluation } from './gate.js';
+
+interface PlanFlags extends Omit<GateFlags, 'format'> {
+  dockerfile?: string;
+  write?: boolean;
+  format: 'diff' | 'json';
+}
+
+export function registerPlan(program: Command): void {
+  addGateInputs(
+    program
+      .command('plan')
+      .description('plan the Dockerfile edits that bake allowed binaries into the image'),
+  )
+    .option('--dockerfile <file>', "edit this Dockerfile instead of each rule's `dockerfile`")
+    .option('--write', 'apply the edits to the Dockerfile(s)')
+    .option('--format <format>', 'diff|json', oneOf('--format', ['diff', 'json'] as const), 'diff')
+    .option('--output <file>', 'write the report here instead of stdout')
+    .action(async (flags: PlanFlags) => {
+      const { evaluation, policies } = await runGateEvaluation({ ...flags, format: 'json' });
+      const plans = await planAll(bakeItemsByDockerfile(evaluation, policies, flags.dockerfile));
+      if (flags.write) {
+        for (const p of plans) if (p.after !== p.before) await writeFile(p.dockerfile, p.after);
+      }
+      await writeReport(flags.format === 'json' ? planJson(plans) : planDiff(plans), flags.output);
+      // Exit 0 whether there is a plan or nothing to do; unresolved rules are reported, not failed.
+      process.exitCode = 0;
+    });
+}
+
+function planDiff(plans: DockerfilePlan[]): string {
+  const parts = plans.map((p) => (p.after === p.before ? '' : unifiedDiff(p.dockerfile, p.before, p.after)));
+  const unresolved = plans.flatMap((p) =>
+    p.unresolved.map((u) => `# unresolved: ${p.dockerfile}: ${u.policy}/${u.ruleId}: ${u.reason}`),
+  );
+  const text = [...parts.filter(Boolean), ...unresolved].join('\n');
+  return text === '' ? '# nothing to bake' : text;
+}
+
+function planJson(plans: DockerfilePlan[]): string {
+  return JSON.stringify(
+    {
+      schemaVersion: 1,
+      dockerfiles: plans.map((p) => ({
+        dockerfile: p.dockerfile,
+        changed: p.after !== p.before,
+        edits: p.edits,
+        applied: p.applied,
+        unresolved: p.unresolved,
+      })),
+    },
+    null,
+    2,
+  );
+}

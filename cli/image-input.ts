@@ -1,0 +1,71 @@
+/**
+ * The four ways to name the image being gated (gate.md): `--image`, `--image-archive`, `--oci-layout`,
+ * `--manifest`. Exactly one. A source that does not exist is exit 3 (the image could not be reached);
+ * one that exists but is malformed is exit 2.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { InputError, UnreachableError } from '../engine/errors.js';
+import {
+  parseManifestJson,
+  type ReadOptions,
+  readImageArchive,
+  readOciLayout,
+} from '../engine/image/index.js';
+import type { ImageManifest } from '../engine/image/types.js';
+
+export interface ImageSourceFlags {
+  image?: string;
+  imageArchive?: string;
+  ociLayout?: string;
+  manifest?: string;
+}
+
+export function describeImageSource(flags: ImageSourceFlags): string {
+  const given = imageSourcesGiven(flags);
+  if (given.length !== 1) {
+    throw new InputError(
+      given.length === 0
+        ? 'name the image: one of --image, --image-archive, --oci-layout or --manifest'
+        : `name the image once: ${given.join(' and ')} were both given`,
+    );
+  }
+  return given[0]!;
+}
+
+function imageSourcesGiven(flags: ImageSourceFlags): string[] {
+  const out: string[] = [];
+  if (flags.image !== undefined) out.push('--image');
+  if (flags.imageArchive !== undefined) out.push('--image-archive');
+  if (flags.ociLayout !== undefined) out.push('--oci-layout');
+  if (flags.manifest !== undefined) out.push('--manifest');
+  return out;
+}
+
+export async function loadImage(flags: ImageSourceFlags, opts: ReadOptions): Promise<ImageManifest> {
+  describeImageSource(flags);
+  if (flags.imageArchive !== undefined) {
+    await mustExist(flags.imageArchive, 'image archive');
+    return readImageArchive(flags.imageArchive, opts);
+  }
+  if (flags.ociLayout !== undefined) {
+    await mustExist(flags.ociLayout, 'OCI layout');
+    return readOciLayout(flags.ociLayout, opts);
+  }
+  if (flags.manifest !== undefined) {
+    await mustExist(flags.manifest, 'manifest');
+    return parseManifestJson(await readFile(flags.manifest, 'utf8'), flags.manifest);
+  }
+  throw new UnreachableError(
+    `image ${flags.image}: --image (Docker engine / registry) is not available in this build; use --image-archive with \`docker save\` output`,
+  );
+}
+
+async function mustExist(path: string, what: string): Promise<void> {
+  try {
+    await stat(path);
+  } catch (err) {
+    throw new UnreachableError(
+      `${what} ${path} cannot be read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+    );
+  }
+}

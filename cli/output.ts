@@ -1,0 +1,20 @@
+/** Where a report goes: `--output <file>` or stdout. */
+import { writeFile } from 'node:fs/promises';
+import { InputError } from '../engine/errors.js';
+
+export async function writeReport(text: string, output: string | undefined): Promise<void> {
+  const body = text.endsWith('\n') ? text : `${text}\n`;
+  if (output === undefined || output === '-') {
+    await new Promise<void>((resolve, reject) =>
+      process.stdout.write(body, (err) => (err ? reject(err) : resolve())),
+    );
+    return;
+  }
+  try {
+    await writeFile(output, body);
+  } catch (err) {
+    throw new InputError(
+      `cannot write --output ${output}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+    );
+  }
+}
