@@ -95,12 +95,14 @@ export async function git(args: readonly string[], opts: GitRunOptions): Promise
 }
 
 /**
- * The first non-empty line of git's stderr, made safe for a terminal: a remote's `remote: …` lines
- * are written by the server and may carry escape sequences.
+ * The first non-empty line of git's stderr, made safe for a terminal and a CI log: a remote's
+ * `remote: …` lines are written by the server and may carry escape sequences, and git may quote a
+ * remote URL that embeds a token (`https://x-access-token:…@github.com/…`).
  */
 export function firstLine(text: string): string {
   const line = text.split('\n').find((l) => l.trim() !== '') ?? '';
   return line
+    .replace(/([a-z][a-z0-9+.-]*:\/\/)[^@\s/]*@/gi, '$1***@')
     .replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ')
     .trim()
     .slice(0, 300);

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { InputError } from '../../engine/errors.js';
+import { InputError, UnreachableError } from '../../engine/errors.js';
 import {
   DEFAULT_IDENTITY,
   GitRepo,
@@ -16,6 +16,7 @@ import {
   planKeyOfCommit,
   readBakeBranch,
 } from '../../integrations/git/index.js';
+import { firstLine } from '../../integrations/git/run.js';
 import { BASE_FILES, makeRepos, type Repos } from './fixture.js';
 
 const BRANCH = 'driftgate/bake/shop-checkout-0123abcd';
@@ -232,5 +233,25 @@ describe('pushing', () => {
     expect((await stat(hook)).mode & 0o111).not.toBe(0);
     const commit = await ourCommit({ Dockerfile: 'FROM a\n' }, 'p1');
     expect(await repo.push(BRANCH, commit, { kind: 'create' })).toEqual({ ok: true });
+  });
+});
+
+describe('git’s own messages', () => {
+  test('errors are one line, free of escape sequences, and never show a token from a remote URL', () => {
+    const stderr =
+      "\nfatal: unable to access 'https://x-access-token:ghs_SECRET@github.com/shop/checkout/': \u001b[31mdenied\u001b[0m\nmore\n";
+    const line = firstLine(stderr);
+    expect(line).not.toContain('ghs_SECRET');
+    expect(line).toContain('https://***@github.com/shop/checkout/');
+    expect(line).not.toMatch(/[\u0000-\u001f]/);
+    expect(line).not.toContain('more');
+  });
+
+  test('a push to a remote that is not there is an UnreachableError (exit 3) naming the git command', async () => {
+    await repos.git(repos.work, ['remote', 'set-url', 'origin', join(repos.root, 'gone.git')]);
+    const commit = await repo.head();
+    const err = await repo.push(BRANCH, commit, { kind: 'create' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UnreachableError);
+    expect((err as Error).message).toMatch(/^git push failed \(exit \d+\): /);
   });
 });
