@@ -5,6 +5,7 @@ import { runPolicyTests } from '../../engine/policy-tests/index.js';
 import { parseNow } from '../clock.js';
 import { oneOf } from '../options.js';
 import { writeReport } from '../output.js';
+import { registerPolicyInit } from './policy-init.js';
 
 interface ReportFlags {
   now?: string;
@@ -13,7 +14,8 @@ interface ReportFlags {
 }
 
 export function registerPolicy(program: Command): void {
-  const policy = program.command('policy').description('validate and test policies');
+  const policy = program.command('policy').description('validate, test and draft policies');
+  registerPolicyInit(policy);
 
   policy
     .command('validate')
