@@ -51,7 +51,9 @@ export function extendInstallList(
   // Anchor k < n: before packages[k]; k === n: after the last package.
   const byAnchor = new Map<number, number[]>();
   const order = additions.map((_, i) => i);
-  if (sorted) order.sort((a, b) => (additions[a]!.name < additions[b]!.name ? -1 : 1));
+  // New packages go in by name among themselves, even where the existing list is not sorted (or has one
+  // entry): the result must not depend on the order the decisions arrived in, or re-runs would churn.
+  order.sort((a, b) => (additions[a]!.name < additions[b]!.name ? -1 : 1));
   for (const i of order) {
     const k = sorted ? names.findIndex((n) => n > additions[i]!.name) : -1;
     const anchor = k < 0 ? packages.length : k;
