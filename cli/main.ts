@@ -9,6 +9,7 @@ import { registerGate } from './commands/gate.js';
 import { registerManifest } from './commands/manifest.js';
 import { registerPlan } from './commands/plan.js';
 import { registerPolicy } from './commands/policy.js';
+import { registerPr } from './commands/pr.js';
 import { TOOL_VERSION } from './options.js';
 
 export const EXIT = { ok: 0, fail: 1, usage: 2, unreachable: 3 } as const;
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerPolicy(program);
   registerPlan(program);
   registerDemo(program);
+  registerPr(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }
