@@ -10,14 +10,104 @@ export type JsonObject = { [key: string]: unknown };
 export function parseJson(text: string, where: string): unknown {
   try {
     return JSON.parse(text);
-  } catch (err) {
-    const message = (err as Error).message;
-    const at = /position (\d+)/.exec(message);
-    if (at) {
-      const { line, column } = lineColumn(text, Number(at[1]));
-      throw new InputError(`invalid JSON`, { file: where, line, column });
+  } catch {
+    // V8 does not always say where (Node 20: "Unexpected token 'o', ... is not valid JSON"): find it.
+    const { line, column } = lineColumn(text, Math.max(0, jsonErrorOffset(text)));
+    throw new InputError('invalid JSON', { file: where, line, column });
+  }
+}
+
+const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
+const MAX_DEPTH = 512;
+
+/** Offset of the first JSON syntax error in `text`, -1 when there is none (JSON.parse's grammar). */
+export function jsonErrorOffset(text: string): number {
+  let i = 0;
+  const ws = () => {
+    while (i < text.length && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r'))
+      i++;
+  };
+  const string = () => {
+    i++; // opening quote
+    while (i < text.length) {
+      const c = text.charCodeAt(i);
+      if (c === 0x22) {
+        i++;
+        return;
+      }
+      if (c < 0x20) throw i;
+      if (c === 0x5c) {
+        const e = text[i + 1];
+        if (e === 'u') {
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) throw i;
+          i += 6;
+          continue;
+        }
+        if (e === undefined || !'"\\/bfnrt'.includes(e)) throw i;
+        i += 2;
+        continue;
+      }
+      i++;
     }
-    throw new InputError(`invalid JSON (${message.split('\n')[0]!.slice(0, 80)})`, { file: where });
+    throw i;
+  };
+  const value = (depth: number): void => {
+    if (depth > MAX_DEPTH) throw i;
+    ws();
+    const c = text[i];
+    if (c === '{' || c === '[') {
+      const close = c === '{' ? '}' : ']';
+      i++;
+      ws();
+      if (text[i] === close) {
+        i++;
+        return;
+      }
+      for (;;) {
+        if (c === '{') {
+          ws();
+          if (text[i] !== '"') throw i;
+          string();
+          ws();
+          if (text[i] !== ':') throw i;
+          i++;
+        }
+        value(depth + 1);
+        ws();
+        if (text[i] === ',') {
+          i++;
+          continue;
+        }
+        if (text[i] === close) {
+          i++;
+          return;
+        }
+        throw i;
+      }
+    }
+    if (c === '"') {
+      string();
+      return;
+    }
+    for (const word of ['true', 'false', 'null']) {
+      if (text.startsWith(word, i)) {
+        i += word.length;
+        return;
+      }
+    }
+    NUMBER.lastIndex = i;
+    if (NUMBER.test(text)) {
+      i = NUMBER.lastIndex;
+      return;
+    }
+    throw i;
+  };
+  try {
+    value(0);
+    ws();
+    return i === text.length ? -1 : i;
+  } catch (at) {
+    return typeof at === 'number' ? at : 0;
   }
 }
 

@@ -42,7 +42,7 @@ export function squash(layers: readonly LayerContribution[]): ManifestEntry[] {
       const parent = find(root, parentPath(path));
       parent?.children?.delete(baseOf(path));
     }
-    for (const entry of layer.entries) place(root, toManifestEntry(root, entry, index), index);
+    for (const entry of layer.entries) place(root, entry, index);
   });
   return flatten(root);
 }
@@ -82,8 +82,8 @@ function linkContent(root: Node, link: ManifestEntry, layer: number): void {
   if (target.prefixSha256 !== undefined) link.prefixSha256 = { ...target.prefixSha256 };
 }
 
-function place(root: Node, entry: ManifestEntry, layer: number): void {
-  const names = entry.path.split('/').slice(1);
+function place(root: Node, layerEntry: LayerEntry, layer: number): void {
+  const names = layerEntry.path.split('/').slice(1);
   let dir = root;
   let path = '';
   for (let i = 0; i < names.length - 1; i++) {
@@ -96,6 +96,8 @@ function place(root: Node, entry: ManifestEntry, layer: number): void {
     }
     dir = next;
   }
+  // Parents first, then the entry: a hardlink resolves against the tree as this entry would see it.
+  const entry = toManifestEntry(root, layerEntry, layer);
   const name = names[names.length - 1]!;
   const existing = dir.children!.get(name);
   if (entry.type === 'dir') {
