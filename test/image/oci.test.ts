@@ -161,3 +161,23 @@ describe('member order and names', () => {
     expect(n.repository).toBeUndefined();
   });
 });
+
+describe('layout directories', () => {
+  it('refuses a blob file whose content does not match its name', async () => {
+    const tampered = await mkdtemp(join(tmpdir(), 'driftgate-oci-bad-'));
+    try {
+      const { index, blobs } = multiPlatform();
+      const members = ociMembers(index, blobs);
+      const layerName = `blobs/sha256/${amd64.blobs.at(-1)!.digest.slice(7)}`;
+      const i = members.findIndex(([n]) => n === layerName);
+      members[i] = [layerName, gzipSync(layerTar([{ path: 'arch', data: 'evil!' }]))];
+      await writeMembers(tampered, members);
+      await expect(readOciLayout(tampered)).rejects.toThrow(
+        /does not match its digest|not the size|bytes, the descriptor says/,
+      );
+      await expect(readOciLayout(join(tampered, 'nope'))).rejects.toThrow(InputError);
+    } finally {
+      await rm(tampered, { recursive: true, force: true });
+    }
+  });
+});

@@ -2,10 +2,12 @@
  * squash(): whiteouts, opaque directories, replacement and merging, hardlinks — checked on examples
  * and, with fast-check, against a deliberately naive model that applies layers path by path.
  */
+import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../engine/errors.js';
-import { type LayerContribution, type LayerEntry, squash } from '../../engine/image/index.js';
+import { type LayerContribution, type LayerEntry, readLayer, squash } from '../../engine/image/index.js';
+import { layerTar } from './helpers.js';
 
 function layer(entries: Partial<LayerEntry>[], extra: Partial<LayerContribution> = {}): LayerContribution {
   return {
@@ -100,6 +102,21 @@ describe('squash', () => {
     expect(() => squash([layer([{ path: '/l', type: 'hardlink', linkTarget: '/missing' }])])).toThrow(
       InputError,
     );
+  });
+
+  it('squashes a contribution read back from JSON (what a layer cache stores) the same', async () => {
+    const tarBytes = layerTar([
+      { path: 'bin', type: 'dir' },
+      { path: 'bin/t', data: '#!/bin/sh', mode: 0o755 },
+      { path: 'bin/l', type: 'hardlink', target: 'bin/t' },
+      { path: 'bin/.wh.old' },
+    ]);
+    const c = await readLayer(Readable.from([tarBytes]), { prefixSizes: [2] });
+    expect(squash([JSON.parse(JSON.stringify(c))])).toEqual(squash([c]));
+    expect(squash([c]).find((e) => e.path === '/bin/l')).toMatchObject({
+      executable: true,
+      prefixSha256: { 2: expect.any(String) },
+    });
   });
 
   it('sorts entries by path', () => {
