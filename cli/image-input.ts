@@ -12,12 +12,18 @@ import {
   readOciLayout,
 } from '../engine/image/index.js';
 import type { ImageManifest } from '../engine/image/types.js';
+import { manifestFromRegistry } from '../integrations/registry/manifest.js';
+import { manifestFromEngine } from './engine-image.js';
 
 export interface ImageSourceFlags {
   image?: string;
   imageArchive?: string;
   ociLayout?: string;
   manifest?: string;
+  /** With --image: where to look. Default: the local Docker engine first, then the registry. */
+  imageSource?: 'docker' | 'registry';
+  /** With --image: which platform of a multi-arch image (default linux/amd64). */
+  platform?: string;
 }
 
 export function describeImageSource(flags: ImageSourceFlags): string {
@@ -55,9 +61,21 @@ export async function loadImage(flags: ImageSourceFlags, opts: ReadOptions): Pro
     await mustExist(flags.manifest, 'manifest');
     return parseManifestJson(await readFile(flags.manifest, 'utf8'), flags.manifest);
   }
-  throw new UnreachableError(
-    `image ${flags.image}: --image (Docker engine / registry) is not available in this build; use --image-archive with \`docker save\` output`,
-  );
+  return loadImageRef(flags.image!, flags, opts);
+}
+
+/**
+ * `--image <ref>`: right after `docker build` the image is in the local engine; by deploy time it is in a
+ * registry. The engine is asked first (unless --image-source says otherwise); an engine that is not there
+ * or does not have the image falls through to the registry. Either failing is exit 3 naming the image.
+ */
+async function loadImageRef(ref: string, flags: ImageSourceFlags, opts: ReadOptions): Promise<ImageManifest> {
+  const readOpts: ReadOptions = flags.platform ? { ...opts, platform: flags.platform } : opts;
+  if (flags.imageSource !== 'registry') {
+    const fromEngine = await manifestFromEngine(ref, readOpts, { required: flags.imageSource === 'docker' });
+    if (fromEngine) return fromEngine;
+  }
+  return manifestFromRegistry(ref, flags.platform ? { platform: flags.platform } : {}, readOpts);
 }
 
 async function mustExist(path: string, what: string): Promise<void> {

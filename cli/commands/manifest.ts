@@ -18,6 +18,12 @@ export function registerManifest(program: Command): void {
       'print the build manifest of an image: every path, its type, mode, owner package, and sha256 of executables',
     )
     .option('--image <ref>', 'image in the local Docker engine, else the registry')
+    .option(
+      '--image-source <source>',
+      'with --image: docker|registry (default: engine, then registry)',
+      oneOf('--image-source', ['docker', 'registry'] as const),
+    )
+    .option('--platform <os/arch>', 'with --image: platform of a multi-arch image (default linux/amd64)')
     .option('--image-archive <tar>', '`docker save` output or an OCI archive (.tar, .tar.gz)')
     .option('--oci-layout <dir>', 'an OCI image layout directory')
     .option('--manifest <json>', 'a manifest written earlier (re-prints it)')
