@@ -9,6 +9,7 @@ import { normalizeRepository } from '../../engine/identity/reference.js';
 import { createImageLookup } from '../../engine/image/index.js';
 import { loadPolicies } from '../../engine/policy/load.js';
 import type { Policy } from '../../engine/policy/types.js';
+import { withArtifactAnalysis } from '../artifact-analysis.js';
 import { parseNow, parseSince } from '../clock.js';
 import { readFindingsSources } from '../findings-input.js';
 import { type ImageSourceFlags, loadImage } from '../image-input.js';
@@ -24,6 +25,7 @@ export interface GateFlags extends ImageSourceFlags {
   now?: string;
   format: FormatName;
   output?: string;
+  artifactAnalysis?: string;
 }
 
 /** Everything `gate`, `plan` and `pr` share: the evaluation and the inputs it came from. */
@@ -50,6 +52,10 @@ export function addGateInputs(cmd: Command): Command {
       oneOf('--image-source', ['docker', 'registry'] as const),
     )
     .option('--platform <os/arch>', 'with --image: platform of a multi-arch image (default linux/amd64)')
+    .option(
+      '--artifact-analysis <project>',
+      'cross-check package ownership with Artifact Analysis in this project',
+    )
     .option('--image-archive <tar>', '`docker save` output or an OCI archive (.tar, .tar.gz)')
     .option('--oci-layout <dir>', 'an OCI image layout directory')
     .option('--manifest <json>', 'a manifest written by `driftgate manifest --format json`')
@@ -72,8 +78,10 @@ export async function runGateEvaluation(flags: GateFlags): Promise<GateRun> {
   // Policies first: an invalid policy is a usage error and should not wait on reading a large image.
   const policies = await loadPolicies(flags.policy, { now });
   const { findings } = await readFindingsSources(flags.findings);
-  const manifest = await loadImage(flags, { prefixSizes: partialHashSizes(findings) });
+  let manifest = await loadImage(flags, { prefixSizes: partialHashSizes(findings) });
   const repository = gatedRepository(flags.repository, manifest.repository);
+  if (flags.artifactAnalysis)
+    manifest = (await withArtifactAnalysis(manifest, flags.artifactAnalysis, repository)).manifest;
   const evaluation = evaluate(findings, createImageLookup(manifest), policies, {
     now,
     repository,

@@ -1,6 +1,7 @@
 /** `driftgate manifest`: the squashed file list of an image, by digest (model.md "ImageManifest"). */
 import type { Command } from 'commander';
 import type { ImageManifest } from '../../engine/image/types.js';
+import { withArtifactAnalysis } from '../artifact-analysis.js';
 import { type ImageSourceFlags, loadImage } from '../image-input.js';
 import { oneOf } from '../options.js';
 import { writeReport } from '../output.js';
@@ -9,6 +10,8 @@ interface ManifestFlags extends ImageSourceFlags {
   format: 'json' | 'table';
   output?: string;
   hashAll?: boolean;
+  repository?: string;
+  artifactAnalysis?: string;
 }
 
 export function registerManifest(program: Command): void {
@@ -28,10 +31,30 @@ export function registerManifest(program: Command): void {
     .option('--oci-layout <dir>', 'an OCI image layout directory')
     .option('--manifest <json>', 'a manifest written earlier (re-prints it)')
     .option('--hash-all', 'sha256 every regular file, not only executables')
+    .option('--repository <repo>', 'the repository the image is known by, where the source names none')
+    .option(
+      '--artifact-analysis <project>',
+      'cross-check package ownership with Artifact Analysis in this project',
+    )
     .option('--format <format>', 'json|table', oneOf('--format', ['json', 'table'] as const), 'table')
     .option('--output <file>', 'write here instead of stdout')
     .action(async (flags: ManifestFlags) => {
-      const manifest = await loadImage(flags, { hashAll: flags.hashAll === true });
+      let manifest = await loadImage(flags, { hashAll: flags.hashAll === true });
+      if (flags.artifactAnalysis) {
+        const checked = await withArtifactAnalysis(manifest, flags.artifactAnalysis, flags.repository);
+        manifest = checked.manifest;
+        const d = checked.report.disagreements;
+        process.stderr.write(
+          `artifact analysis: ${checked.report.agreements} agree, ${checked.report.filled} owners added, ${d.length} disagree${
+            d.length
+              ? `: ${d
+                  .slice(0, 5)
+                  .map((x) => `${x.path} (${x.manifestPackage} vs ${x.analysisPackage})`)
+                  .join(', ')}`
+              : ''
+          }\n`,
+        );
+      }
       await writeReport(
         flags.format === 'json' ? JSON.stringify(manifest, null, 2) : manifestTable(manifest),
         flags.output,

@@ -1,0 +1,63 @@
+/**
+ * `--artifact-analysis <project>`: Artifact Analysis's PACKAGE occurrences for the image, added to the
+ * manifest as a cross-check of which package owns each file (integrations/artifact-analysis).
+ *
+ * The image must be named by its registry digest (as `--image` from Artifact Registry gives it): that is
+ * the `resourceUrl` Artifact Analysis keys occurrences by. DRIFTGATE_ARTIFACT_ANALYSIS_ENDPOINT=host:port
+ * points the real client at another endpoint; a loopback one is spoken to without TLS (a local server).
+ */
+import { credentials } from '@grpc/grpc-js';
+import { InputError } from '../engine/errors.js';
+import type { ImageManifest } from '../engine/image/types.js';
+import {
+  crossCheckManifest,
+  listImagePackages,
+  resourceUrlFor,
+} from '../integrations/artifact-analysis/index.js';
+
+export interface CrossCheckReport {
+  project: string;
+  resourceUrl: string;
+  agreements: number;
+  filled: number;
+  disagreements: Array<{ path: string; manifestPackage: string; analysisPackage: string }>;
+}
+
+export async function withArtifactAnalysis(
+  manifest: ImageManifest,
+  project: string,
+  repository: string | undefined,
+): Promise<{ manifest: ImageManifest; report: CrossCheckReport }> {
+  const repo = repository ?? manifest.repository;
+  if (!repo) throw new InputError('--artifact-analysis needs the image repository: pass --repository');
+  const resourceUrl = resourceUrlFor(repo, manifest.digest);
+  const packages = await listImagePackages({
+    project,
+    resourceUrl,
+    ...endpointOverride(process.env.DRIFTGATE_ARTIFACT_ANALYSIS_ENDPOINT),
+  });
+  const checked = crossCheckManifest(manifest, packages);
+  return {
+    manifest: checked.manifest,
+    report: {
+      project,
+      resourceUrl,
+      agreements: checked.agreements,
+      filled: checked.filled,
+      disagreements: checked.disagreements,
+    },
+  };
+}
+
+function endpointOverride(value: string | undefined) {
+  if (!value) return {};
+  const m = /^(\[[0-9a-f:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(value);
+  if (!m) throw new InputError(`DRIFTGATE_ARTIFACT_ANALYSIS_ENDPOINT must be host:port, got '${value}'`);
+  const host = m[1]!;
+  const loopback = host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+  return {
+    apiEndpoint: host.replace(/^\[|\]$/g, ''),
+    port: Number(m[2]),
+    ...(loopback ? { sslCreds: credentials.createInsecure() } : {}),
+  };
+}
