@@ -118,7 +118,8 @@ class GzipInflater implements Inflater {
   push(chunk: Buffer): Promise<void> | undefined {
     if (this.error) throw this.error;
     if (this.stopped) return undefined;
-    if (this.gunzip.write(chunk)) return undefined;
+    // zlib reads its input later, off the main thread: give it its own copy (chunks are reused).
+    if (this.gunzip.write(Buffer.from(chunk))) return undefined;
     return new Promise<void>((resolve, reject) => {
       const onDrain = () => {
         cleanup();
@@ -179,7 +180,8 @@ class ZstdInflater implements Inflater {
 
   push(chunk: Buffer): undefined {
     if (this.stopped) return undefined;
-    this.guard(() => this.decoder.push(chunk));
+    // fzstd keeps incomplete blocks of its input between pushes: give it its own copy (chunks are reused).
+    this.guard(() => this.decoder.push(Uint8Array.from(chunk)));
     return undefined;
   }
 

@@ -50,7 +50,7 @@ export class LayerReader {
 
   push(chunk: Buffer): Promise<void> | undefined {
     if (this.inflater) return this.inflater.push(chunk);
-    this.sniffed.push(chunk);
+    this.sniffed.push(Buffer.from(chunk)); // kept past this call: copied (chunks are reused)
     this.sniffedBytes += chunk.length;
     if (this.sniffedBytes < SNIFF_BYTES) return undefined;
     return this.startInflating();

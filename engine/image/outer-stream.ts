@@ -23,24 +23,28 @@ export async function* decompressedChunks(
       ended = true;
       break;
     }
-    const chunk = toBuffer(r.value);
+    const chunk = Buffer.from(toBuffer(r.value)); // kept past this step: copied (chunks may be reused)
     head.push(chunk);
     headBytes += chunk.length;
   }
   const first = Buffer.concat(head);
-  async function* all(): AsyncGenerator<Buffer> {
+  /** The bytes again from the start; `copy` for decompressors that keep input past the next read. */
+  async function* all(copy: boolean): AsyncGenerator<Buffer> {
     if (first.length > 0) yield first;
     if (ended) return;
-    for (let r = await it.next(); !r.done; r = await it.next()) yield toBuffer(r.value);
+    for (let r = await it.next(); !r.done; r = await it.next()) {
+      const chunk = toBuffer(r.value);
+      yield copy ? Buffer.from(chunk) : chunk;
+    }
   }
   const kind = sniffCompression(first);
   if (kind === 'none') {
-    yield* all();
+    yield* all(false);
     return;
   }
   if (kind === 'gzip') {
     const gunzip = createGunzip({ chunkSize: 256 * 1024 });
-    const input = Readable.from(all());
+    const input = Readable.from(all(true));
     input.on('error', (err) => gunzip.destroy(err));
     input.pipe(gunzip);
     try {
@@ -77,7 +81,7 @@ export async function* decompressedChunks(
       );
     }
   };
-  for await (const chunk of all()) {
+  for await (const chunk of all(true)) {
     push(chunk, false);
     // fzstd hands out fresh arrays per block, so the pieces can be passed on without copying.
     yield* out.splice(0);

@@ -32,6 +32,10 @@ export interface TarEntry {
   size: number;
 }
 
+/**
+ * Receives an entry's body as views of the chunks written to the parser. A view is only valid during
+ * the call: the caller may reuse the underlying buffer afterwards, so a sink that keeps bytes copies them.
+ */
 export interface BodySink {
   data(chunk: Buffer): undefined | Promise<void>;
   end(): undefined | Promise<void>;
