@@ -76,13 +76,12 @@ class HeaderReader {
     private readonly file: string,
     private readonly label: string,
   ) {
-    if (blob.length < PREAMBLE_BYTES) this.fail('header is shorter than its 8-byte preamble');
+    if (blob.length < PREAMBLE_BYTES) this.fail('shorter than its 8-byte preamble');
     const il = blob.readUInt32BE(0);
     const dl = blob.readUInt32BE(4);
-    if (il === 0 || il > MAX_INDEX_ENTRIES)
-      this.fail(`header has ${il} index entries (1 to ${MAX_INDEX_ENTRIES})`);
+    if (il === 0 || il > MAX_INDEX_ENTRIES) this.fail(`has ${il} index entries (1 to ${MAX_INDEX_ENTRIES})`);
     const dataStart = PREAMBLE_BYTES + il * ENTRY_BYTES;
-    if (dataStart + dl > blob.length) this.fail('header index or data runs past the end of the blob');
+    if (dataStart + dl > blob.length) this.fail('index or data runs past the end of the blob');
     this.data = blob.subarray(dataStart, dataStart + dl);
     for (let i = 0; i < il; i++) {
       const at = PREAMBLE_BYTES + i * ENTRY_BYTES;
@@ -192,7 +191,7 @@ export function parseRpmHeader(
   }
   const h: HeaderReader = new HeaderReader(blob, file, label);
   const name = h.string(RPMTAG.NAME);
-  if (name === undefined || name === '') h.fail('header has no NAME');
+  if (name === undefined || name === '') h.fail('has no NAME');
   const header: RpmHeader = { name, files: filesOf(h, new PathBudget(blob.length, file)) };
   const version = h.string(RPMTAG.VERSION);
   if (version !== undefined) header.version = version;

@@ -98,7 +98,10 @@ export function buildRpmHeader(entries: HeaderEntry[], trailingData: Buffer = Bu
         typeCode = e.type === 'int32' ? 4 : 3;
         count = e.value.length;
         const b = Buffer.alloc(width * count);
-        e.value.forEach((v, i) => (width === 4 ? b.writeInt32BE(v, i * 4) : b.writeUInt16BE(v, i * 2)));
+        for (const [i, v] of e.value.entries()) {
+          if (width === 4) b.writeInt32BE(v, i * 4);
+          else b.writeUInt16BE(v, i * 2);
+        }
         push(b);
       }
       entry.writeUInt32BE(typeCode, 4);
