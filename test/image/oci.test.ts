@@ -2,14 +2,20 @@
  * OCI layouts as archives and directories: nested indexes, platform selection (attestation manifests
  * are never picked), the names an index gives the image, gzip layers, and member order.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../engine/errors.js';
-import { readImageArchiveStream, readOciLayout } from '../../engine/image/index.js';
+import {
+  type ReadOptions,
+  readImageArchive,
+  readImageArchiveStream,
+  readOciLayout,
+} from '../../engine/image/index.js';
 import {
   blob,
   descriptor,
@@ -21,6 +27,7 @@ import {
   ociImage,
   ociMembers,
   outerTar,
+  sha256,
   writeMembers,
 } from './helpers.js';
 
@@ -181,3 +188,35 @@ describe('layout directories', () => {
     }
   });
 });
+
+describe('archives larger than the read buffers', () => {
+  it('reads a file the same as a stream of fresh buffers, gzip and plain layers mixed', async () => {
+    const big = randomBytes(3 * 1024 * 1024 + 17);
+    const elf = Buffer.concat([Buffer.from('\x7fELF', 'latin1'), randomBytes(2 * 1024 * 1024)]);
+    const gzLayer = layerTar([{ path: 'data/big', data: big, mode: 0o755 }]);
+    const plainLayer = layerTar([{ path: 'bin/tool', data: elf }]);
+    const { manifest, blobs } = ociImage([blob(gzipSync(gzLayer)), blob(plainLayer)], [gzLayer, plainLayer]);
+    const bytes = outerTar(
+      ociMembers({ schemaVersion: 2, manifests: [descriptor(manifest, OCI_MANIFEST)] }, blobs),
+    );
+    const file = join(dir, 'big.tar');
+    await writeFile(file, bytes);
+    const fromFile = await readImageArchive(file, { prefixSizes: [1000, 2 * 1024 * 1024] });
+    expect(fromFile).toEqual(await readArchiveWith(bytes, { prefixSizes: [1000, 2 * 1024 * 1024] }));
+    expect(fromFile.entries.find((e) => e.path === '/data/big')?.sha256).toBe(sha256(big));
+    expect(fromFile.entries.find((e) => e.path === '/bin/tool')).toMatchObject({
+      sha256: sha256(elf),
+      prefixSha256: {
+        1000: sha256(elf.subarray(0, 1000)),
+        [2 * 1024 * 1024]: sha256(elf.subarray(0, 2 * 1024 * 1024)),
+      },
+    });
+  });
+});
+
+function readArchiveWith(bytes: Buffer, opts: ReadOptions) {
+  // Small fresh chunks, unlike the file reader's reused 1 MiB buffers.
+  const chunks: Buffer[] = [];
+  for (let i = 0; i < bytes.length; i += 100_000) chunks.push(Buffer.from(bytes.subarray(i, i + 100_000)));
+  return readImageArchiveStream(Readable.from(chunks), 'oci.tar', opts);
+}
