@@ -62,6 +62,32 @@ describe('lookup', () => {
     expect(mergedUsr.lookup('/nope/a/../b')).toEqual({ resolvedPath: '/nope/b' });
   });
 
+  it('treats a parent with no entry of its own as a directory, as Docker creates it', () => {
+    const bare = image({
+      '/usr/bin/tool': { file: SH },
+      '/bin': 'usr/bin',
+      '/opt/app/run': '../../usr/bin/tool',
+    });
+    expect(bare.lookup('/usr/bin/tool')).toMatchObject({
+      resolvedPath: '/usr/bin/tool',
+      entry: { sha256: SH },
+    });
+    expect(bare.lookup('/bin/tool').entry?.path).toBe('/usr/bin/tool');
+    expect(bare.lookup('/opt/app/run').entry?.path).toBe('/usr/bin/tool');
+    expect(bare.lookup('/usr/./bin/../bin/tool').entry?.path).toBe('/usr/bin/tool');
+    expect(bare.lookup('/usr/bin/other')).toEqual({ resolvedPath: '/usr/bin/other' });
+  });
+
+  it('finds nothing below a file, not even at `.`, `..` or a trailing slash (ENOTDIR)', () => {
+    const img = image({ '/b': { dir: true }, '/b/a': { file: SH }, '/b/c': { file: SH }, '/l': 'b/a/' });
+    expect(img.lookup('/b/a').entry?.path).toBe('/b/a');
+    expect(img.lookup('/b/a/.')).toEqual({ resolvedPath: '/b/a' });
+    expect(img.lookup('/b/a/')).toEqual({ resolvedPath: '/b/a' });
+    expect(img.lookup('/b/a/../c')).toEqual({ resolvedPath: '/b/c' });
+    expect(img.lookup('/b/a/x')).toEqual({ resolvedPath: '/b/a/x' });
+    expect(img.lookup('/l').entry).toBeUndefined();
+  });
+
   it('keeps `..` and absolute targets inside the root', () => {
     const img = image({
       '/a': '../../../../etc/passwd',
@@ -97,13 +123,15 @@ function referenceLookup(spec: Spec, input: string): { found?: string; loop: boo
   const resolve = (base: string[], path: string): string[] | null => {
     let cur = path.startsWith('/') ? [] : [...base];
     for (const p of path.split('/')) {
+      // A directory with no entry of its own is implicit (Docker creates it); anything else that is
+      // there and is not a directory stops the walk, whatever comes next, even `.` or `..`: ENOTDIR.
+      const parent = at(cur);
+      if (parent !== undefined && !(typeof parent === 'object' && 'dir' in parent)) return null;
       if (p === '' || p === '.') continue;
       if (p === '..') {
         cur.pop();
         continue;
       }
-      const parent = at(cur);
-      if (cur.length > 0 && !(typeof parent === 'object' && 'dir' in parent)) return null; // ENOENT / ENOTDIR
       const next = [...cur, p];
       const e = at(next);
       if (typeof e === 'string') {
