@@ -1,0 +1,121 @@
+/**
+ * Images in the real local engine: resolving a reference, and the manifest read from the engine's
+ * `docker save` stream, which must be the manifest of the same image saved to a file.
+ */
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InputError, UnreachableError } from '../../engine/errors.js';
+import { readImageArchive } from '../../engine/image/index.js';
+import { chooseDigest, resolveLocalImage } from '../../integrations/docker/engine.js';
+import { manifestFromEngine } from '../../integrations/docker/manifest.js';
+import { BUSYBOX, busyboxDockerfile, EngineScratch, requireDocker, uniqueName } from './engine-fixture.js';
+
+const scratch = new EngineScratch();
+let tag: string;
+let imageId: string;
+
+beforeAll(async () => {
+  await requireDocker();
+  tag = `${uniqueName('image')}:1.0`.replace('driftgate-test-', 'driftgate-test/');
+  imageId = await scratch.build(tag, `${busyboxDockerfile()}COPY hello.sh /usr/local/bin/hello\n`, {
+    busybox: { from: BUSYBOX },
+    'hello.sh': { text: '#!/bin/sh\necho hello\n', mode: 0o755 },
+  });
+});
+afterAll(() => scratch.cleanup());
+
+/** Runs `fn` with DOCKER_HOST pointing at a socket nothing listens on. */
+async function withDeadEngine<T>(fn: () => Promise<T>): Promise<T> {
+  const saved = process.env.DOCKER_HOST;
+  process.env.DOCKER_HOST = 'unix:///nonexistent/driftgate-docker.sock';
+  try {
+    return await fn();
+  } finally {
+    if (saved === undefined) delete process.env.DOCKER_HOST;
+    else process.env.DOCKER_HOST = saved;
+  }
+}
+
+describe('resolveLocalImage', () => {
+  it('names an image by its id, tags and (without a repo digest) its config digest', async () => {
+    const image = await resolveLocalImage(tag);
+    expect(image).toEqual({ id: imageId, repoDigests: [], repoTags: [tag], digest: imageId });
+  });
+
+  it('finds the same image by its id', async () => {
+    expect((await resolveLocalImage(imageId))?.id).toBe(imageId);
+  });
+
+  it('answers undefined for an image the engine does not have', async () => {
+    expect(await resolveLocalImage(`driftgate-test/absent-${Date.now()}:1`)).toBeUndefined();
+  });
+
+  it('fails as unreachable, naming the image, when the engine cannot be reached', async () => {
+    const err = await withDeadEngine(() => resolveLocalImage('example.com/app:1')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UnreachableError);
+    expect((err as Error).message).toMatch(/image example\.com\/app:1/);
+    expect((err as Error).message).toMatch(/nonexistent\/driftgate-docker\.sock/);
+  });
+
+  it('refuses what is not an image reference before asking the engine (it would land in the request path)', async () => {
+    for (const ref of ['../containers/x/json', 'App:1', 'a b', 'x?all=1', '']) {
+      await expect(resolveLocalImage(ref)).rejects.toBeInstanceOf(InputError);
+    }
+  });
+});
+
+describe('chooseDigest', () => {
+  const hex = fc.stringMatching(/^[0-9a-f]{64}$/);
+  const repo = fc.constantFrom('registry.example/app', 'other.example/team/app', 'docker.io/library/nginx');
+  const id = 'sha256:'.padEnd(71, 'c');
+
+  it('is a recorded repo digest whenever one exists, else the image id', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(repo, hex), { maxLength: 4 }), repo, (recorded, named) => {
+        const repoDigests = recorded.map(([r, h]) => `${r}@sha256:${h}`);
+        const digest = chooseDigest(`${named}:1`, id, repoDigests);
+        if (repoDigests.length === 0) expect(digest).toBe(id);
+        else expect(recorded.map(([, h]) => `sha256:${h}`)).toContain(digest);
+        // The repository the image was asked for by wins when the engine recorded a digest for it.
+        const mine = recorded.filter(([r]) => r === named).map(([, h]) => `sha256:${h}`);
+        if (mine.length > 0) expect(mine).toContain(digest);
+      }),
+    );
+  });
+
+  it('keeps the digest the reference names', () => {
+    const a = `sha256:${'a'.repeat(64)}`;
+    const b = `sha256:${'b'.repeat(64)}`;
+    expect(
+      chooseDigest(`registry.example/app@${b}`, id, [
+        `registry.example/app@${a}`,
+        `registry.example/app@${b}`,
+      ]),
+    ).toBe(b);
+  });
+});
+
+describe('manifestFromEngine', () => {
+  it('reads the same image as `docker save` to a file does, named by the reference', async () => {
+    const fromEngine = await manifestFromEngine(tag);
+    const fromFile = await readImageArchive(await scratch.save(tag));
+    expect(fromEngine).toBeDefined();
+    expect(fromEngine!.entries).toEqual(fromFile.entries);
+    expect(fromEngine!.layers).toEqual(fromFile.layers);
+    expect(fromEngine!.configDigest).toBe(imageId);
+    expect(fromEngine!.digest).toBe(imageId);
+    expect(fromEngine!.repository).toBe(`docker.io/${tag.split(':')[0]}`);
+    expect(fromEngine!.references).toContain(tag);
+    const hello = fromEngine!.entries.find((e) => e.path === '/usr/local/bin/hello');
+    expect(hello).toMatchObject({ type: 'file', executable: true });
+  });
+
+  it('names the repository when asked by image id, from the engine own tag', async () => {
+    const manifest = await manifestFromEngine(imageId);
+    expect(manifest?.repository).toBe(`docker.io/${tag.split(':')[0]}`);
+  });
+
+  it('answers undefined for an image the engine does not have', async () => {
+    expect(await manifestFromEngine(`driftgate-test/absent-${Date.now()}:1`)).toBeUndefined();
+  });
+});
