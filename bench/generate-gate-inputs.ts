@@ -47,7 +47,7 @@ export async function generateGateInputs(
     falco: JSON.parse(await readFile(join(fixturesDir, 'falco/drop-and-execute.json'), 'utf8')),
   };
 
-  // The manifest: M files, a fifth of them executables with hashes.
+  // The manifest: M files, a fifth of them executables with hashes, and their parent directories.
   const entries: ManifestEntry[] = [];
   for (let i = 0; i < opts.files; i++) {
     const exec = i % 5 === 0;
@@ -63,6 +63,15 @@ export async function generateGateInputs(
       ...(exec ? { sha256: sha(path) } : {}),
       layer: i % 3,
     });
+  }
+  // A real image lists every parent directory of its files (lookups walk the path through them).
+  const dirs = new Set<string>();
+  for (const e of entries) {
+    for (let i = e.path.lastIndexOf('/'); i > 0; i = e.path.lastIndexOf('/', i - 1))
+      dirs.add(e.path.slice(0, i));
+  }
+  for (const path of dirs) {
+    entries.push({ path, type: 'dir', mode: 0o755, uid: 0, gid: 0, size: 0, executable: false, layer: 0 });
   }
   entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const manifest: ImageManifest = {
@@ -107,14 +116,7 @@ export async function generateGateInputs(
   const shapes = ['v2', 'v1', 'notification', 'falco'] as const;
   for (let i = 0; i < opts.findings; i++) {
     const which = Math.floor(random() * 2000);
-    const path =
-      which % 4 === 0
-        ? `/usr/bin/tool${(which * 5) % opts.files}`
-        : which % 4 === 1
-          ? `/usr/local/bin/helper${which % opts.rules}`
-          : which % 4 === 2
-            ? `/opt/debug${which % opts.rules}/bin/dbg`
-            : `/tmp/.cache/dropped${which}`;
+    const path = findingPath(which, opts);
     const hash = sha(path);
     const shape = shapes[i % shapes.length]!;
     const eventTime = new Date(Date.UTC(2026, 10, 1) + Math.floor(random() * 26 * 86_400_000)).toISOString();
@@ -128,6 +130,25 @@ export async function generateGateInputs(
     out.end((err?: Error | null) => (err ? reject(err) : resolve())),
   );
   return { findingsFile, policyFile, manifestFile, ...opts };
+}
+
+/**
+ * The binary of one finding, chosen so that every outcome occurs: rule i is deny when i % 4 = 0, allow
+ * when 1, bake when 2 or 3 (see the policy above), so each kind of path names a rule of the kind meant.
+ */
+function findingPath(which: number, opts: { files: number; rules: number }): string {
+  const rule = (kind: number) => (which - (which % 4) + kind) % opts.rules;
+  switch (which % 4) {
+    case 0:
+      return `/usr/bin/tool${(which * 5) % opts.files}`; // in the image, same hash: in-image
+    case 1:
+      return `/usr/local/bin/helper${rule(2)}`; // bake
+    case 2:
+      return `/opt/debug${rule(1)}/bin/dbg`; // allowed
+    default:
+      // Half denied by a rule, half decided by no rule: both violations.
+      return which % 8 === 3 ? `/tmp/x${rule(0)}/run` : `/tmp/.cache/dropped${which}`;
+  }
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: fixture objects are free-form JSON
