@@ -1,0 +1,165 @@
+/**
+ * Runs the BUILT `driftgate` binary the way a user does (`node bin/driftgate.js …` from the repository
+ * root), the way conftest tests its CLI: only argv, stdin, stdout, stderr and the exit code are visible.
+ *
+ * `bin/driftgate.js` loads `dist/`, so each test file calls `ensureBuilt()` in `beforeAll`: it runs
+ * `npx tsc -p .` when a source file of the binary is newer than `dist/cli/main.js`. In CI `npm test`
+ * has just built (its `pretest`), so nothing is rebuilt; on a developer's machine a stale `dist/` would
+ * otherwise test yesterday's code. Test files run in parallel workers, so the build holds a lock
+ * directory and the others wait for it and then see a fresh `dist/`.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** The committed image archives (scripts/make-test-images.sh) and their ground truth, relative to the root. */
+export const IMAGES = {
+  dockerSave: 'testdata/images/merged-usr.docker-save.tar',
+  ociGzip: 'testdata/images/merged-usr.oci-gzip.tar',
+  ociZstd: 'testdata/images/merged-usr.oci-zstd.tar',
+} as const;
+
+export const CLI_DATA = 'testdata/cli';
+/** The shared fixtures, as CI lays them out: `../shared` beside the clone. */
+export const SHARED_FIXTURES = '../shared/fixtures';
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  /** Written to the process's stdin (which is otherwise closed at once, so nothing waits on it). */
+  stdin?: string;
+  env?: Record<string, string>;
+}
+
+/**
+ * A process that outlives this is killed so a hang fails the test (through the test's own timeout) instead
+ * of leaving a process behind. Not a timing assertion: nothing here measures how long a run took.
+ */
+const KILL_AFTER_MS = 55_000;
+
+export function driftgate(args: readonly string[], opts: RunOptions = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['bin/driftgate.js', ...args], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, NO_COLOR: '1', ...opts.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => err.push(c));
+    const killer = setTimeout(() => child.kill('SIGKILL'), KILL_AFTER_MS);
+    child.on('error', (e) => {
+      clearTimeout(killer);
+      reject(e);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(killer);
+      resolve({
+        code,
+        signal,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      });
+    });
+    child.stdin.on('error', () => {}); // the CLI may exit before reading stdin
+    child.stdin.end(opts.stdin ?? '');
+  });
+}
+
+/** Parses stdout as the gate's JSON object; on failure the message shows what the process said. */
+export function parseJson<T = unknown>(r: CliResult): T {
+  try {
+    return JSON.parse(r.stdout) as T;
+  } catch {
+    throw new Error(`stdout is not JSON (exit ${r.code}):\n${r.stdout.slice(0, 2000)}\n${r.stderr}`);
+  }
+}
+
+/** A Node stack frame, or the CLI's own "internal error" wording: never in front of a user. */
+export const CRASH = /\n\s+at .+\(|internal error|Error: .*\n\s+at /;
+
+export async function tempDir(prefix = 'driftgate-cli-'): Promise<string> {
+  return mkdtemp(join(tmpdir(), prefix));
+}
+
+export async function removeDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+}
+
+// ---- building dist/ -------------------------------------------------------------------------------
+
+const SOURCE_DIRS = ['cli', 'engine', 'integrations'];
+const BUILT_ENTRY = join(REPO_ROOT, 'dist/cli/main.js');
+const LOCK = join(tmpdir(), 'driftgate-cli-tests-build.lock');
+/** A lock older than this was left by a killed run. */
+const STALE_LOCK_MS = 5 * 60_000;
+
+async function newestSourceMtime(dir: string): Promise<number> {
+  let newest = 0;
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) newest = Math.max(newest, await newestSourceMtime(p));
+    else if (e.name.endsWith('.ts') || e.name.endsWith('.json'))
+      newest = Math.max(newest, (await stat(p)).mtimeMs);
+  }
+  return newest;
+}
+
+async function distIsStale(): Promise<boolean> {
+  let built: number;
+  try {
+    built = (await stat(BUILT_ENTRY)).mtimeMs;
+  } catch {
+    return true;
+  }
+  let newest = (await stat(join(REPO_ROOT, 'package.json'))).mtimeMs;
+  for (const d of SOURCE_DIRS) newest = Math.max(newest, await newestSourceMtime(join(REPO_ROOT, d)));
+  return newest > built;
+}
+
+async function takeLock(): Promise<boolean> {
+  try {
+    await mkdir(LOCK);
+    return true;
+  } catch {
+    const age = Date.now() - (await stat(LOCK).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
+    if (age > STALE_LOCK_MS) await rm(LOCK, { recursive: true, force: true });
+    return false;
+  }
+}
+
+export async function ensureBuilt(): Promise<void> {
+  while (await distIsStale()) {
+    if (!(await takeLock())) {
+      await new Promise((r) => setTimeout(r, 500));
+      continue;
+    }
+    try {
+      if (await distIsStale()) {
+        // tsc emits even when another area's file has a type error; that is not this suite's concern,
+        // as long as the binary's entry point was written.
+        const started = Date.now();
+        const result = await promisify(execFile)('npx', ['tsc', '-p', '.'], {
+          cwd: REPO_ROOT,
+          maxBuffer: 64 * 1024 * 1024,
+        }).catch((e: { stdout?: string }) => e);
+        if ((await stat(BUILT_ENTRY)).mtimeMs < started - 1000)
+          throw new Error(`npx tsc -p . did not write dist/cli/main.js:\n${result.stdout ?? ''}`);
+      }
+      return;
+    } finally {
+      await rm(LOCK, { recursive: true, force: true });
+    }
+  }
+}
