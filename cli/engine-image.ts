@@ -1,18 +1,34 @@
 /**
- * The Docker-engine half of `--image`. With `required` (--image-source docker) an engine that is not
- * reachable or lacks the image is exit 3; otherwise it answers undefined so the registry is tried next.
+ * The Docker-engine half of `--image`. Right after `docker build` the image is in the local engine.
+ * Without --image-source, an engine that is not running, or that does not have the image, falls
+ * through to the registry (undefined). With --image-source docker both are exit 3 naming the image.
  */
 import { UnreachableError } from '../engine/errors.js';
 import type { ReadOptions } from '../engine/image/index.js';
 import type { ImageManifest } from '../engine/image/types.js';
+import { dockerClient, engineAddress } from '../integrations/docker/client.js';
+import { manifestFromEngine as readFromEngine } from '../integrations/docker/manifest.js';
 
 export async function manifestFromEngine(
   ref: string,
   readOpts: ReadOptions,
   opts: { required: boolean },
 ): Promise<ImageManifest | undefined> {
-  void readOpts;
-  if (opts.required)
-    throw new UnreachableError(`image ${ref}: the Docker engine source is not available in this build`);
-  return undefined;
+  const docker = dockerClient();
+  // Ask whether an engine is there at all before asking it for the image: "no engine" is the one failure
+  // that means "try the registry"; any failure after that is about this image and is reported.
+  const up = await docker.ping().then(
+    () => true,
+    () => false,
+  );
+  if (!up) {
+    if (opts.required)
+      throw new UnreachableError(`image ${ref}: the Docker engine at ${engineAddress()} cannot be reached`);
+    return undefined;
+  }
+  const manifest = await readFromEngine(ref, readOpts, docker);
+  if (manifest === undefined && opts.required) {
+    throw new UnreachableError(`image ${ref}: not in the Docker engine at ${engineAddress()}`);
+  }
+  return manifest;
 }
