@@ -9,6 +9,7 @@ import type { LayerContribution } from './layer-contribution.js';
 import { createImageLookup } from './lookup.js';
 import { parseOsRelease } from './os-release.js';
 import { detectPackageManager } from './package-manager.js';
+import { applyPackageOwners } from './package-owners.js';
 import { repositoryOf, uniqueReferences } from './references.js';
 import { squash } from './squash.js';
 import type { ImageManifest, LayerInfo, OsRelease } from './types.js';
@@ -55,8 +56,13 @@ export function assembleManifest(parts: ImageParts, layers: readonly LayerContri
   const lookup = createImageLookup(manifest);
   const os = osReleaseOf(lookup.lookup.bind(lookup), layers);
   if (os !== undefined) manifest.os = os;
-  const packageManager = detectPackageManager((p) => lookup.lookup(p).entry !== undefined);
+  const ownership = applyPackageOwners(entries, layers);
+  const packageManager = detectPackageManager(
+    (p) => lookup.lookup(p).entry !== undefined,
+    ownership.databases,
+  );
   if (packageManager !== undefined) manifest.packageManager = packageManager;
+  if (ownership.warnings.length > 0) manifest.warnings = ownership.warnings;
   return manifest;
 }
 

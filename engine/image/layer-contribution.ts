@@ -23,9 +23,18 @@ export interface LayerEntry {
   linkTarget?: string;
 }
 
+/**
+ * A package database file as this layer wrote it: its bytes (base64, so the contribution stays plain
+ * JSON), or its size when it was larger than the reader keeps (ArchiveLimits.maxPackageDb*Bytes).
+ */
+export type CapturedPackageDbFile = { base64: string } | { omitted: 'too-large'; size: number };
+
+/** The current `LayerContribution.format`: 2 added `packageDbFiles`. */
+export const LAYER_CONTRIBUTION_FORMAT = 2;
+
 export interface LayerContribution {
   /** Bumped whenever the reading rules change, so a cache drops contributions read by older rules. */
-  format: 1;
+  format: typeof LAYER_CONTRIBUTION_FORMAT;
   /** Lower-layer paths this layer deletes (`.wh.<name>`): whiteouts never hide this layer's own entries. */
   whiteouts: string[];
   /** Directories whose lower-layer contents this layer hides (`.wh..wh..opq`). */
@@ -34,6 +43,11 @@ export interface LayerContribution {
   entries: LayerEntry[];
   /** Content of the few small files the manifest reads (os-release), by path. */
   files: Record<string, string>;
+  /**
+   * Every regular file of this layer at a package database path (engine/packages `isPackageDbPath`),
+   * by path: which entry survives the squash decides which layer's copy the manifest reads.
+   */
+  packageDbFiles: Record<string, CapturedPackageDbFile>;
   /** What the layer was read with: which hashes the entries carry depends on it. */
   read: { hashAll: boolean; prefixSizes: number[] };
 }

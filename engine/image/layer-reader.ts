@@ -1,7 +1,8 @@
 /**
  * One layer blob (gzip, zstd or plain tar) → LayerContribution, while it streams: compression is
  * sniffed from the first bytes, the tar is parsed as it inflates, executables are hashed as their bytes
- * pass, and nothing but metadata (and os-release) is kept. The layer is never held whole in memory.
+ * pass, and nothing but metadata, os-release and package database files is kept. The layer is never
+ * held whole in memory.
  */
 import { InputError } from '../errors.js';
 import {
@@ -13,7 +14,8 @@ import {
 } from './decompress.js';
 import { classifyWhiteout, normalizeEntryName } from './entry-path.js';
 import { FileDigest, hasExecBit } from './file-digest.js';
-import type { LayerContribution, LayerEntry } from './layer-contribution.js';
+import { LAYER_CONTRIBUTION_FORMAT, type LayerContribution, type LayerEntry } from './layer-contribution.js';
+import { bothSinks, PackageDbCapture } from './package-db-capture.js';
 import {
   EntryBudget,
   type ReadOptions,
@@ -28,6 +30,7 @@ export const CAPTURED_PATHS: ReadonlySet<string> = new Set(['/etc/os-release', '
 export class LayerReader {
   private readonly contribution: LayerContribution;
   private readonly parser: TarParser;
+  private readonly packageDbs: PackageDbCapture;
   private inflater: Inflater | undefined;
   private sniffed: Buffer[] = [];
   private sniffedBytes = 0;
@@ -38,13 +41,17 @@ export class LayerReader {
     private readonly budget: EntryBudget,
   ) {
     this.contribution = {
-      format: 1,
+      format: LAYER_CONTRIBUTION_FORMAT,
       whiteouts: [],
       opaqueDirs: [],
       entries: [],
       files: {},
+      packageDbFiles: {},
       read: { hashAll: opts.hashAll, prefixSizes: [...opts.prefixSizes] },
     };
+    this.packageDbs = new PackageDbCapture(where, opts.limits, budget, (path, file) => {
+      this.contribution.packageDbFiles[path] = file;
+    });
     this.parser = new TarParser({ entry: (e) => this.entry(e) }, where, opts.limits);
   }
 
@@ -129,8 +136,12 @@ export class LayerReader {
             this.contribution.files[path] = content.toString('utf8');
           }
         : undefined;
-    if (e.size === 0 && !capture && !this.opts.hashAll && !entry.executable) return undefined;
-    return new FileDigest(entry, { hashAll: this.opts.hashAll, prefixSizes: this.opts.prefixSizes, capture });
+    const packageDb = this.packageDbs.begin(path, e.size);
+    const digest =
+      e.size === 0 && !capture && !this.opts.hashAll && !entry.executable
+        ? undefined
+        : new FileDigest(entry, { hashAll: this.opts.hashAll, prefixSizes: this.opts.prefixSizes, capture });
+    return bothSinks(digest, packageDb);
   }
 }
 

@@ -3,6 +3,8 @@
  * these only bound what is held in memory (metadata, names, entries) and how long a symlink walk runs.
  * Generous enough for real images (a full Debian image has ~10k entries and a ~20 kB config).
  */
+import { PACKAGE_DB_LIMITS } from '../packages/limits.js';
+
 export interface ArchiveLimits {
   /** Largest JSON document buffered from an archive (manifest.json, index.json, configs, manifests). */
   maxJsonBytes: number;
@@ -18,6 +20,16 @@ export interface ArchiveLimits {
   maxPathBytes: number;
   /** Largest small file kept by content (os-release). */
   maxCapturedFileBytes: number;
+  /**
+   * Package database files (engine/packages) are kept by content while layers stream. One text file
+   * (dpkg status, a `.list`, apk's `installed`) or one `rpmdb.sqlite` larger than its bound is not kept:
+   * that database is then reported unreadable, the image is still read.
+   */
+  maxPackageDbTextBytes: number;
+  maxPackageDbSqliteBytes: number;
+  /** Bytes and files of package databases kept across all layers of one image (each layer's copy counts). */
+  maxPackageDbTotalBytes: number;
+  maxPackageDbFiles: number;
   /** Layers in one image (Docker's own limit is 127 with overlay; OCI sets none). */
   maxLayers: number;
   /** zstd window: the reference decoder refuses larger windows by default (ZSTD_WINDOWLOG_LIMIT_DEFAULT = 27). */
@@ -34,6 +46,11 @@ export const DEFAULT_LIMITS: Readonly<ArchiveLimits> = Object.freeze({
   maxTarMetaBytes: 1024 * 1024,
   maxPathBytes: 4096,
   maxCapturedFileBytes: 64 * 1024,
+  // The package readers' own bounds: what they would refuse is not worth holding.
+  maxPackageDbTextBytes: PACKAGE_DB_LIMITS.maxTextFileBytes,
+  maxPackageDbSqliteBytes: PACKAGE_DB_LIMITS.maxSqliteFileBytes,
+  maxPackageDbTotalBytes: PACKAGE_DB_LIMITS.maxTotalBytes,
+  maxPackageDbFiles: PACKAGE_DB_LIMITS.maxFiles,
   maxLayers: 1000,
   maxZstdWindowBytes: 1 << 27,
   maxIndexDepth: 8,

@@ -102,6 +102,7 @@ export function parseManifestJson(text: string, file: string): ImageManifest {
     'history',
     'layers',
     'entries',
+    'warnings',
   ]);
   if (root.schemaVersion !== 1) c.fail('schemaVersion', '1');
   const layers = c.array(root.layers, 'layers').map((l, i) => layerInfo(c, l, `layers[${i}]`));
@@ -122,6 +123,7 @@ export function parseManifestJson(text: string, file: string): ImageManifest {
     if (!PACKAGE_MANAGERS.has(pm)) c.fail('packageManager', [...PACKAGE_MANAGERS].join('|'));
     manifest.packageManager = pm as PackageManagerName;
   }
+  if (root.warnings !== undefined) manifest.warnings = c.stringArray(root.warnings, 'warnings');
   let previous: string | undefined;
   manifest.entries = c.array(root.entries, 'entries').map((e, i) => {
     const entry = manifestEntry(c, e, `entries[${i}]`, layers.length);

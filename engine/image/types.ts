@@ -86,6 +86,13 @@ export interface ImageManifest {
   layers: LayerInfo[];
   /** Sorted by path. Whiteouts are already applied: nothing here was deleted by a later layer. */
   entries: ManifestEntry[];
+  /**
+   * What the reader could not use but did not refuse the image for, one line each (today: a package
+   * database that is corrupt or too large, so its files carry no `package`). Why optional and not an
+   * error: one broken database must not block gating every finding of the image; the reader says so
+   * instead of passing silently. Absent when there is nothing to say. May name image paths: escape on output.
+   */
+  warnings?: string[];
 }
 
 /** Result of looking a finding's path up in the image, following symlinks inside the image root. */

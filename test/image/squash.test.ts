@@ -11,10 +11,11 @@ import { layerTar } from './helpers.js';
 
 function layer(entries: Partial<LayerEntry>[], extra: Partial<LayerContribution> = {}): LayerContribution {
   return {
-    format: 1,
+    format: 2,
     whiteouts: [],
     opaqueDirs: [],
     files: {},
+    packageDbFiles: {},
     read: { hashAll: false, prefixSizes: [] },
     entries: entries.map((e) => ({
       path: e.path!,
