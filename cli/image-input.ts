@@ -12,6 +12,7 @@ import {
   readOciLayout,
 } from '../engine/image/index.js';
 import type { ImageManifest } from '../engine/image/types.js';
+import { layerCacheFromEnv, type SqliteLayerCache } from '../integrations/layer-cache/index.js';
 import { manifestFromRegistry } from '../integrations/registry/manifest.js';
 import { manifestFromEngine } from './engine-image.js';
 
@@ -47,8 +48,9 @@ function imageSourcesGiven(flags: ImageSourceFlags): string[] {
   return out;
 }
 
-export async function loadImage(flags: ImageSourceFlags, opts: ReadOptions): Promise<ImageManifest> {
+export async function loadImage(flags: ImageSourceFlags, readOpts: ReadOptions): Promise<ImageManifest> {
   describeImageSource(flags);
+  const opts = await withLayerCache(flags, readOpts);
   if (flags.imageArchive !== undefined) {
     await mustExist(flags.imageArchive, 'image archive');
     return readImageArchive(flags.imageArchive, opts);
@@ -76,6 +78,25 @@ async function loadImageRef(ref: string, flags: ImageSourceFlags, opts: ReadOpti
     if (fromEngine) return fromEngine;
   }
   return manifestFromRegistry(ref, flags.platform ? { platform: flags.platform } : {}, readOpts);
+}
+
+let processCache: Promise<SqliteLayerCache | undefined> | undefined;
+
+/**
+ * The layer cache from the environment (DRIFTGATE_CACHE_DIR, DRIFTGATE_CACHE_MAX_BYTES,
+ * DRIFTGATE_NO_CACHE), opened once per process. A cache that cannot be used is a warning, not a failure.
+ */
+async function withLayerCache(flags: ImageSourceFlags, opts: ReadOptions): Promise<ReadOptions> {
+  if (opts.layerCache !== undefined || flags.manifest !== undefined) return opts;
+  processCache ??= layerCacheFromEnv(process.env, (message) =>
+    process.stderr.write(`driftgate: ${message}\n`),
+  ).then((cache) => {
+    // Closing folds the write-ahead log back into the database for the next run.
+    if (cache !== undefined) process.once('exit', () => cache.close());
+    return cache;
+  });
+  const layerCache = await processCache;
+  return layerCache === undefined ? opts : { ...opts, layerCache };
 }
 
 async function mustExist(path: string, what: string): Promise<void> {

@@ -7,11 +7,19 @@
  * - members named by digest (`blobs/<alg>/<hex>`) are hashed as they pass and checked against the name.
  * A member that fails to parse as a layer, or whose digest is wrong, only matters if the image turns
  * out to use it; then its error is the archive's error. At the end the image is assembled.
+ *
+ * With a layer cache (`ReadOptions.layerCache`) a plain tar FILE is read differently, so that a warm run
+ * reads no layer bytes at all: an index pass reads only the tar headers (seeking past bodies), the
+ * metadata is read by offset, and only the layers the cache does not know are read, by offset, with
+ * the same checks. A streamed archive (or a compressed file, which cannot seek) still skips parsing
+ * the layers the cache knows by their blob name, though their bytes pass through the digest check.
  */
 import { createHash, type Hash } from 'node:crypto';
+import { type FileHandle, open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { InputError } from '../errors.js';
 import { assembleManifest, type ImageParts } from './assemble.js';
+import { SNIFF_BYTES, sniffCompression } from './decompress.js';
 import { parseDockerSaveManifest, parseRepositories } from './docker-save.js';
 import { normalizeEntryName, parentOf } from './entry-path.js';
 import { fileChunks } from './file-chunks.js';
@@ -26,11 +34,17 @@ import {
   type ResolvedReadOptions,
   resolveReadOptions,
 } from './read-options.js';
-import { type BodySink, type TarEntry, TarParser } from './tar-parser.js';
+import { BLOCK, decodeHeader, isZeroBlock, type PaxOverrides, parsePax } from './tar-header.js';
+import { type BodySink, type TarEntry, type TarEntryType, TarParser } from './tar-parser.js';
 import type { ImageManifest, LayerInfo } from './types.js';
 
 export async function readImageArchive(file: string, opts?: ReadOptions): Promise<ImageManifest> {
-  return readImageArchiveStream(fileChunks(file), file, opts);
+  const resolved = resolveReadOptions(opts);
+  if (resolved.layerCache !== undefined) {
+    const indexed = await readIndexedArchive(file, resolved);
+    if (indexed !== undefined) return indexed;
+  }
+  return readResolvedStream(fileChunks(file), file, resolved);
 }
 
 /** The same from a stream (a Docker engine's `GET /images/{name}/get`, stdin). `source` names it in errors. */
@@ -39,7 +53,14 @@ export async function readImageArchiveStream(
   source: string,
   opts?: ReadOptions,
 ): Promise<ImageManifest> {
-  const resolved = resolveReadOptions(opts);
+  return readResolvedStream(stream, source, resolveReadOptions(opts));
+}
+
+async function readResolvedStream(
+  stream: NodeJS.ReadableStream | AsyncIterable<unknown>,
+  source: string,
+  resolved: ResolvedReadOptions,
+): Promise<ImageManifest> {
   const members = new ArchiveMembers(source, resolved);
   const parser = new TarParser(members, source, resolved.limits);
   const chunks = decompressedChunks(
@@ -67,27 +88,78 @@ const IGNORED_MEMBER = /^[^/]+\/(json|VERSION)$/;
 /** How many symlink/hardlink members may chain (docker save links duplicate layers to the first copy). */
 const MAX_ALIAS_HOPS = 8;
 
-type LayerResult = { contribution: LayerContribution } | { error: unknown };
+type LayerResult = { contribution: LayerContribution; fromCache?: true } | { error: unknown };
+
+/** A sink that takes a body and keeps nothing (a layer the cache already knows: only its hash matters). */
+const DISCARD: BodySink = { data: () => undefined, end: () => undefined };
+
+/** Where a member's body lies in a seekable archive file. */
+interface MemberSpan {
+  offset: number;
+  size: number;
+}
 
 class ArchiveMembers {
   private readonly json = new Map<string, Buffer>();
   private jsonBytes = 0;
   private readonly layers = new Map<string, LayerResult>();
-  /** Members named by digest: whether their content matched the name. */
-  private readonly verified = new Map<string, boolean>();
+  /**
+   * `alg:hex` of members whose bytes were hashed: every blob (checked against its name), and legacy
+   * layer members when a cache may key them by the diff_id they must hash to.
+   */
+  private readonly digests = new Map<string, string>();
   private readonly sizes = new Map<string, number>();
   private readonly aliases = new Map<string, string>();
   private members = 0;
   private readonly budget: EntryBudget;
+  /** Indexed mode: member bodies by offset in `file`, read only when needed. */
+  private readonly spans = new Map<string, MemberSpan>();
 
   constructor(
     private readonly source: string,
     private readonly opts: ResolvedReadOptions,
+    private readonly file?: FileHandle,
   ) {
     this.budget = new EntryBudget(opts.limits.maxEntries);
   }
 
+  /** Streaming mode: every member as it passes; the sink returned receives its body. */
   entry(e: TarEntry): BodySink | undefined {
+    const name = this.admit(e);
+    if (name === undefined) return undefined;
+    const blob = BLOB_NAME.exec(name);
+    if (blob) {
+      const digest = `${blob[1]}:${blob[2]}`;
+      // A blob the cache knows is a layer read before: hash it (the check still applies), parse nothing.
+      const cached = this.cached(digest, name);
+      if (cached !== undefined) {
+        this.layers.set(name, { contribution: cached, fromCache: true });
+        return new BlobSink(digest, blob[1]!, e.size, this, name, () => DISCARD);
+      }
+      return new BlobSink(digest, blob[1]!, e.size, this, name, () => this.layerSink(name));
+    }
+    if (isMetadataName(name)) return this.jsonSink(name, e.size);
+    if (IGNORED_MEMBER.test(name)) return undefined;
+    return this.layerSink(name);
+  }
+
+  /** Indexed mode: a member seen by its header only; its body is read later, if at all. */
+  indexEntry(e: TarEntry, offset: number): void {
+    const name = this.admit(e);
+    if (name !== undefined) this.spans.set(name, { offset, size: e.size });
+  }
+
+  /** Indexed mode, after the index pass: the metadata documents, which every layout reads. */
+  async readMetadata(): Promise<void> {
+    for (const name of this.spans.keys()) {
+      if (!BLOB_NAME.test(name) && isMetadataName(name)) {
+        await this.pump(name, this.jsonSink(name, this.sizes.get(name)!));
+      }
+    }
+  }
+
+  /** Counts the member, records links and sizes; answers the name of a regular-file member. */
+  private admit(e: TarEntry): string | undefined {
     if (++this.members > this.opts.limits.maxOuterEntries) {
       throw new InputError(`${this.source}: more than ${this.opts.limits.maxOuterEntries} members`, {
         file: this.source,
@@ -104,11 +176,7 @@ class ArchiveMembers {
     }
     if (e.type !== 'file') return undefined;
     this.sizes.set(name, e.size);
-    const blob = BLOB_NAME.exec(name);
-    if (blob) return new BlobSink(`${blob[1]}:${blob[2]}`, blob[1]!, e.size, this, name);
-    if (METADATA_NAMES.has(name) || /^[^/]+\.json$/.test(name)) return this.jsonSink(name, e.size);
-    if (IGNORED_MEMBER.test(name)) return undefined;
-    return this.layerSink(name);
+    return name;
   }
 
   jsonSink(name: string, size: number): BodySink {
@@ -142,6 +210,10 @@ class ArchiveMembers {
 
   layerSink(name: string): BodySink {
     const reader = new LayerReader(`${this.source}: ${name}`, this.opts, this.budget);
+    // A legacy layer member is named by no digest; with a cache it is hashed so that it can be stored
+    // under its diff_id only if it really is that diff_id.
+    const hash =
+      this.opts.layerCache !== undefined && !BLOB_NAME.test(name) ? createHash('sha256') : undefined;
     let failed = false;
     const fail = (error: unknown) => {
       failed = true;
@@ -150,6 +222,7 @@ class ArchiveMembers {
     };
     return {
       data: (chunk) => {
+        hash?.update(chunk);
         if (failed) return undefined;
         try {
           return reader.push(chunk)?.catch(fail);
@@ -159,6 +232,7 @@ class ArchiveMembers {
         }
       },
       end: () => {
+        if (hash) this.digests.set(name, `sha256:${hash.digest('hex')}`);
         if (failed) return undefined;
         return reader.finish().then((contribution) => {
           this.layers.set(name, { contribution });
@@ -167,8 +241,8 @@ class ArchiveMembers {
     };
   }
 
-  recordDigest(name: string, ok: boolean): void {
-    this.verified.set(name, ok);
+  recordDigest(name: string, digest: string): void {
+    this.digests.set(name, digest);
   }
 
   isJsonSized(size: number): boolean {
@@ -195,9 +269,9 @@ class ArchiveMembers {
       this.opts.limits.maxIndexDepth,
     );
     const { config, layers } = selected.manifest;
-    const configJson = this.blobText(config.digest);
+    const configJson = await this.blobText(config.digest);
     const contributions: LayerContribution[] = [];
-    for (const d of layers) contributions.push(await this.layer(blobMember(d.digest), d));
+    for (const d of layers) contributions.push(await this.layer(blobMember(d.digest), d.digest, d));
     const references = [...selected.references, ...this.dockerSaveTags()];
     const parts: ImageParts = {
       configJson,
@@ -216,7 +290,9 @@ class ArchiveMembers {
       `${this.source}: manifest.json`,
       this.opts.limits.maxPathBytes,
     );
-    const configBytes = this.json.get(this.resolve(image.config));
+    const configName = this.resolve(image.config);
+    if (this.file !== undefined && BLOB_NAME.test(configName)) await this.loadJsonBlob(configName);
+    const configBytes = this.json.get(configName);
     if (configBytes === undefined) {
       throw new InputError(`${this.source}: config ${image.config} named by manifest.json is missing`, {
         file: this.source,
@@ -238,8 +314,9 @@ class ArchiveMembers {
     const infos: LayerInfo[] = [];
     for (const [i, member] of image.layers.entries()) {
       const name = this.resolve(member);
-      contributions.push(await this.layer(name));
-      // The legacy layout stores layers uncompressed, so a layer's digest is its diff_id.
+      // The legacy layout stores layers uncompressed, so a layer's digest is its diff_id: the cache knows
+      // it by that, and stores it only when the member's bytes hash to it.
+      contributions.push(await this.layer(name, diffIds[i]));
       const info: LayerInfo = { digest: diffIds[i] ?? `unknown:${i}` };
       const size = this.sizes.get(name);
       if (size !== undefined) info.size = size;
@@ -270,8 +347,9 @@ class ArchiveMembers {
   }
 
   /** A JSON blob by digest: present, digest-verified, and buffered. */
-  private blobText(digest: string): string {
+  private async blobText(digest: string): Promise<string> {
     const name = blobMember(digest);
+    if (this.file !== undefined) await this.loadJsonBlob(name);
     this.checkVerified(name, digest);
     const buf = this.json.get(name);
     if (buf === undefined) {
@@ -285,38 +363,108 @@ class ArchiveMembers {
     return buf.toString('utf8');
   }
 
+  /** Indexed mode: reads a blob the way streaming would have routed it, but never parses it as a layer. */
+  private async loadJsonBlob(name: string): Promise<void> {
+    if (this.digests.has(name) || !this.spans.has(name)) return;
+    const blob = BLOB_NAME.exec(name)!;
+    await this.pump(
+      name,
+      new BlobSink(`${blob[1]}:${blob[2]}`, blob[1]!, this.sizes.get(name)!, this, name, () => DISCARD),
+    );
+  }
+
   private checkVerified(name: string, digest: string): void {
-    const ok = this.verified.get(name);
-    if (ok === undefined)
+    const actual = this.digests.get(name);
+    if (actual === undefined)
       throw new InputError(`${this.source}: blob ${digest} is missing from the archive`, {
         file: this.source,
       });
-    if (!ok)
+    if (actual !== digest)
       throw new InputError(`${this.source}: blob ${digest} does not match its digest`, { file: this.source });
   }
 
-  private async layer(name: string, descriptor?: Descriptor): Promise<LayerContribution> {
-    if (descriptor) {
-      this.checkVerified(name, descriptor.digest);
-      if (this.sizes.get(name) !== descriptor.size) {
-        throw new InputError(
-          `${this.source}: layer ${descriptor.digest} is not the size its descriptor says`,
-          {
-            file: this.source,
-          },
+  /**
+   * The layer stored as member `name`. `key`: the digest its bytes must hash to (the blob digest, or a
+   * legacy layer's diff_id), under which the cache knows it. `descriptor`: the OCI descriptor naming it.
+   */
+  private async layer(
+    name: string,
+    key: string | undefined,
+    descriptor?: Descriptor,
+  ): Promise<LayerContribution> {
+    if (this.file !== undefined) {
+      const known = key !== undefined && this.sizes.has(name) ? this.cached(key, name) : undefined;
+      // Indexed mode and the cache knows this digest: the size is still checked, the bytes are not read
+      // (they were hashed to this digest when the entry was stored).
+      if (known !== undefined) {
+        if (descriptor) this.checkSize(name, descriptor);
+        return known;
+      }
+      const span = this.spans.get(name);
+      if (span !== undefined && !this.layers.has(name) && !this.json.has(name)) {
+        const blob = BLOB_NAME.exec(name);
+        await this.pump(
+          name,
+          blob
+            ? new BlobSink(`${blob[1]}:${blob[2]}`, blob[1]!, span.size, this, name, () =>
+                this.layerSink(name),
+              )
+            : this.layerSink(name),
         );
       }
     }
+    if (descriptor) {
+      this.checkVerified(name, descriptor.digest);
+      this.checkSize(name, descriptor);
+    }
     const result = this.layers.get(name);
+    let contribution: LayerContribution;
     if (result !== undefined) {
       if ('error' in result) throw result.error;
-      return result.contribution;
+      if (result.fromCache) return result.contribution;
+      contribution = result.contribution;
+    } else {
+      // A tiny layer that happened to look like JSON was buffered instead: parse it now.
+      const buffered = this.json.get(name);
+      if (buffered === undefined)
+        throw new InputError(`${this.source}: layer ${name} is missing from the archive`, {
+          file: this.source,
+        });
+      contribution = await readLayer(Readable.from([buffered]), this.opts, `${this.source}: ${name}`);
     }
-    // A tiny layer that happened to look like JSON was buffered instead: parse it now.
-    const buffered = this.json.get(name);
-    if (buffered !== undefined)
-      return readLayer(Readable.from([buffered]), this.opts, `${this.source}: ${name}`);
-    throw new InputError(`${this.source}: layer ${name} is missing from the archive`, { file: this.source });
+    if (key !== undefined && this.digests.get(name) === key)
+      this.opts.layerCache?.put(key, this.opts, contribution);
+    return contribution;
+  }
+
+  private checkSize(name: string, descriptor: Descriptor): void {
+    if (this.sizes.get(name) !== descriptor.size) {
+      throw new InputError(`${this.source}: layer ${descriptor.digest} is not the size its descriptor says`, {
+        file: this.source,
+      });
+    }
+  }
+
+  /** What the cache holds for this digest; its entries still count against the image's entry budget. */
+  private cached(digest: string, name: string): LayerContribution | undefined {
+    const hit = this.opts.layerCache?.get(digest, this.opts);
+    if (hit !== undefined) {
+      this.budget.takeMany(
+        hit.entries.length + hit.whiteouts.length + hit.opaqueDirs.length,
+        `${this.source}: ${name}`,
+      );
+    }
+    return hit;
+  }
+
+  /** Indexed mode: feeds one member's body, read by offset, to a sink (as the tar parser would). */
+  private async pump(name: string, sink: BodySink): Promise<void> {
+    const span = this.spans.get(name)!;
+    for await (const chunk of rangeChunks(this.file!, span.offset, span.size, this.source)) {
+      const pending = sink.data(chunk);
+      if (pending) await pending;
+    }
+    await sink.end();
   }
 
   /** Follows symlink/hardlink members (docker save links a repeated layer to its first copy). */
@@ -335,9 +483,14 @@ class ArchiveMembers {
   }
 }
 
+function isMetadataName(name: string): boolean {
+  return METADATA_NAMES.has(name) || /^[^/]+\.json$/.test(name);
+}
+
 /**
  * A member named by its digest: hashed while it streams, and routed by its first bytes — a JSON
- * document small enough is buffered, anything else is parsed as a layer.
+ * document small enough is buffered, anything else goes to `layerSink` (a parser, or nothing when the
+ * layer is known already).
  */
 class BlobSink implements BodySink {
   private readonly hash: Hash;
@@ -345,10 +498,11 @@ class BlobSink implements BodySink {
 
   constructor(
     private readonly digest: string,
-    algorithm: string,
+    private readonly algorithm: string,
     private readonly size: number,
     private readonly members: ArchiveMembers,
     private readonly name: string,
+    private readonly layerSink: () => BodySink,
   ) {
     this.hash = createHash(algorithm);
   }
@@ -361,8 +515,7 @@ class BlobSink implements BodySink {
 
   end(): Promise<void> | undefined {
     this.inner ??= this.route(Buffer.alloc(0));
-    const ok = `${this.digest.slice(0, this.digest.indexOf(':'))}:${this.hash.digest('hex')}` === this.digest;
-    this.members.recordDigest(this.name, ok);
+    this.members.recordDigest(this.name, `${this.algorithm}:${this.hash.digest('hex')}`);
     return this.inner.end();
   }
 
@@ -371,7 +524,7 @@ class BlobSink implements BodySink {
       first.length === 0 || /^\s*[{[]/.test(first.toString('latin1', 0, Math.min(first.length, 64)));
     return looksJson && this.members.isJsonSized(this.size)
       ? this.members.jsonSink(this.name, this.size)
-      : this.members.layerSink(this.name);
+      : this.layerSink();
   }
 }
 
@@ -384,4 +537,154 @@ function layerInfo(d: Descriptor): LayerInfo {
   const info: LayerInfo = { digest: d.digest, size: d.size };
   if (d.mediaType !== undefined) info.mediaType = d.mediaType;
   return info;
+}
+
+// ---- Indexed mode: a plain tar file, read by its headers first -------------------------------------
+
+/**
+ * A plain (uncompressed) tar file with a layer cache: headers first, then only what the image needs.
+ * Undefined for a compressed file, which cannot be read by offset (the streaming pass reads it).
+ */
+async function readIndexedArchive(
+  file: string,
+  opts: ResolvedReadOptions,
+): Promise<ImageManifest | undefined> {
+  const handle = await open(file, 'r');
+  try {
+    const head = Buffer.alloc(SNIFF_BYTES);
+    const { bytesRead } = await handle.read(head, 0, SNIFF_BYTES, 0);
+    if (sniffCompression(head.subarray(0, bytesRead)) !== 'none') return undefined;
+    const members = new ArchiveMembers(file, opts, handle);
+    await indexTar(handle, file, opts, (entry, offset) => members.indexEntry(entry, offset));
+    await members.readMetadata();
+    return await members.assemble();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Walks a tar file's headers, seeking past every body: each entry with the offset of its body. Applies
+ * the same rules as TarParser (pax and GNU long names, checksums, the end-of-archive marker, truncation).
+ */
+async function indexTar(
+  handle: FileHandle,
+  where: string,
+  opts: ResolvedReadOptions,
+  visit: (entry: TarEntry, offset: number) => void,
+): Promise<void> {
+  const fileSize = (await handle.stat()).size;
+  const block = Buffer.alloc(BLOCK);
+  let pos = 0;
+  let pax: PaxOverrides | undefined;
+  let longName: string | undefined;
+  let longLink: string | undefined;
+  let sawZeroBlock = false;
+  const truncated = () =>
+    new InputError(`${where}: truncated (archive ends inside an entry)`, { file: where });
+  for (;;) {
+    const { bytesRead } = await handle.read(block, 0, BLOCK, pos);
+    if (bytesRead === 0) {
+      if (pax !== undefined || longName !== undefined || longLink !== undefined) throw truncated();
+      return;
+    }
+    if (bytesRead < BLOCK) throw truncated();
+    if (isZeroBlock(block)) {
+      // Two zero blocks end the archive; whatever follows is padding.
+      if (sawZeroBlock) return;
+      sawZeroBlock = true;
+      pos += BLOCK;
+      continue;
+    }
+    if (sawZeroBlock) {
+      throw new InputError(`${where}: invalid tar (data after an end-of-archive block at byte ${pos})`, {
+        file: where,
+      });
+    }
+    const raw = decodeHeader(block, where, pos);
+    const body = pos + BLOCK;
+    if (raw.kind === 'pax' || raw.kind === 'gnu-longname' || raw.kind === 'gnu-longlink') {
+      if (raw.size > opts.limits.maxTarMetaBytes) {
+        throw new InputError(`${where}: tar metadata header of ${raw.size} bytes is over the limit`, {
+          file: where,
+        });
+      }
+      if (body + raw.size > fileSize) throw truncated();
+      const meta = Buffer.alloc(raw.size);
+      await handle.read(meta, 0, raw.size, body);
+      if (raw.kind === 'pax') {
+        pax = { ...pax, ...parsePax(meta, where) };
+      } else {
+        const nul = meta.indexOf(0);
+        const text = meta.toString('utf8', 0, nul === -1 ? meta.length : nul);
+        if (raw.kind === 'gnu-longname') longName = text;
+        else longLink = text;
+      }
+      pos = body + padded(raw.size);
+      continue;
+    }
+    if (raw.kind === 'pax-global') {
+      pos = body + padded(raw.size);
+      continue;
+    }
+    const type = raw.kind as TarEntryType;
+    const size = type === 'file' || type === 'other' ? (pax?.size ?? raw.size) : 0;
+    const entry: TarEntry = {
+      name: pax?.path ?? longName ?? raw.name,
+      type,
+      linkName: pax?.linkpath ?? longLink ?? raw.linkName,
+      mode: raw.mode,
+      uid: pax?.uid ?? raw.uid,
+      gid: pax?.gid ?? raw.gid,
+      size,
+    };
+    pax = undefined;
+    longName = undefined;
+    longLink = undefined;
+    if (body + size > fileSize) throw truncated();
+    visit(entry, body);
+    pos = body + padded(size);
+  }
+}
+
+function padded(size: number): number {
+  return size + ((BLOCK - (size % BLOCK)) % BLOCK);
+}
+
+const CHUNK = 1024 * 1024;
+/** Reads in flight, as in fileChunks: the next megabytes are read while this one is parsed. */
+const READ_AHEAD = 3;
+
+/**
+ * `length` bytes of a file from `start`, in chunks from a small ring of buffers (a chunk is valid only
+ * until the next one is asked for, as with fileChunks).
+ */
+async function* rangeChunks(
+  handle: FileHandle,
+  start: number,
+  length: number,
+  where: string,
+): AsyncGenerator<Buffer> {
+  const end = start + length;
+  let position = start;
+  const inFlight: Array<Promise<{ bytesRead: number; buffer: Buffer; wanted: number }>> = [];
+  const readInto = (buffer: Buffer) => {
+    if (position >= end) return;
+    const wanted = Math.min(CHUNK, end - position);
+    inFlight.push(handle.read(buffer, 0, wanted, position).then((r) => ({ ...r, wanted })));
+    position += wanted;
+  };
+  try {
+    for (let i = 0; i < READ_AHEAD; i++)
+      readInto(Buffer.allocUnsafeSlow(Math.min(CHUNK, Math.max(length, 1))));
+    while (inFlight.length > 0) {
+      const { bytesRead, buffer, wanted } = await inFlight.shift()!;
+      if (bytesRead !== wanted)
+        throw new InputError(`${where}: the file changed while it was read`, { file: where });
+      yield buffer.subarray(0, bytesRead);
+      readInto(buffer);
+    }
+  } finally {
+    await Promise.allSettled(inFlight);
+  }
 }

@@ -3,6 +3,8 @@
  * for an OCI archive, with blobs read from files. Every blob is checked against its digest and its
  * descriptor's size; JSON blobs are size-checked before they are read; layers stream one at a time.
  * Blob paths are built from validated digests only, so no name from the layout reaches the filesystem.
+ * With a layer cache, a layer the cache knows by its digest is not opened at all; one it does not know
+ * is stored once its bytes matched the digest.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -62,8 +64,13 @@ async function readLayerBlob(
   opts: ResolvedReadOptions,
   budget: EntryBudget,
 ): Promise<LayerContribution> {
-  const path = blobPath(dir, d.digest);
   const where = `${dir}: layer ${d.digest}`;
+  const cached = opts.layerCache?.get(d.digest, opts);
+  if (cached !== undefined) {
+    budget.takeMany(cached.entries.length + cached.whiteouts.length + cached.opaqueDirs.length, where);
+    return cached;
+  }
+  const path = blobPath(dir, d.digest);
   const [algorithm, hex] = d.digest.split(':') as [string, string];
   const hash = createHash(algorithm);
   const reader = new LayerReader(where, opts, budget);
@@ -86,7 +93,9 @@ async function readLayerBlob(
     throw new InputError(`${where}: ${size} bytes, the descriptor says ${d.size}`, { file: dir });
   if (hash.digest('hex') !== hex)
     throw new InputError(`${where}: content does not match its digest`, { file: dir });
-  return reader.finish();
+  const contribution = await reader.finish();
+  opts.layerCache?.put(d.digest, opts, contribution);
+  return contribution;
 }
 
 function blobPath(dir: string, digest: string): string {

@@ -1,6 +1,18 @@
 /** `ReadOptions` as given by a caller → validated, with defaults, once per image. */
 import { InputError } from '../errors.js';
+import type { LayerContribution } from './layer-contribution.js';
 import { type ArchiveLimits, resolveLimits } from './limits.js';
+
+/**
+ * Where layer contributions read earlier are kept (integrations/layer-cache). Readers ask it before
+ * reading a layer, and hand it a layer they read only under a digest the layer's bytes were checked
+ * against while they streamed: a key is never a digest the archive merely claims. The implementation
+ * decides which of `opts` make contributions differ (and includes the contribution format version).
+ */
+export interface LayerCache {
+  get(digest: string, opts: ResolvedReadOptions): LayerContribution | undefined;
+  put(digest: string, opts: ResolvedReadOptions, contribution: LayerContribution): void;
+}
 
 export interface ReadOptions {
   /** Also hash the first N bytes of executables (for findings with partial hashes). */
@@ -11,6 +23,8 @@ export interface ReadOptions {
   platform?: string;
   /** Tighter (or looser) bounds than DEFAULT_LIMITS; tests use small ones to reach them quickly. */
   limits?: Partial<ArchiveLimits>;
+  /** Contributions of layers read before, by digest: a cached layer's bytes are not read again. */
+  layerCache?: LayerCache;
 }
 
 export interface Platform {
@@ -24,6 +38,7 @@ export interface ResolvedReadOptions {
   hashAll: boolean;
   platform: Platform;
   limits: ArchiveLimits;
+  layerCache?: LayerCache;
 }
 
 export function resolveReadOptions(opts: ReadOptions = {}): ResolvedReadOptions {
@@ -37,6 +52,7 @@ export function resolveReadOptions(opts: ReadOptions = {}): ResolvedReadOptions 
     hashAll: opts.hashAll === true,
     platform: parsePlatform(opts.platform ?? 'linux/amd64'),
     limits: resolveLimits(opts.limits),
+    ...(opts.layerCache !== undefined ? { layerCache: opts.layerCache } : {}),
   };
 }
 
@@ -55,6 +71,13 @@ export class EntryBudget {
   constructor(private readonly max: number) {}
   take(where: string): void {
     if (++this.used > this.max) {
+      throw new InputError(`${where}: more than ${this.max} entries in one image`, { file: where });
+    }
+  }
+  /** A layer served from a cache still counts its entries against the image's budget. */
+  takeMany(count: number, where: string): void {
+    this.used += count;
+    if (this.used > this.max) {
       throw new InputError(`${where}: more than ${this.max} entries in one image`, { file: where });
     }
   }

@@ -1,10 +1,13 @@
 /**
  * A registry image → ImageManifest, with no Docker engine: resolve the platform manifest, stream each
  * layer from the registry (digest-verified) through engine/image's layer reader, and assemble. Layers
- * are read one after another so memory stays at one layer's metadata plus a stream buffer.
+ * are read one after another so memory stays at one layer's metadata plus a stream buffer. A layer the
+ * `readOpts.layerCache` knows by its digest is not fetched at all; one it does not know is stored after
+ * the stream's digest check passed (readLayer reads the verifying stream to its end).
  */
 import { UnreachableError } from '../../engine/errors.js';
 import { assembleManifest, type ReadOptions, readLayer } from '../../engine/image/index.js';
+import { resolveReadOptions } from '../../engine/image/read-options.js';
 import type { ImageManifest } from '../../engine/image/types.js';
 import { openBlob } from './blobs.js';
 import { printable } from './reference.js';
@@ -23,12 +26,21 @@ export async function manifestFromRegistry(
   const clientOpts: RegistryClientOptions = platform !== undefined ? { ...opts, platform } : opts;
   const img = await resolveImage(ref, clientOpts);
   const source = `image ${printable(ref)}`;
+  const resolved = resolveReadOptions(readOpts);
+  const cache = resolved.layerCache;
 
   const contributions = [];
   for (const layer of img.layers) {
+    const cached = cache?.get(layer.digest, resolved);
+    if (cached !== undefined) {
+      contributions.push(cached);
+      continue;
+    }
     const blob = await openBlob(img, layer.digest, clientOpts);
     try {
-      contributions.push(await readLayer(blob, readOpts, `${source}: layer ${layer.digest}`));
+      const contribution = await readLayer(blob, resolved, `${source}: layer ${layer.digest}`);
+      cache?.put(layer.digest, resolved, contribution);
+      contributions.push(contribution);
     } catch (err) {
       if (err instanceof UnreachableError) throw err;
       // The reader may reject altered bytes (bad gzip, bad tar) before the digest check at the end of
