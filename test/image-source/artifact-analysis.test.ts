@@ -8,31 +8,18 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
-import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
-import { main } from '../../cli/main.js';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Evaluation } from '../../engine/evaluate/types.js';
 import type { ImageManifest } from '../../engine/image/types.js';
 import { resourceUrlFor } from '../../integrations/artifact-analysis/index.js';
 import { type GrafeasServer, packageOccurrence, startGrafeasServer } from '../support/grafeas-server.js';
+import { runCli as run } from '../support/run-cli.js';
 
 const ARCHIVE = 'testdata/images/merged-usr.docker-save.tar';
 const REPOSITORY = 'docker.io/driftgate-test/merged-usr';
 let server: GrafeasServer;
 let dir: string;
 let digest: string;
-
-async function run(args: string[]): Promise<{ code: number; stderr: string }> {
-  const writes: string[] = [];
-  const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    writes.push(String(chunk));
-    return true;
-  });
-  try {
-    return { code: await main(['node', 'driftgate', ...args]), stderr: writes.join('') };
-  } finally {
-    spy.mockRestore();
-  }
-}
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'driftgate-aa-'));

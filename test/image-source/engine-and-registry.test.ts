@@ -8,10 +8,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
-import { main } from '../../cli/main.js';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ImageManifest } from '../../engine/image/types.js';
 import { requireRegistryTools, startRegistry, type TestRegistry } from '../support/registry.js';
+import { runCli as run } from '../support/run-cli.js';
 
 const exec = promisify(execFile);
 let registry: TestRegistry;
@@ -45,19 +45,6 @@ afterAll(async () => {
   await registry?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
-
-async function run(args: string[]): Promise<{ code: number; stderr: string }> {
-  const writes: string[] = [];
-  const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    writes.push(String(chunk));
-    return true;
-  });
-  try {
-    return { code: await main(['node', 'driftgate', ...args]), stderr: writes.join('') };
-  } finally {
-    spy.mockRestore();
-  }
-}
 
 async function manifest(source: 'docker' | 'registry' | undefined): Promise<ImageManifest> {
   const out = join(dir, `${source ?? 'auto'}.json`);

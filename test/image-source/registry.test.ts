@@ -6,8 +6,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
-import { main } from '../../cli/main.js';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ImageManifest } from '../../engine/image/types.js';
 import {
   basicAuthField,
@@ -18,6 +17,7 @@ import {
   type TestRegistry,
   writeDockerConfig,
 } from '../support/registry.js';
+import { runCli } from '../support/run-cli.js';
 
 const ARCHIVE = 'testdata/images/merged-usr.oci-gzip.tar';
 let dir: string;
@@ -39,21 +39,16 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** The CLI with extra environment (DOCKER_CONFIG), restored afterwards. */
 async function run(
   args: string[],
   env: Record<string, string> = {},
 ): Promise<{ code: number; stderr: string }> {
   const saved = { ...process.env };
   Object.assign(process.env, env);
-  const writes: string[] = [];
-  const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    writes.push(String(chunk));
-    return true;
-  });
   try {
-    return { code: await main(['node', 'driftgate', ...args]), stderr: writes.join('') };
+    return await runCli(args);
   } finally {
-    spy.mockRestore();
     process.env = saved;
   }
 }
