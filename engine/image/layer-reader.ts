@@ -148,14 +148,17 @@ export class LayerReader {
 /**
  * Reads one layer blob from a stream (gzip, zstd or plain tar, sniffed). `source` names it in errors.
  * The stream is read to its end, so a caller piping a larger archive keeps its position.
+ * `image`: the budget of the image this layer belongs to, shared by all its layers, so entries and kept
+ * package database bytes are bounded per image rather than per layer; by default the layer's own.
  */
 export async function readLayer(
   stream: NodeJS.ReadableStream,
   opts: ReadOptions | ResolvedReadOptions = {},
   source = 'layer',
+  image?: EntryBudget,
 ): Promise<LayerContribution> {
   const resolved = isResolved(opts) ? opts : resolveReadOptions(opts);
-  const reader = new LayerReader(source, resolved, new EntryBudget(resolved.limits.maxEntries));
+  const reader = new LayerReader(source, resolved, image ?? new EntryBudget(resolved.limits.maxEntries));
   for await (const chunk of stream) {
     const pending = reader.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
     if (pending) await pending;

@@ -10,7 +10,7 @@
  */
 import { InputError } from '../errors.js';
 import { classifyPackageDbPath } from '../packages/index.js';
-import type { CapturedPackageDbFile } from './layer-contribution.js';
+import type { CapturedPackageDbFile, LayerContribution } from './layer-contribution.js';
 import type { ArchiveLimits } from './limits.js';
 import type { EntryBudget } from './read-options.js';
 import type { BodySink } from './tar-parser.js';
@@ -55,6 +55,22 @@ function budgetFor(image: EntryBudget, limits: ArchiveLimits): ImageCaptureBudge
     budgets.set(image, budget);
   }
   return budget;
+}
+
+/**
+ * A layer served from a cache instead of read: its kept package database files still count against
+ * the image's budget, as its entries do (EntryBudget.takeMany).
+ */
+export function takeCachedPackageDbFiles(
+  image: EntryBudget,
+  limits: ArchiveLimits,
+  contribution: LayerContribution,
+  where: string,
+): void {
+  const budget = budgetFor(image, limits);
+  for (const kept of Object.values(contribution.packageDbFiles)) {
+    if ('base64' in kept) budget.take(Buffer.byteLength(kept.base64, 'base64'), where); // counted, not decoded
+  }
 }
 
 export class PackageDbCapture {

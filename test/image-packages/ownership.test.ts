@@ -16,6 +16,8 @@ import {
   parseManifestJson,
   readLayer,
 } from '../../engine/image/index.js';
+import { takeCachedPackageDbFiles } from '../../engine/image/package-db-capture.js';
+import { EntryBudget, resolveReadOptions } from '../../engine/image/read-options.js';
 import type { ImageManifest } from '../../engine/image/types.js';
 import { imageConfig, layerTar, sha256 } from '../image/helpers.js';
 import { dpkgFiles, dpkgQueryRows, linesOfFile, read } from '../packages/helpers.js';
@@ -254,6 +256,21 @@ describe('layer contributions', () => {
     const m = assembleManifest(parts(tars), cached);
     expect(m).toEqual(assembleManifest(parts(tars), read1));
     expect(owner(m, '/usr/bin/bash')?.name).toBe('bash');
+  });
+
+  it('count against one budget per image, whether a layer is read or served from a cache', async () => {
+    const total = [...dpkgFiles().values()].reduce((n, b) => n + b.length, 0);
+    const opts = resolveReadOptions({ limits: { maxPackageDbTotalBytes: total + 10 } });
+    const image = new EntryBudget(opts.limits.maxEntries);
+    const first = await readLayer(Readable.from([dpkgLayer()]), opts, 'first', image);
+    await expect(readLayer(Readable.from([dpkgLayer()]), opts, 'second', image)).rejects.toThrow(
+      /^second: package database files add up to more than/,
+    );
+    const other = new EntryBudget(opts.limits.maxEntries);
+    takeCachedPackageDbFiles(other, opts.limits, first, 'cached');
+    expect(() => takeCachedPackageDbFiles(other, opts.limits, first, 'cached again')).toThrow(
+      /^cached again: package database files add up to more than/,
+    );
   });
 
   it('keep the exact bytes however the layer stream is chunked', async () => {

@@ -55,6 +55,11 @@ describe('parseManifestJson', () => {
   });
 
   it(
+    'refuses warnings that are not a list of strings',
+    rejects((m) => (m.warnings = ['ok', 3]), /^warnings\[1\]: expected a string$/),
+  );
+
+  it(
     'refuses a wrong schema version',
     rejects((m) => (m.schemaVersion = 2), /schemaVersion/),
   );
