@@ -46,7 +46,7 @@ describe('every --format of the same run', () => {
     expect(r.stdout).toMatch(/^#+ .*FAIL/m);
     const rows = r.stdout.split('\n').filter((l) => l.startsWith('| ') && !/^\| (Gate|---)/.test(l));
     expect(rows).toHaveLength(reference.decisions.length);
-    reference.decisions.forEach((d, i) => expect(rows[i]).toContain(d.binary.path));
+    for (const [i, d] of reference.decisions.entries()) expect(rows[i]).toContain(d.binary.path);
   });
 
   it('sarif: SARIF 2.1.0 with a result per problem, failing ones as errors on the deciding rule’s line', async () => {
