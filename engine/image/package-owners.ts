@@ -109,7 +109,8 @@ function survivingDbFiles(
     if (DEFINING.has(kind)) group.present = true;
     // A hardlink has its target's bytes; the reader kept them if the target is a database path too.
     const source = entry.type === 'file' ? entry.path : entry.linkTarget!;
-    const kept = layers[entry.layer]?.packageDbFiles[source];
+    // `?.`: a layer cache may serve a contribution whose JSON lacks the field; the database is then unread.
+    const kept = layers[entry.layer]?.packageDbFiles?.[source];
     if (kept === undefined) {
       group.unreadable ??= `${entry.path}: its content was not kept while the layer was read`;
     } else if ('omitted' in kept) {

@@ -258,6 +258,17 @@ describe('layer contributions', () => {
     expect(owner(m, '/usr/bin/bash')?.name).toBe('bash');
   });
 
+  it('a contribution without its database bytes gives a warning, not owners from nowhere', async () => {
+    const tars = [mergedUsrBase(), dpkgLayer()];
+    const layers = await Promise.all(tars.map((t) => readLayer(Readable.from([t]))));
+    delete (layers[1] as Partial<LayerContribution>).packageDbFiles;
+    const m = assembleManifest(parts(tars), layers);
+    expect(owned(m)).toEqual([]);
+    expect(m.warnings).toEqual([
+      '/var/lib/dpkg/info/base-files.list: its content was not kept while the layer was read; no owners from the dpkg database',
+    ]);
+  });
+
   it('count against one budget per image, whether a layer is read or served from a cache', async () => {
     const total = [...dpkgFiles().values()].reduce((n, b) => n + b.length, 0);
     const opts = resolveReadOptions({ limits: { maxPackageDbTotalBytes: total + 10 } });
