@@ -2,11 +2,11 @@
  * What the gate writes (gate.md): every `--format` of the same run tells the same story, `--output` puts
  * it in a file, `--now` makes a run reproducible, `--since` leaves old findings out.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CRASH, driftgate, ensureBuilt, IMAGES, parseJson, removeDir, tempDir } from './cli.js';
-import { decisionOf, type GateJson, gateArgs } from './merged-usr.js';
+import { decisionOf, FINDINGS, type GateJson, gateArgs } from './merged-usr.js';
 
 const IMAGE = ['--image-archive', IMAGES.dockerSave];
 /** gateArgs ends with `--format json`: these replace the format. */
@@ -154,5 +154,28 @@ describe('the clock and the window', () => {
     const ev = parseJson<GateJson>(r);
     expect(ev.summary.findings).toBe(reference.summary.findings - 1);
     expect(decisionOf(ev, '/usr/bin/curl').count).toBe(2);
+  });
+});
+
+describe('findings are hostile input', () => {
+  it('control characters in a finding’s path, category and pod never reach the terminal or the report', async () => {
+    const file = join(dir, 'hostile.ndjson');
+    const finding = {
+      id: 'evil\u001b]0;pwned\u0007',
+      source: 'generic',
+      category: 'Added Binary Executed\u001b[2J\r\nPASS',
+      binary: { path: '/tmp/\u001b[31mred\u001b[0m\nPASS' },
+      image: { repository: 'docker.io/driftgate-test/merged-usr' },
+      workload: { pod: 'p\u001b[1mod\n| injected | row |' },
+    };
+    await writeFile(file, `${JSON.stringify(finding)}\n`);
+    for (const format of ['table', 'markdown', 'junit', 'sarif', 'json']) {
+      const args = withFormat(format);
+      args[args.indexOf(FINDINGS)] = file;
+      const r = await driftgate(args);
+      expect(r.code, format).toBe(1);
+      // Only newlines and tabs of the report's own layout: no ESC, BEL, CR or other control bytes.
+      expect(r.stdout, format).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+    }
   });
 });
