@@ -18,15 +18,27 @@ export function buildProgram(): Command {
   const program = new Command('driftgate')
     .description('Enforce container immutability: runtime findings × image manifest × policy')
     .version(TOOL_VERSION)
-    .showHelpAfterError('(run with --help for usage)')
-    .exitOverride();
+    .exitOverride()
+    // Usage errors are one line like every other error (gate.md: exit 2 with a clear message), so CI logs
+    // and wrappers can show them as they are; `--help` is one flag away.
+    .configureOutput({
+      outputError: (text, write) =>
+        write(
+          `driftgate: ${text
+            .replace(/^error: /, '')
+            .replace(/\s*\n\s*/g, ' ')
+            .trim()} (see --help)\n`,
+        ),
+    });
   registerGate(program);
   registerManifest(program);
   registerPolicy(program);
   registerPlan(program);
   registerDemo(program);
   registerPr(program);
-  for (const cmd of program.commands) cmd.exitOverride();
+  // Subcommands (and theirs) inherit neither exitOverride nor the output settings from commander's parent.
+  const all = (cmd: Command): Command[] => [cmd, ...cmd.commands.flatMap(all)];
+  for (const cmd of all(program).slice(1)) cmd.exitOverride().configureOutput(program.configureOutput());
   return program;
 }
 
