@@ -5,23 +5,35 @@
  */
 import { readFile } from 'node:fs/promises';
 import { InputError, UnreachableError } from '../engine/errors.js';
-import { type ParsedFindings, parseFindingsText } from '../engine/findings/parse.js';
+import { iterateFindingsText, type SkippedInput } from '../engine/findings/parse.js';
 import type { Finding } from '../engine/findings/types.js';
 
 export interface FindingsInput {
   findings: Finding[];
-  skipped: ParsedFindings['skipped'];
+  skipped: SkippedInput[];
 }
 
 export async function readFindingsSources(sources: string[]): Promise<FindingsInput> {
   const findings: Finding[] = [];
-  const skipped: ParsedFindings['skipped'] = [];
-  for (const source of sources) {
-    const parsed = parseFindingsText(await readSource(source), source === '-' ? '<stdin>' : source);
-    for (const f of parsed.findings) findings.push(f);
-    for (const s of parsed.skipped) skipped.push(s);
-  }
+  const skipped = await forEachFinding(sources, (f) => findings.push(f));
   return { findings, skipped };
+}
+
+/**
+ * Reads every source, one at a time, and hands each Finding to `onFinding` as it is normalized; none is
+ * kept here, so a caller that folds them (the gate) never holds them all. Returns the skipped entries.
+ * Throws as soon as a source is unreadable or malformed: `onFinding` may have seen part of the input.
+ */
+export async function forEachFinding(
+  sources: readonly string[],
+  onFinding: (finding: Finding) => void,
+): Promise<SkippedInput[]> {
+  const skipped: SkippedInput[] = [];
+  for (const source of sources) {
+    const text = await readSource(source);
+    for (const f of iterateFindingsText(text, source === '-' ? '<stdin>' : source, skipped)) onFinding(f);
+  }
+  return skipped;
 }
 
 async function readSource(source: string): Promise<string> {

@@ -1,17 +1,18 @@
 /** `driftgate gate` (gate.md): runtime findings × image × policy → verdict and exit code. */
 import type { Command } from 'commander';
 import { InputError } from '../../engine/errors.js';
-import { evaluate } from '../../engine/evaluate/evaluate.js';
+import { type EvaluateOptions, type EvaluationRun, startEvaluation } from '../../engine/evaluate/evaluate.js';
 import type { Evaluation } from '../../engine/evaluate/types.js';
 import type { Finding } from '../../engine/findings/types.js';
 import { FORMAT_NAMES, type FormatName, formatEvaluation } from '../../engine/formats/index.js';
 import { normalizeRepository } from '../../engine/identity/reference.js';
 import { createImageLookup } from '../../engine/image/index.js';
+import type { ImageManifest } from '../../engine/image/types.js';
 import { loadPolicies } from '../../engine/policy/load.js';
 import type { Policy } from '../../engine/policy/types.js';
 import { withArtifactAnalysis } from '../artifact-analysis.js';
 import { parseNow, parseSince } from '../clock.js';
-import { readFindingsSources } from '../findings-input.js';
+import { forEachFinding, readFindingsSources } from '../findings-input.js';
 import { type ImageSourceFlags, loadImage } from '../image-input.js';
 import { collect, oneOf, TOOL_VERSION } from '../options.js';
 import { writeReport } from '../output.js';
@@ -28,11 +29,10 @@ export interface GateFlags extends ImageSourceFlags {
   artifactAnalysis?: string;
 }
 
-/** Everything `gate`, `plan` and `pr` share: the evaluation and the inputs it came from. */
+/** Everything `gate`, `plan` and `pr` share: the evaluation and the policies it applied. */
 export interface GateRun {
   evaluation: Evaluation;
   policies: Policy[];
-  findings: Finding[];
 }
 
 /** Adds the gate's input flags; `plan` and `pr` take the same inputs. */
@@ -77,18 +77,42 @@ export async function runGateEvaluation(flags: GateFlags): Promise<GateRun> {
   const since = parseSince(flags.since, now);
   // Policies first: an invalid policy is a usage error and should not wait on reading a large image.
   const policies = await loadPolicies(flags.policy, { now });
-  const { findings } = await readFindingsSources(flags.findings);
-  let manifest = await loadImage(flags, { prefixSizes: partialHashSizes(findings) });
-  const repository = gatedRepository(flags.repository, manifest.repository);
-  if (flags.artifactAnalysis)
-    manifest = (await withArtifactAnalysis(manifest, flags.artifactAnalysis, repository)).manifest;
-  const evaluation = evaluate(findings, createImageLookup(manifest), policies, {
+  const options = (repository: string): EvaluateOptions => ({
     now,
     repository,
     ...(flags.mode ? { modeOverride: flags.mode } : {}),
     ...(since !== undefined ? { since } : {}),
   });
-  return { evaluation, policies, findings };
+
+  // Findings are folded into the evaluation as they are read, which needs the gated repository first:
+  // from --repository, or from a --manifest (a small file, read first). The one other case, an image
+  // that must itself name the repository, keeps the findings until the image is read.
+  let repository = flags.repository !== undefined ? gatedRepository(flags.repository, undefined) : undefined;
+  let manifest: ImageManifest | undefined;
+  if (repository === undefined && flags.manifest !== undefined) {
+    manifest = await loadImage(flags, { prefixSizes: [] });
+    repository = gatedRepository(undefined, manifest.repository);
+  }
+  let run: EvaluationRun;
+  if (repository !== undefined) {
+    run = startEvaluation(policies, options(repository));
+    const partial = new PartialHashSizes();
+    const gated = run;
+    await forEachFinding(flags.findings, (f) => {
+      partial.add(f);
+      gated.add(f);
+    });
+    manifest ??= await loadImage(flags, { prefixSizes: partial.sizes() });
+  } else {
+    const { findings } = await readFindingsSources(flags.findings);
+    manifest = await loadImage(flags, { prefixSizes: partialHashSizes(findings) });
+    repository = gatedRepository(undefined, manifest.repository);
+    run = startEvaluation(policies, options(repository));
+    for (const f of findings) run.add(f);
+  }
+  if (flags.artifactAnalysis)
+    manifest = (await withArtifactAnalysis(manifest, flags.artifactAnalysis, repository)).manifest;
+  return { evaluation: run.finish(createImageLookup(manifest)), policies };
 }
 
 function gatedRepository(flag: string | undefined, fromImage: string | undefined): string {
@@ -108,17 +132,28 @@ function gatedRepository(flag: string | undefined, fromImage: string | undefined
  * Findings whose hash covers only a prefix (`hashedSize` < `size`) need that prefix hashed in the image.
  * Bounded: a findings file could name thousands of distinct sizes; beyond the bound they compare as `unknown`.
  */
-export function partialHashSizes(findings: Finding[], max = 32): number[] {
-  const sizes = new Set<number>();
-  for (const f of findings) {
+export class PartialHashSizes {
+  private readonly found = new Set<number>();
+
+  constructor(private readonly max = 32) {}
+
+  add(f: Finding): void {
+    if (this.found.size >= this.max) return;
     const { hashedSize, size, partiallyHashed } = f.binary;
-    if (hashedSize === undefined || hashedSize <= 0) continue;
-    if (partiallyHashed || (size !== undefined && hashedSize < size)) {
-      sizes.add(hashedSize);
-      if (sizes.size >= max) break;
-    }
+    if (hashedSize === undefined || hashedSize <= 0) return;
+    if (partiallyHashed || (size !== undefined && hashedSize < size)) this.found.add(hashedSize);
   }
-  return [...sizes].sort((a, b) => a - b);
+
+  /** Ascending. */
+  sizes(): number[] {
+    return [...this.found].sort((a, b) => a - b);
+  }
+}
+
+export function partialHashSizes(findings: Iterable<Finding>, max = 32): number[] {
+  const sizes = new PartialHashSizes(max);
+  for (const f of findings) sizes.add(f);
+  return sizes.sizes();
 }
 
 export function registerGate(program: Command): void {

@@ -37,12 +37,67 @@ export interface EvaluateOptions {
 }
 
 export function evaluate(
-  findings: readonly Finding[],
+  findings: Iterable<Finding>,
   image: ImageLookup,
   policies: readonly Policy[],
   opts: EvaluateOptions,
 ): Evaluation {
+  const run = startEvaluation(policies, opts);
+  for (const f of findings) run.add(f);
+  return run.finish(image);
+}
+
+/** An evaluation that takes its findings one at a time: see `startEvaluation`. */
+export interface EvaluationRun {
+  /** Counts the finding and folds it into its binary's group; the finding itself is not kept. */
+  add(finding: Finding): void;
+  /** Decides every group against the image: the same Evaluation `evaluate()` returns for these findings. */
+  finish(image: ImageLookup): Evaluation;
+}
+
+/**
+ * `evaluate()` one finding at a time, so a caller reading a large findings file can fold each finding
+ * as it is read and let it die young, instead of holding 100,000 of them (what makes reading them slow
+ * is mostly the garbage collector promoting them). Only the first finding of each distinct variant of a
+ * binary is kept (dedup.ts). The image is needed only at the end.
+ */
+export function startEvaluation(policies: readonly Policy[], opts: EvaluateOptions): EvaluationRun {
   const scopeOf = createScopeResolver(policies, opts.repository);
+  // `summary.findings` counts every finding inside the `since` window, attributed or not, so that
+  // findings = (findings of the image) + unattributed + otherImages.
+  const since = opts.since === undefined ? undefined : sinceText(opts.since);
+  const gated = opts.repository;
+  let inWindow = 0;
+  let unattributed = 0;
+  let otherImages = 0;
+  const groups = new FindingGroups();
+  return {
+    add(f) {
+      const time = seenAt(f);
+      if (since !== undefined && time !== undefined && time < since) return;
+      inWindow++;
+      const repository = f.image.repository;
+      if (!repository) unattributed++;
+      else if (repository !== gated) otherImages++;
+      else groups.add(f, time, scopeOf(f));
+    },
+    finish(image) {
+      return decide(groups, image, policies, opts, {
+        findings: inWindow,
+        unattributed,
+        otherImages,
+      });
+    },
+  };
+}
+
+function decide(
+  groups: FindingGroups,
+  image: ImageLookup,
+  policies: readonly Policy[],
+  opts: EvaluateOptions,
+  counts: { findings: number; unattributed: number; otherImages: number },
+): Evaluation {
   const enforcementOf = createEnforcementResolver(policies, opts.now, opts.modeOverride);
   const ctx: StepContext = {
     now: opts.now,
@@ -51,30 +106,12 @@ export function evaluate(
     iocOwners: iocOwners(policies),
     lookup: cachedLookup(image),
   };
-
-  // `summary.findings` counts every finding inside the `since` window, attributed or not, so that
-  // findings = (findings of the image) + unattributed + otherImages.
-  const since = opts.since === undefined ? undefined : sinceText(opts.since);
-  let inWindow = 0;
-  let unattributed = 0;
-  let otherImages = 0;
-  const groups = new FindingGroups();
-  for (const f of findings) {
-    const time = seenAt(f);
-    if (since !== undefined && time !== undefined && time < since) continue;
-    inWindow++;
-    const repository = f.image.repository;
-    if (!repository) unattributed++;
-    else if (repository !== opts.repository) otherImages++;
-    else groups.add(f, time, scopeOf(f));
-  }
-
   const decisions: Decision[] = [];
   const usedAllowRules: CompiledRule<AllowRule>[] = [];
   for (const g of groups.groups()) {
     const { decision, allowRules } = decideGroup(g, ctx, enforcementOf);
     decisions.push(decision);
-    usedAllowRules.push(...allowRules);
+    for (const r of allowRules) usedAllowRules.push(r);
   }
   decisions.sort(compareDecisions);
 
@@ -87,7 +124,13 @@ export function evaluate(
     verdict: verdictOf(decisions, expiringSoon),
     image: imageSummary(image.manifest, opts.repository),
     now: new Date(opts.now).toISOString(),
-    summary: { findings: inWindow, decisions: decisions.length, unattributed, otherImages, byOutcome },
+    summary: {
+      findings: counts.findings,
+      decisions: decisions.length,
+      unattributed: counts.unattributed,
+      otherImages: counts.otherImages,
+      byOutcome,
+    },
     expiringSoon,
     decisions,
   };

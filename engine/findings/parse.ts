@@ -73,13 +73,28 @@ function unrecognised(loc: Location, v: unknown): InputError {
   return inputError(loc, `not a recognisable finding (${keyList}): ${EXPECTED}`);
 }
 
+/**
+ * Where normalized objects go. Findings are taken out (`take`) after each top-level object, so a caller
+ * iterating a large file holds one object's findings at a time; skipped entries accumulate.
+ */
 class Collector {
-  readonly findings: Finding[] = [];
-  readonly skipped: SkippedInput[] = [];
+  findings: Finding[] = [];
+  readonly skipped: SkippedInput[];
+
+  constructor(skipped: SkippedInput[] = []) {
+    this.skipped = skipped;
+  }
 
   add(result: Normalized, loc: Location): void {
     if ('finding' in result) this.findings.push(result.finding);
     else this.skipped.push({ where: whereOf(loc), reason: result.skip });
+  }
+
+  /** The findings collected since the last call. */
+  take(): Finding[] {
+    const out = this.findings;
+    if (out.length > 0) this.findings = [];
+    return out;
   }
 }
 
@@ -158,24 +173,51 @@ export function normalizeFindingObject(obj: unknown, where: string, skipped?: Sk
 
 /** The text of a findings file (array, object or NDJSON) → Findings and skipped entries. */
 export function parseFindingsText(text: string, file: string): ParsedFindings {
-  const out = new Collector();
+  const skipped: SkippedInput[] = [];
+  const findings = [...iterateFindingsText(text, file, skipped)];
+  return { findings, skipped };
+}
+
+/**
+ * The Findings of a findings file, one object at a time: what `parseFindingsText` returns, without
+ * holding them all. A caller that folds each Finding into a summary (the gate) lets it die young, which
+ * for 100,000 findings is most of the cost of reading them. Skipped entries are appended to `skipped`.
+ * An empty file throws at once; every other error is thrown as the iteration reaches it, so a consumer
+ * must not act on a partial result.
+ */
+export function iterateFindingsText(
+  text: string,
+  file: string,
+  skipped: SkippedInput[] = [],
+): Iterable<Finding> {
+  const out = new Collector(skipped);
   // A UTF-8 BOM (Windows editors, PowerShell redirection) is not part of the JSON.
   const start = firstNonSpace(text, text.charCodeAt(0) === 0xfeff ? 1 : 0);
   if (start === -1) throw new InputError('the findings file is empty (write [] for "no findings")', { file });
+  // The NDJSON reader is returned itself, not wrapped: one generator step per finding, not two.
+  if (text[start] === '{' && isNdjson(text, start)) return readNdjson(text, start, file, out);
+  return readWhole(text, start, file, out);
+}
 
-  if (text[start] === '{' && isNdjson(text, start)) {
-    readNdjson(text, start, file, out);
-    return { findings: out.findings, skipped: out.skipped };
-  }
+/** A JSON array of objects, or one object. */
+function* readWhole(
+  text: string,
+  start: number,
+  file: string,
+  out: Collector,
+): Generator<Finding, void, undefined> {
   const value = parseWhole(text, start, file);
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) normalizeInto(value[i], { file, path: `[${i}]` }, out);
+    for (let i = 0; i < value.length; i++) {
+      normalizeInto(value[i], { file, path: `[${i}]` }, out);
+      yield* out.take();
+    }
   } else if (isRecord(value)) {
     normalizeInto(value, { file, path: '' }, out);
+    yield* out.take();
   } else {
     throw unrecognised({ file, path: '' }, value);
   }
-  return { findings: out.findings, skipped: out.skipped };
 }
 
 /** NDJSON when the first line is a complete JSON value and more text follows it. */
@@ -190,7 +232,12 @@ function isNdjson(text: string, start: number): boolean {
   }
 }
 
-function readNdjson(text: string, start: number, file: string, out: Collector): void {
+function* readNdjson(
+  text: string,
+  start: number,
+  file: string,
+  out: Collector,
+): Generator<Finding, void, undefined> {
   // Lines are counted from the start of the text, so a leading blank line keeps numbers right.
   let line = countNewlines(text, 0, start) + 1;
   let pos = Math.max(text.lastIndexOf('\n', start) + 1, text.charCodeAt(0) === 0xfeff ? 1 : 0);
@@ -210,6 +257,9 @@ function readNdjson(text: string, start: number, file: string, out: Collector): 
         const loc = { file, line, path: '' };
         if (!isRecord(value)) throw inputError(loc, 'expected one JSON object per line (NDJSON)');
         normalizeInto(value, loc, out);
+        // Most lines are one finding: yielded directly, without a generator per line.
+        const found = out.take();
+        for (let i = 0; i < found.length; i++) yield found[i]!;
       }
     }
     pos = end + 1;
