@@ -1,0 +1,171 @@
+/**
+ * Which OS package an added file came from, per the CONTAINER's own dpkg database (not the image's:
+ * `apt-get install` at runtime is exactly what changed it). The database is read out of the running
+ * container as a tar of `/var/lib/dpkg`, streamed: only `status` and the `info/*.list` files are kept,
+ * within engine/packages' bounds, and parsed by engine/packages.
+ */
+import type Docker from 'dockerode';
+import type { Header } from 'tar-stream';
+import { InputError } from '../../engine/errors.js';
+import {
+  isPackageDbPath,
+  ownersByImagePath,
+  PACKAGE_DB_LIMITS,
+  type PackageDb,
+  readPackageDbs,
+} from '../../engine/packages/index.js';
+import { engineFailure, engineStatus } from './client.js';
+import { type FileBody, walkContainerTree } from './container-archive.js';
+import { maintainerScriptOwner } from './maintainer-scripts.js';
+
+type Container = Docker.Container;
+
+export interface FilePackage {
+  /** The package manager's name as findings spell it (docker-diff.ts): `apt` for dpkg. */
+  manager: 'apt';
+  name: string;
+  version?: string;
+}
+
+export interface PackageAttribution {
+  /** The package `path` came from: its file lists, or for a maintainer script its name. */
+  packageOf(path: string): FilePackage | undefined;
+}
+
+export const DPKG_DIR = '/var/lib/dpkg';
+/** Go's os.ModeSymlink, as the engine reports modes in `X-Docker-Container-Path-Stat`. */
+const GO_MODE_SYMLINK = 2 ** 27;
+/** Top-level directories whose symlinks are looked up (merged /usr has a handful). */
+const MAX_TOP_LEVEL = 64;
+
+/** Sees each regular file of the dpkg folder as it streams by (the drift reader checks changed ones). */
+export type TreeVisitor = (path: string, header: Header, body: FileBody) => Promise<void>;
+
+/**
+ * The container's dpkg database, in one pass over `/var/lib/dpkg` that also shows every file to `visit`
+ * (maintainer scripts and lists change on every `apt-get install`: one request instead of one each).
+ * No database (or no dpkg in the container) → undefined. A hostile or corrupt one → InputError, thrown
+ * only once the pass is over, so `visit` has seen every file.
+ */
+export async function readContainerDpkg(
+  container: Container,
+  what: string,
+  visit?: TreeVisitor,
+): Promise<PackageAttribution | undefined> {
+  const files = new Map<string, Buffer>();
+  let total = 0;
+  let tooLarge: InputError | undefined;
+  const found = await walkContainerTree(container, DPKG_DIR, what, async (path, header, body) => {
+    if (header.type !== 'file' || !isPackageDbPath(path) || tooLarge !== undefined) {
+      await visit?.(path, header, body);
+      return;
+    }
+    const size = header.size;
+    total += size;
+    if (
+      size > PACKAGE_DB_LIMITS.maxTextFileBytes ||
+      total > PACKAGE_DB_LIMITS.maxTotalBytes ||
+      files.size >= PACKAGE_DB_LIMITS.maxFiles
+    ) {
+      tooLarge = new InputError(`${what}: the dpkg database in ${DPKG_DIR} is larger than driftgate reads`);
+      await visit?.(path, header, body);
+      return;
+    }
+    const chunks: Buffer[] = [];
+    for await (const chunk of body) chunks.push(chunk);
+    const bytes = Buffer.concat(chunks);
+    files.set(path, bytes);
+    await visit?.(path, header, [bytes]);
+  });
+  if (!found) return undefined;
+  if (tooLarge !== undefined) throw tooLarge;
+  const dpkg = readPackageDbs(files).find((db) => db.manager === 'dpkg');
+  if (dpkg === undefined) return undefined;
+  const links = await topLevelSymlinks(container, dpkg, what);
+  const owners = ownersByImagePath([dpkg], (listed) => resolveTop(listed, links));
+  return {
+    packageOf(path) {
+      const script = maintainerScriptOwner(path);
+      if (script !== undefined) return scriptPackage(dpkg, script.name, script.arch);
+      const owner = owners.get(path);
+      return owner === undefined ? undefined : asFilePackage(owner);
+    },
+  };
+}
+
+function asFilePackage(p: { name: string; version?: string }): FilePackage {
+  return p.version === undefined
+    ? { manager: 'apt', name: p.name }
+    : { manager: 'apt', name: p.name, version: p.version };
+}
+
+/** The installed instance a script is named after; a script of a package no longer installed keeps its name only. */
+function scriptPackage(db: PackageDb, name: string, arch: string | undefined): FilePackage {
+  const installed = db.packages.find((p) => p.name === name && (arch === undefined || p.arch === arch));
+  return asFilePackage(installed ?? { name });
+}
+
+/**
+ * dpkg lists paths as packages shipped them (`/bin/ls`), but on merged /usr the container keeps them
+ * under `/usr/bin`, and `docker diff` reports that. The first component of each listed path is
+ * looked up once (a HEAD request each); those that are symlinks map onto their targets.
+ */
+async function topLevelSymlinks(
+  container: Container,
+  db: PackageDb,
+  what: string,
+): Promise<Map<string, string>> {
+  const tops = new Set<string>();
+  for (const listed of db.owners.keys()) {
+    const slash = listed.indexOf('/', 1);
+    if (slash > 1) tops.add(listed.slice(0, slash));
+    if (tops.size >= MAX_TOP_LEVEL) break;
+  }
+  const links = new Map<string, string>();
+  for (const top of tops) {
+    const target = await symlinkTarget(container, top, what);
+    if (target !== undefined) links.set(top, target.startsWith('/') ? target : `/${target}`);
+  }
+  return links;
+}
+
+async function symlinkTarget(container: Container, path: string, what: string): Promise<string | undefined> {
+  let response: { headers?: Record<string, unknown> };
+  try {
+    response = await container.infoArchive({ path });
+  } catch (err) {
+    if (engineStatus(err) === 404) return undefined;
+    throw engineFailure(err, what);
+  }
+  const header = response.headers?.['x-docker-container-path-stat'];
+  if (typeof header !== 'string' || header.length > 64 * 1024) return undefined;
+  try {
+    const stat = JSON.parse(Buffer.from(header, 'base64').toString('utf8')) as {
+      mode?: unknown;
+      linkTarget?: unknown;
+    };
+    const isLink = typeof stat.mode === 'number' && Math.floor(stat.mode / GO_MODE_SYMLINK) % 2 === 1;
+    return isLink && typeof stat.linkTarget === 'string' && stat.linkTarget !== ''
+      ? stat.linkTarget
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `/bin/ls` → `/usr/bin/ls` where `/bin` is a symlink to `usr/bin`; other paths unchanged. */
+function resolveTop(listed: string, links: ReadonlyMap<string, string>): string {
+  const slash = listed.indexOf('/', 1);
+  if (slash === -1) return listed;
+  const target = links.get(listed.slice(0, slash));
+  if (target === undefined) return listed;
+  const joined = `${target}${listed.slice(slash)}`;
+  // Lexical normalization of the target (`/usr/bin/../bin`); the target came from the container.
+  const parts: string[] = [];
+  for (const part of joined.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') parts.pop();
+    else parts.push(part);
+  }
+  return `/${parts.join('/')}`;
+}
