@@ -8,7 +8,15 @@ import { InputError, UnreachableError } from '../../engine/errors.js';
 import { readImageArchive } from '../../engine/image/index.js';
 import { chooseDigest, resolveLocalImage } from '../../integrations/docker/engine.js';
 import { manifestFromEngine } from '../../integrations/docker/manifest.js';
-import { BUSYBOX, busyboxDockerfile, EngineScratch, requireDocker, uniqueName } from './engine-fixture.js';
+import { startRegistry } from '../support/registry.js';
+import {
+  BUSYBOX,
+  busyboxDockerfile,
+  docker,
+  EngineScratch,
+  requireDocker,
+  uniqueName,
+} from './engine-fixture.js';
 
 const scratch = new EngineScratch();
 let tag: string;
@@ -117,5 +125,36 @@ describe('manifestFromEngine', () => {
 
   it('answers undefined for an image the engine does not have', async () => {
     expect(await manifestFromEngine(`driftgate-test/absent-${Date.now()}:1`)).toBeUndefined();
+  });
+});
+
+describe('an image pushed to a registry', () => {
+  it('is called by its repo (manifest) digest, and named by the pushed repository', async () => {
+    const registry = await startRegistry();
+    try {
+      const pushed = `${registry.host}/team/${uniqueName('pushed')}:1`;
+      await docker(['tag', tag, pushed]);
+      scratch.trackImage(pushed);
+      await docker(['push', pushed]);
+      const repoDigest = await docker([
+        'image',
+        'inspect',
+        '--format',
+        `{{range .RepoDigests}}{{.}} {{end}}`,
+        pushed,
+      ]);
+      const digest = /@(sha256:[0-9a-f]{64})/.exec(repoDigest)?.[1];
+      expect(digest).toBeDefined();
+      expect(digest).not.toBe(imageId);
+
+      const image = await resolveLocalImage(pushed);
+      expect(image?.digest).toBe(digest);
+      const manifest = await manifestFromEngine(pushed);
+      expect(manifest?.digest).toBe(digest);
+      expect(manifest?.configDigest).toBe(imageId);
+      expect(manifest?.repository).toBe(pushed.slice(0, -':1'.length));
+    } finally {
+      await registry.stop();
+    }
   });
 });
