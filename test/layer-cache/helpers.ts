@@ -1,0 +1,79 @@
+/**
+ * Shared pieces for the layer-cache tests: a fresh cache in a temp dir, the committed archives, and
+ * archive copies whose layer bytes are destroyed (headers and metadata intact), which a reader can only
+ * turn into the right manifest if it never reads those bytes.
+ */
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { extract, pack } from 'tar-stream';
+import { readLayer } from '../../engine/image/index.js';
+import type { LayerContribution, LayerEntry } from '../../engine/image/layer-contribution.js';
+import { openLayerCache, type SqliteLayerCache } from '../../integrations/layer-cache/index.js';
+
+export const IMAGES = join(import.meta.dirname, '..', '..', 'testdata', 'images');
+export const REPO_ROOT = join(import.meta.dirname, '..', '..');
+
+export async function tempDir(prefix = 'driftgate-cache-test-'): Promise<string> {
+  return mkdtemp(join(tmpdir(), prefix));
+}
+
+export async function freshCache(maxBytes = 1024 ** 3, dir?: string): Promise<SqliteLayerCache> {
+  const cache = await openLayerCache({ dir: dir ?? (await tempDir()), maxBytes }, (m) => {
+    throw new Error(`unexpected cache warning: ${m}`);
+  });
+  if (cache === undefined) throw new Error('the cache did not open');
+  return cache;
+}
+
+/** Every image archive committed under testdata/images (made by docker save and skopeo). */
+export async function committedArchives(): Promise<string[]> {
+  return (await readdir(IMAGES)).filter((f) => f.endsWith('.tar')).map((f) => join(IMAGES, f));
+}
+
+/**
+ * A copy of an archive with every layer member's bytes replaced by zeros: same names, sizes and
+ * metadata. Layer members: legacy `<id>/layer.tar`, and blobs that are not JSON documents.
+ */
+export async function withLayerBytesDestroyed(archive: string, out: string): Promise<number> {
+  const ex = extract();
+  const p = pack();
+  let destroyed = 0;
+  const done = (async () => {
+    for await (const entry of ex) {
+      const parts: Buffer[] = [];
+      for await (const chunk of entry) parts.push(chunk as Buffer);
+      let body = Buffer.concat(parts);
+      const name = entry.header.name;
+      const isLayer =
+        entry.header.type === 'file' &&
+        (/\/layer\.tar$/.test(name) || (/^blobs\//.test(name) && body.length > 0 && body[0] !== 0x7b));
+      if (isLayer) {
+        body = Buffer.alloc(body.length);
+        destroyed++;
+      }
+      if (entry.header.type === 'file') p.entry({ ...entry.header }, body);
+      else p.entry({ ...entry.header });
+    }
+    p.finalize();
+  })();
+  Readable.from([await readFile(archive)]).pipe(ex);
+  const chunks: Buffer[] = [];
+  for await (const c of p) chunks.push(c as Buffer);
+  await done;
+  await writeFile(out, Buffer.concat(chunks));
+  return destroyed;
+}
+
+let empty: Promise<LayerContribution> | undefined;
+
+/** A contribution as the current reader writes it (every field present), with the given entries. */
+export async function contributionWith(entries: LayerEntry[]): Promise<LayerContribution> {
+  empty ??= readLayer(Readable.from([Buffer.alloc(1024)]));
+  return { ...(await empty), entries };
+}
+
+export function fileEntry(path: string): LayerEntry {
+  return { path, type: 'file', mode: 0o755, uid: 0, gid: 0, size: 1, executable: true };
+}

@@ -1,0 +1,66 @@
+/**
+ * The other image sources through the cache: an OCI layout directory does not open the blob files of
+ * cached layers, and a registry pull does not fetch cached blobs (shown by destroying those bytes after
+ * the first read: a second read that touched them would fail its digest check).
+ */
+import { execFile } from 'node:child_process';
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readOciLayout } from '../../engine/image/index.js';
+import { manifestFromRegistry } from '../../integrations/registry/manifest.js';
+import { pushWithSkopeo, startRegistry, type TestRegistry } from '../support/registry.js';
+import { committedArchives, freshCache, tempDir } from './helpers.js';
+
+const exec = promisify(execFile);
+const ARCHIVE = (await committedArchives()).find((a) => a.endsWith('oci-gzip.tar'))!;
+
+describe('an OCI layout directory', () => {
+  it('reads the same through the cache, and a warm read opens no layer blob', async () => {
+    const dir = await tempDir();
+    await exec('tar', ['-xf', ARCHIVE, '-C', dir]);
+    const expected = await readOciLayout(dir);
+    const cache = await freshCache();
+    expect(await readOciLayout(dir, { layerCache: cache })).toEqual(expected);
+    expect(cache.stats()).toMatchObject({ stored: expected.layers.length });
+
+    for (const layer of expected.layers) await rm(join(dir, 'blobs', ...layer.digest.split(':')));
+    await expect(readOciLayout(dir)).rejects.toThrow(/missing from the layout/);
+    expect(await readOciLayout(dir, { layerCache: cache })).toEqual(expected);
+    expect(cache.stats()).toMatchObject({ hits: expected.layers.length });
+    cache.close();
+  });
+});
+
+describe('a registry', () => {
+  let registry: TestRegistry;
+  const anonymous = {
+    dockerConfigPath: '/nonexistent/driftgate/config.json',
+    retry: { attempts: 2, baseDelayMs: 5 },
+  };
+
+  beforeAll(async () => {
+    registry = await startRegistry();
+    await pushWithSkopeo(`oci-archive:${ARCHIVE}`, registry, 'testdata/merged-usr:cache');
+  });
+
+  afterAll(async () => {
+    await registry?.stop();
+  });
+
+  it('a warm pull fetches no cached layer blob', async () => {
+    const ref = `${registry.host}/testdata/merged-usr:cache`;
+    const expected = await manifestFromRegistry(ref, anonymous);
+    const cache = await freshCache();
+    expect(await manifestFromRegistry(ref, anonymous, { layerCache: cache })).toEqual(expected);
+    expect(cache.stats()).toMatchObject({ stored: expected.layers.length });
+
+    // The registry now serves other bytes for every layer: fetching any of them fails the digest check.
+    for (const layer of expected.layers) await writeFile(registry.blobDataPath(layer.digest), 'garbage');
+    await expect(manifestFromRegistry(ref, anonymous)).rejects.toThrow();
+    expect(await manifestFromRegistry(ref, anonymous, { layerCache: cache })).toEqual(expected);
+    expect(cache.stats()).toMatchObject({ hits: expected.layers.length });
+    cache.close();
+  });
+});
