@@ -72,6 +72,7 @@ export async function containerDrift(
   }
 
   const notes: string[] = [];
+  if (candidates.length === 0) return { entries: [], notes };
   const read = await readCandidates(
     handle,
     what,
