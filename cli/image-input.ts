@@ -12,7 +12,7 @@ import {
   readOciLayout,
 } from '../engine/image/index.js';
 import type { ImageManifest } from '../engine/image/types.js';
-import { layerCacheFromEnv, type SqliteLayerCache } from '../integrations/layer-cache/index.js';
+import type { SqliteLayerCache } from '../integrations/layer-cache/index.js';
 import { manifestFromRegistry } from '../integrations/registry/manifest.js';
 import { manifestFromEngine } from './engine-image.js';
 
@@ -88,13 +88,16 @@ let processCache: Promise<SqliteLayerCache | undefined> | undefined;
  */
 async function withLayerCache(flags: ImageSourceFlags, opts: ReadOptions): Promise<ReadOptions> {
   if (opts.layerCache !== undefined || flags.manifest !== undefined) return opts;
-  processCache ??= layerCacheFromEnv(process.env, (message) =>
-    process.stderr.write(`driftgate: ${message}\n`),
-  ).then((cache) => {
-    // Closing folds the write-ahead log back into the database for the next run.
-    if (cache !== undefined) process.once('exit', () => cache.close());
-    return cache;
-  });
+  // Loaded here, not at the top: commands that read no image need not load SQLite.
+  processCache ??= import('../integrations/layer-cache/index.js')
+    .then(({ layerCacheFromEnv }) =>
+      layerCacheFromEnv(process.env, (message) => process.stderr.write(`driftgate: ${message}\n`)),
+    )
+    .then((cache) => {
+      // Closing folds the write-ahead log back into the database for the next run.
+      if (cache !== undefined) process.once('exit', () => cache.close());
+      return cache;
+    });
   const layerCache = await processCache;
   return layerCache === undefined ? opts : { ...opts, layerCache };
 }

@@ -37,7 +37,6 @@ async function sized(key: number, size: number): Promise<LayerContribution> {
 
 describe('the size bound', () => {
   it('holds after every write, and keeps the most recently used entries (LRU)', async () => {
-    const bodies = new Map<string, LayerContribution>();
     const bytesOf = (c: LayerContribution) => encodeEntry(c).body.length;
     await fc.assert(
       fc.asyncProperty(
@@ -52,16 +51,18 @@ describe('the size bound', () => {
         ),
         async (maxBytes, ops) => {
           const cache = await freshCache(maxBytes);
+          const bodies = new Map<string, LayerContribution>();
           // The model: keys from least to most recently used, with their sizes.
           let model: Array<{ key: string; bytes: number }> = [];
           for (const { op, key, size } of ops) {
             const digest = `sha256:${String(key).padStart(64, '0')}`;
             if (op === 'put') {
               const c = await sized(key, size);
-              bodies.set(digest, c);
               cache.put(digest, OPTS, c);
               const bytes = bytesOf(c);
+              // An entry larger than the whole bound is not stored (the older one for the key stays).
               if (bytes <= maxBytes) {
+                bodies.set(digest, c);
                 model = [...model.filter((m) => m.key !== digest), { key: digest, bytes }];
                 let total = model.reduce((n, m) => n + m.bytes, 0);
                 while (total > maxBytes) total -= model.shift()!.bytes;
