@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { InputError, UnreachableError } from '../engine/errors.js';
 import { registerDemo } from './commands/demo.js';
+import { registerFindings } from './commands/findings.js';
 import { registerGate } from './commands/gate.js';
 import { registerManifest } from './commands/manifest.js';
 import { registerPlan } from './commands/plan.js';
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
     });
   registerGate(program);
   registerManifest(program);
+  registerFindings(program);
   registerPolicy(program);
   registerPlan(program);
   registerDemo(program);
