@@ -3,9 +3,9 @@
  * engine/findings, never declared. A file that cannot be read or parsed is exit 2; a remote source that
  * cannot be reached is exit 3 (never an empty list, which would pass silently).
  */
-import { readFile } from 'node:fs/promises';
+import { type FileHandle, open, readFile } from 'node:fs/promises';
 import { InputError, UnreachableError } from '../engine/errors.js';
-import { iterateFindingsText, type SkippedInput } from '../engine/findings/parse.js';
+import { iterateFindingsText, type SkippedInput, startNdjson } from '../engine/findings/parse.js';
 import type { Finding } from '../engine/findings/types.js';
 
 export interface FindingsInput {
@@ -30,10 +30,90 @@ export async function forEachFinding(
 ): Promise<SkippedInput[]> {
   const skipped: SkippedInput[] = [];
   for (const source of sources) {
-    const text = await readSource(source);
-    for (const f of iterateFindingsText(text, source === '-' ? '<stdin>' : source, skipped)) onFinding(f);
+    if (source.startsWith('scc:') || source === '-') {
+      const text = await readSource(source);
+      for (const f of iterateFindingsText(text, source === '-' ? '<stdin>' : source, skipped)) onFinding(f);
+    } else {
+      await forEachFindingInFile(source, onFinding, skipped);
+    }
   }
   return skipped;
+}
+
+/** Bytes read at a time: large enough that decoding and reading cost little per finding. */
+const PIECE_BYTES = 1 << 20;
+
+/**
+ * A findings file read in pieces of whole lines: NDJSON (what large exports are) is normalized piece
+ * by piece, so memory stays at a piece and what the caller keeps, whatever the file's size. A file that
+ * is one JSON value (an array, an object) is read whole, as JSON.parse needs it.
+ */
+async function forEachFindingInFile(
+  file: string,
+  onFinding: (finding: Finding) => void,
+  skipped: SkippedInput[],
+): Promise<void> {
+  const handle = await open(file, 'r').catch((err: unknown) => {
+    throw unreadable(file, err);
+  });
+  try {
+    const pieces = linePieces(handle, file);
+    const first = await pieces.next();
+    if (first.done) throw new InputError('the findings file is empty (write [] for "no findings")', { file });
+    const head = first.value.toString('utf8');
+    const ndjson = startNdjson(head, file, skipped);
+    if (ndjson === undefined) {
+      // Pieces are views of one reused buffer: copied to be kept.
+      const rest: Buffer[] = [Buffer.from(first.value)];
+      for await (const piece of pieces) rest.push(Buffer.from(piece));
+      for (const f of iterateFindingsText(Buffer.concat(rest).toString('utf8'), file, skipped)) onFinding(f);
+      return;
+    }
+    for (const f of ndjson.findings(head)) onFinding(f);
+    for await (const piece of pieces) for (const f of ndjson.findings(piece.toString('utf8'))) onFinding(f);
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * The file's bytes in pieces that end at a line break (or the end of the file). A `\n` byte never occurs
+ * inside a multi-byte UTF-8 character, so every piece decodes on its own. A line longer than a piece
+ * grows the buffer. Each piece is a view valid until the next is asked for.
+ */
+async function* linePieces(handle: FileHandle, file: string): AsyncGenerator<Buffer, void, undefined> {
+  let buf = Buffer.allocUnsafe(PIECE_BYTES);
+  let filled = 0;
+  for (;;) {
+    if (filled === buf.length) {
+      const bigger = Buffer.allocUnsafe(buf.length * 2);
+      buf.copy(bigger, 0, 0, filled);
+      buf = bigger;
+    }
+    let n: number;
+    try {
+      ({ bytesRead: n } = await handle.read(buf, filled, buf.length - filled, null));
+    } catch (err) {
+      throw unreadable(file, err);
+    }
+    if (n === 0) {
+      if (filled > 0) yield buf.subarray(0, filled);
+      return;
+    }
+    const scanFrom = filled;
+    filled += n;
+    const cut = buf.lastIndexOf(10, filled - 1);
+    if (cut < scanFrom) continue; // no line break in what was just read: read more
+    yield buf.subarray(0, cut + 1);
+    buf.copy(buf, 0, cut + 1, filled);
+    filled -= cut + 1;
+  }
+}
+
+function unreadable(file: string, err: unknown): InputError {
+  return new InputError(`cannot read findings file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, {
+    file,
+  });
 }
 
 async function readSource(source: string): Promise<string> {
@@ -46,9 +126,7 @@ async function readSource(source: string): Promise<string> {
   try {
     return await readFile(source, 'utf8');
   } catch (err) {
-    throw new InputError(`cannot read findings file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, {
-      file: source,
-    });
+    throw unreadable(source, err);
   }
 }
 

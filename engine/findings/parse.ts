@@ -15,6 +15,7 @@
  * cloning, no re-serialization (the hash-id fallback hashes the normalized fields only).
  */
 import { InputError } from '../errors.js';
+import { jsonErrorOffset } from '../image/json-input.js';
 import { detectShape, listPageResults, type Shape } from './detect.js';
 import { normalizeDockerDiffEntry } from './docker-diff.js';
 import { normalizeFalcoEvent } from './falco.js';
@@ -195,7 +196,10 @@ export function iterateFindingsText(
   const start = firstNonSpace(text, text.charCodeAt(0) === 0xfeff ? 1 : 0);
   if (start === -1) throw new InputError('the findings file is empty (write [] for "no findings")', { file });
   // The NDJSON reader is returned itself, not wrapped: one generator step per finding, not two.
-  if (text[start] === '{' && isNdjson(text, start)) return readNdjson(text, start, file, out);
+  if (text[start] === '{' && isNdjson(text, start)) {
+    const cursor = ndjsonCursor(text, start);
+    return readNdjson(text, cursor.pos, file, out, cursor);
+  }
   return readWhole(text, start, file, out);
 }
 
@@ -232,18 +236,62 @@ function isNdjson(text: string, start: number): boolean {
   }
 }
 
+/**
+ * NDJSON read in pieces, for a reader that cannot hold the whole file (a large export, a pipe): each
+ * piece is whole lines of the file, in order. Findings, skipped entries and errors (with their line
+ * numbers) are those `iterateFindingsText` gives for the whole text.
+ */
+export interface NdjsonPieces {
+  /** The Findings of the next piece: whole lines, or the end of the file. */
+  findings(piece: string): Iterable<Finding>;
+}
+
+/**
+ * When `head` (the beginning of a file, ending at a line break) shows the file is NDJSON — its first line
+ * is a complete JSON object and more text follows — a reader for the file's pieces, of which `head` is
+ * the first. Otherwise undefined: the file is one JSON value, to be read whole (`iterateFindingsText`).
+ */
+export function startNdjson(
+  head: string,
+  file: string,
+  skipped: SkippedInput[] = [],
+): NdjsonPieces | undefined {
+  const start = firstNonSpace(head, head.charCodeAt(0) === 0xfeff ? 1 : 0);
+  if (start === -1 || head[start] !== '{' || !isNdjson(head, start)) return undefined;
+  const out = new Collector(skipped);
+  const cursor = ndjsonCursor(head, start);
+  let first = true;
+  return {
+    findings(piece) {
+      const from = first ? cursor.pos : 0;
+      first = false;
+      return readNdjson(piece, from, file, out, cursor);
+    },
+  };
+}
+
+/** The line number and offset NDJSON reading starts at. */
+function ndjsonCursor(text: string, start: number): { line: number; pos: number } {
+  // Lines are counted from the start of the text, so a leading blank line keeps numbers right.
+  return {
+    line: countNewlines(text, 0, start) + 1,
+    pos: Math.max(text.lastIndexOf('\n', start) + 1, text.charCodeAt(0) === 0xfeff ? 1 : 0),
+  };
+}
+
+/** The lines of `text` from `pos`; `cursor.line` is the number of the first and is advanced past the last. */
 function* readNdjson(
   text: string,
-  start: number,
+  from: number,
   file: string,
   out: Collector,
+  cursor: { line: number },
 ): Generator<Finding, void, undefined> {
-  // Lines are counted from the start of the text, so a leading blank line keeps numbers right.
-  let line = countNewlines(text, 0, start) + 1;
-  let pos = Math.max(text.lastIndexOf('\n', start) + 1, text.charCodeAt(0) === 0xfeff ? 1 : 0);
+  let pos = from;
   while (pos < text.length) {
     let end = text.indexOf('\n', pos);
     if (end === -1) end = text.length;
+    const line = cursor.line++;
     if (end > pos) {
       const lineText = text.slice(pos, end);
       let value: unknown;
@@ -263,7 +311,6 @@ function* readNdjson(
       }
     }
     pos = end + 1;
-    line++;
   }
 }
 
@@ -287,8 +334,9 @@ function jsonError(err: unknown, text: string, file: string, line?: number, line
     .slice(0, 120);
   const pos = /at position (\d+)/.exec(message);
   const what = `not valid JSON: ${quote(reason, 120).slice(1, -1)}`;
-  if (!pos) return new InputError(what, line === undefined ? { file } : { file, line });
-  const offset = Number(pos[1]);
+  // V8 does not always say where (Node 20: "Unexpected token '#', ... is not valid JSON"): find it.
+  const offset = pos ? Number(pos[1]) : jsonErrorOffset(text);
+  if (offset < 0) return new InputError(what, line === undefined ? { file } : { file, line });
   const within = countNewlines(text, 0, offset);
   const column = offset - (text.lastIndexOf('\n', offset - 1) + 1) + 1;
   return new InputError(what, { file, line: (line ?? linesBefore + 1) + within, column });
