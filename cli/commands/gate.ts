@@ -73,6 +73,9 @@ export function addGateInputs(cmd: Command): Command {
 }
 
 export async function runGateEvaluation(flags: GateFlags): Promise<GateRun> {
+  // Zero sources would be a pass over zero findings: a silent pass.
+  if (flags.findings.length === 0)
+    throw new InputError('name the findings: --findings <file|-|scc:parent> (repeatable)');
   const now = parseNow(flags.now);
   const since = parseSince(flags.since, now);
   // Policies first: an invalid policy is a usage error and should not wait on reading a large image.
