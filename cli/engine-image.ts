@@ -6,14 +6,15 @@
 import { UnreachableError } from '../engine/errors.js';
 import type { ReadOptions } from '../engine/image/index.js';
 import type { ImageManifest } from '../engine/image/types.js';
-import { dockerClient, engineAddress } from '../integrations/docker/client.js';
-import { manifestFromEngine as readFromEngine } from '../integrations/docker/manifest.js';
 
 export async function manifestFromEngine(
   ref: string,
   readOpts: ReadOptions,
   opts: { required: boolean },
 ): Promise<ImageManifest | undefined> {
+  // dockerode is loaded only when the engine is asked: it costs a third of a second at start-up.
+  const { dockerClient, engineAddress } = await import('../integrations/docker/client.js');
+  const { manifestFromEngine: readFromEngine } = await import('../integrations/docker/manifest.js');
   const docker = dockerClient();
   // Ask whether an engine is there at all before asking it for the image: "no engine" is the one failure
   // that means "try the registry"; any failure after that is about this image and is reported.

@@ -13,7 +13,6 @@ import {
 } from '../engine/image/index.js';
 import type { ImageManifest } from '../engine/image/types.js';
 import type { SqliteLayerCache } from '../integrations/layer-cache/index.js';
-import { manifestFromRegistry } from '../integrations/registry/manifest.js';
 import { manifestFromEngine } from './engine-image.js';
 
 export interface ImageSourceFlags {
@@ -77,6 +76,7 @@ async function loadImageRef(ref: string, flags: ImageSourceFlags, opts: ReadOpti
     const fromEngine = await manifestFromEngine(ref, readOpts, { required: flags.imageSource === 'docker' });
     if (fromEngine) return fromEngine;
   }
+  const { manifestFromRegistry } = await import('../integrations/registry/manifest.js');
   return manifestFromRegistry(ref, flags.platform ? { platform: flags.platform } : {}, readOpts);
 }
 

@@ -6,7 +6,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import type { DockerDiffEntry } from '../../engine/findings/docker-diff.js';
 import { inert } from '../../engine/formats/escape.js';
-import { containerDrift, DEFAULT_MAX_FILE_BYTES, formatDriftTable } from '../../integrations/docker/index.js';
+import { DEFAULT_MAX_FILE_BYTES } from '../../integrations/docker/limits.js';
 import { oneOf } from '../options.js';
 import { writeReport } from '../output.js';
 
@@ -34,16 +34,22 @@ export function registerFindings(program: Command): void {
       DEFAULT_MAX_FILE_BYTES,
     )
     .action(async (flags: FindingsFlags) => {
+      // dockerode loads only for this command: it costs a third of a second at every start-up.
+      const { containerDrift, formatDriftTable } = await import('../../integrations/docker/index.js');
       const drift = await containerDrift(flags.dockerContainer, {
         now: new Date(),
         maxFileBytes: flags.maxFileBytes,
       });
       for (const note of [...drift.notes].sort()) process.stderr.write(`driftgate: ${inert(note)}\n`);
-      await writeReport(render(drift.entries, flags), flags.output);
+      await writeReport(render(drift.entries, flags, formatDriftTable), flags.output);
     });
 }
 
-function render(entries: DockerDiffEntry[], flags: FindingsFlags): string {
+function render(
+  entries: DockerDiffEntry[],
+  flags: FindingsFlags,
+  formatDriftTable: (entries: DockerDiffEntry[], container: string) => string,
+): string {
   if (flags.format === 'table') return formatDriftTable(entries, flags.dockerContainer);
   if (entries.length === 0) return '[]';
   if (flags.format === 'json') return JSON.stringify(entries, null, 2);

@@ -8,14 +8,6 @@ import { relative, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../../engine/errors.js';
 import { pullRequestText } from '../../engine/pull-request/index.js';
-import { bakeBranchName, GitRepo } from '../../integrations/git/index.js';
-import {
-  GitHubHost,
-  gitHubConfigFromEnv,
-  parseRepoName,
-  repoNameFromRemoteUrl,
-  syncPullRequest,
-} from '../../integrations/github/index.js';
 import { bakeItemsByDockerfile, planAll } from '../bake-items.js';
 import { oneOf } from '../options.js';
 import { writeReport } from '../output.js';
@@ -52,6 +44,10 @@ export function registerPr(program: Command): void {
         );
         return;
       }
+      // git and GitHub modules load only when there is a pull request to make.
+      const { bakeBranchName, GitRepo } = await import('../../integrations/git/index.js');
+      const { GitHubHost, gitHubConfigFromEnv, parseRepoName, repoNameFromRemoteUrl, syncPullRequest } =
+        await import('../../integrations/github/index.js');
       const repo = await GitRepo.open(process.cwd(), { remote: flags.remote });
       const files = Object.fromEntries(
         Object.entries(text.files).map(([file, content]) => [repoRelative(repo.root, file), content]),

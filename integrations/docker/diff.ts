@@ -32,7 +32,10 @@ export interface ContainerDrift {
   notes: string[];
 }
 
-export const DEFAULT_MAX_FILE_BYTES = 1024 ** 3;
+import { DEFAULT_MAX_FILE_BYTES } from './limits.js';
+
+export { DEFAULT_MAX_FILE_BYTES };
+
 const DEFAULT_MAX_PATHS = 200_000;
 /** Files read from the engine at once: enough to hide the round trips, few enough not to crowd it. */
 const CONCURRENCY = 4;
