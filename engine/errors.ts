@@ -19,7 +19,8 @@ export class InputError extends Error {
   override toString(): string {
     if (!this.where) return this.message;
     const { file, line, column } = this.where;
-    const pos = line === undefined ? file : column === undefined ? `${file}:${line}` : `${file}:${line}:${column}`;
+    const pos =
+      line === undefined ? file : column === undefined ? `${file}:${line}` : `${file}:${line}:${column}`;
     return `${pos}: ${this.message}`;
   }
 }

@@ -161,7 +161,7 @@ class ArchiveMembers {
   /** Counts the member, records links and sizes; answers the name of a regular-file member. */
   private admit(e: TarEntry): string | undefined {
     if (++this.members > this.opts.limits.maxOuterEntries) {
-      throw new InputError(`${this.source}: more than ${this.opts.limits.maxOuterEntries} members`, {
+      throw new InputError(`more than ${this.opts.limits.maxOuterEntries} members`, {
         file: this.source,
       });
     }
@@ -191,7 +191,7 @@ class ArchiveMembers {
     }
     this.jsonBytes += size;
     if (this.jsonBytes > maxTotalJsonBytes) {
-      throw new InputError(`${this.source}: more than ${maxTotalJsonBytes} bytes of metadata`, {
+      throw new InputError(`more than ${maxTotalJsonBytes} bytes of metadata`, {
         file: this.source,
       });
     }
@@ -254,7 +254,7 @@ class ArchiveMembers {
     if (index !== undefined) return this.assembleOci(index.toString('utf8'));
     const manifest = this.json.get('manifest.json');
     if (manifest !== undefined) return this.assembleDockerSave(manifest.toString('utf8'));
-    throw new InputError(`${this.source}: not an image archive (no manifest.json or index.json)`, {
+    throw new InputError(`not an image archive (no manifest.json or index.json)`, {
       file: this.source,
     });
   }
@@ -294,7 +294,7 @@ class ArchiveMembers {
     if (this.file !== undefined && BLOB_NAME.test(configName)) await this.loadJsonBlob(configName);
     const configBytes = this.json.get(configName);
     if (configBytes === undefined) {
-      throw new InputError(`${this.source}: config ${image.config} named by manifest.json is missing`, {
+      throw new InputError(`config ${image.config} named by manifest.json is missing`, {
         file: this.source,
       });
     }
@@ -376,11 +376,11 @@ class ArchiveMembers {
   private checkVerified(name: string, digest: string): void {
     const actual = this.digests.get(name);
     if (actual === undefined)
-      throw new InputError(`${this.source}: blob ${digest} is missing from the archive`, {
+      throw new InputError(`blob ${digest} is missing from the archive`, {
         file: this.source,
       });
     if (actual !== digest)
-      throw new InputError(`${this.source}: blob ${digest} does not match its digest`, { file: this.source });
+      throw new InputError(`blob ${digest} does not match its digest`, { file: this.source });
   }
 
   /**
@@ -427,7 +427,7 @@ class ArchiveMembers {
       // A tiny layer that happened to look like JSON was buffered instead: parse it now.
       const buffered = this.json.get(name);
       if (buffered === undefined)
-        throw new InputError(`${this.source}: layer ${name} is missing from the archive`, {
+        throw new InputError(`layer ${name} is missing from the archive`, {
           file: this.source,
         });
       contribution = await readLayer(Readable.from([buffered]), this.opts, `${this.source}: ${name}`);
@@ -439,7 +439,7 @@ class ArchiveMembers {
 
   private checkSize(name: string, descriptor: Descriptor): void {
     if (this.sizes.get(name) !== descriptor.size) {
-      throw new InputError(`${this.source}: layer ${descriptor.digest} is not the size its descriptor says`, {
+      throw new InputError(`layer ${descriptor.digest} is not the size its descriptor says`, {
         file: this.source,
       });
     }
@@ -471,8 +471,7 @@ class ArchiveMembers {
   private resolve(name: string): string {
     let current = name;
     for (let hops = 0; this.aliases.has(current); hops++) {
-      if (hops >= MAX_ALIAS_HOPS)
-        throw new InputError(`${this.source}: member links loop at ${name}`, { file: this.source });
+      if (hops >= MAX_ALIAS_HOPS) throw new InputError(`member links loop at ${name}`, { file: this.source });
       current = this.aliases.get(current)!;
     }
     return current;
@@ -580,8 +579,7 @@ async function indexTar(
   let longName: string | undefined;
   let longLink: string | undefined;
   let sawZeroBlock = false;
-  const truncated = () =>
-    new InputError(`${where}: truncated (archive ends inside an entry)`, { file: where });
+  const truncated = () => new InputError(`truncated (archive ends inside an entry)`, { file: where });
   for (;;) {
     const { bytesRead } = await handle.read(block, 0, BLOCK, pos);
     if (bytesRead === 0) {
@@ -597,7 +595,7 @@ async function indexTar(
       continue;
     }
     if (sawZeroBlock) {
-      throw new InputError(`${where}: invalid tar (data after an end-of-archive block at byte ${pos})`, {
+      throw new InputError(`invalid tar (data after an end-of-archive block at byte ${pos})`, {
         file: where,
       });
     }
@@ -605,7 +603,7 @@ async function indexTar(
     const body = pos + BLOCK;
     if (raw.kind === 'pax' || raw.kind === 'gnu-longname' || raw.kind === 'gnu-longlink') {
       if (raw.size > opts.limits.maxTarMetaBytes) {
-        throw new InputError(`${where}: tar metadata header of ${raw.size} bytes is over the limit`, {
+        throw new InputError(`tar metadata header of ${raw.size} bytes is over the limit`, {
           file: where,
         });
       }
@@ -679,8 +677,7 @@ async function* rangeChunks(
       readInto(Buffer.allocUnsafeSlow(Math.min(CHUNK, Math.max(length, 1))));
     while (inFlight.length > 0) {
       const { bytesRead, buffer, wanted } = await inFlight.shift()!;
-      if (bytesRead !== wanted)
-        throw new InputError(`${where}: the file changed while it was read`, { file: where });
+      if (bytesRead !== wanted) throw new InputError(`the file changed while it was read`, { file: where });
       yield buffer.subarray(0, bytesRead);
       readInto(buffer);
     }

@@ -42,7 +42,7 @@ export function checkZstdWindow(head: Uint8Array, where: string, maxWindow: numb
     window = fcsFlag === 1 ? fcs + 256 : fcs;
   }
   if (window > maxWindow) {
-    throw new InputError(`${where}: zstd window of ${window} bytes is over the ${maxWindow}-byte limit`, {
+    throw new InputError(`zstd window of ${window} bytes is over the ${maxWindow}-byte limit`, {
       file: where,
     });
   }

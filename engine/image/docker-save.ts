@@ -18,7 +18,7 @@ export function parseDockerSaveManifest(text: string, where: string, maxPathByte
   const doc = parseJson(text, where);
   if (!Array.isArray(doc)) fail(where, 'manifest.json', 'an array');
   if (doc.length !== 1) {
-    throw new InputError(`${where}: archive holds ${doc.length} images; save one image per archive`, {
+    throw new InputError(`archive holds ${doc.length} images; save one image per archive`, {
       file: where,
     });
   }

@@ -15,13 +15,13 @@ export function normalizeEntryName(name: string, where: string, maxBytes: number
       },
     );
   }
-  if (name.includes('\0')) throw new InputError(`${where}: path contains a NUL byte`, { file: where });
+  if (name.includes('\0')) throw new InputError(`path contains a NUL byte`, { file: where });
   const parts: string[] = [];
   for (const part of name.split('/')) {
     if (part === '' || part === '.') continue;
     if (part === '..') {
       if (parts.length === 0) {
-        throw new InputError(`${where}: entry ${JSON.stringify(name)} escapes the image root (breakout)`, {
+        throw new InputError(`entry ${JSON.stringify(name)} escapes the image root (breakout)`, {
           file: where,
         });
       }
@@ -66,7 +66,7 @@ export function classifyWhiteout(path: string, where: string): WhiteoutKind {
   if (base.startsWith(AUFS_META)) return { kind: 'skip' };
   const target = base.slice(WHITEOUT.length);
   if (target === '' || target === '.' || target === '..') {
-    throw new InputError(`${where}: invalid whiteout ${JSON.stringify(path)}`, { file: where });
+    throw new InputError(`invalid whiteout ${JSON.stringify(path)}`, { file: where });
   }
   return { kind: 'delete', path: joinPath(parentOf(path), target) };
 }

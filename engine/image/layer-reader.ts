@@ -112,7 +112,7 @@ export class LayerReader {
     if (e.type === 'hardlink') {
       entry.linkTarget = normalizeEntryName(e.linkName, this.where, maxPathBytes);
       if (entry.linkTarget === path || entry.linkTarget === '/') {
-        throw new InputError(`${this.where}: hardlink ${JSON.stringify(path)} has no valid target`, {
+        throw new InputError(`hardlink ${JSON.stringify(path)} has no valid target`, {
           file: this.where,
         });
       }

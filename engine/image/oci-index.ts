@@ -134,7 +134,7 @@ export async function selectManifest(
         const text = await read(d.digest, at);
         if (isIndexDocument(d.mediaType, text, d.digest)) {
           if (depth >= maxDepth)
-            throw new InputError(`${where}: image indexes nested deeper than ${maxDepth}`, { file: where });
+            throw new InputError(`image indexes nested deeper than ${maxDepth}`, { file: where });
           await walk(parseIndex(text, d.digest), depth + 1, refs, d.digest);
           continue;
         }
@@ -146,7 +146,7 @@ export async function selectManifest(
   };
   await walk(parseIndex(indexText, where), 1, [], where);
   const want = `${platform.os}/${platform.architecture}${platform.variant ? `/${platform.variant}` : ''}`;
-  if (found.size === 0) throw new InputError(`${where}: no image for platform ${want}`, { file: where });
+  if (found.size === 0) throw new InputError(`no image for platform ${want}`, { file: where });
   if (found.size > 1) {
     throw new InputError(
       `${where}: ${found.size} different images for platform ${want}; give a layout holding one`,

@@ -85,7 +85,7 @@ async function readLayerBlob(
   } catch (err) {
     reader.abort();
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new InputError(`${dir}: blob ${d.digest} is missing from the layout`, { file: dir });
+      throw new InputError(`blob ${d.digest} is missing from the layout`, { file: dir });
     }
     throw err;
   }
@@ -106,7 +106,7 @@ function blobPath(dir: string, digest: string): string {
 function verifyDigest(bytes: Buffer, digest: string, dir: string): void {
   const [algorithm, hex] = digest.split(':') as [string, string];
   if (createHash(algorithm).update(bytes).digest('hex') !== hex) {
-    throw new InputError(`${dir}: blob ${digest} does not match its digest`, { file: dir });
+    throw new InputError(`blob ${digest} does not match its digest`, { file: dir });
   }
 }
 
@@ -120,18 +120,17 @@ async function readBoundedBytes(path: string, max: number, where: string): Promi
     size = (await stat(path)).size;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new InputError(`${where}: missing from the OCI layout`, { file: where });
+    if (code === 'ENOENT') throw new InputError(`missing from the OCI layout`, { file: where });
     throw new UnreachableError(`${where}: cannot be read (${code ?? String(err)})`);
   }
   if (size > max)
-    throw new InputError(`${where}: ${size} bytes, over the ${max}-byte limit for metadata`, { file: where });
+    throw new InputError(`${size} bytes, over the ${max}-byte limit for metadata`, { file: where });
   // Read at most max+1 bytes even if the file grows after stat.
   const handle = await open(path, 'r');
   try {
     const buf = Buffer.alloc(Math.min(size, max) + 1);
     const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
-    if (bytesRead > max)
-      throw new InputError(`${where}: over the ${max}-byte limit for metadata`, { file: where });
+    if (bytesRead > max) throw new InputError(`over the ${max}-byte limit for metadata`, { file: where });
     return buf.subarray(0, bytesRead);
   } finally {
     await handle.close();

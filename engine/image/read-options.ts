@@ -71,14 +71,14 @@ export class EntryBudget {
   constructor(private readonly max: number) {}
   take(where: string): void {
     if (++this.used > this.max) {
-      throw new InputError(`${where}: more than ${this.max} entries in one image`, { file: where });
+      throw new InputError(`more than ${this.max} entries in one image`, { file: where });
     }
   }
   /** A layer served from a cache still counts its entries against the image's budget. */
   takeMany(count: number, where: string): void {
     this.used += count;
     if (this.used > this.max) {
-      throw new InputError(`${where}: more than ${this.max} entries in one image`, { file: where });
+      throw new InputError(`more than ${this.max} entries in one image`, { file: where });
     }
   }
 }

@@ -114,7 +114,7 @@ function verifyChecksum(block: Buffer, where: string, offset: number): void {
     signed += b > 127 ? b - 256 : b;
   }
   if (stored === undefined || stored !== signed) {
-    throw new InputError(`${where}: not a tar archive (bad header checksum at byte ${offset})`, {
+    throw new InputError(`not a tar archive (bad header checksum at byte ${offset})`, {
       file: where,
     });
   }
@@ -166,7 +166,7 @@ function readOctal(block: Buffer, start: number, end: number): number | undefine
 }
 
 function badField(field: string, where: string, offset: number): InputError {
-  return new InputError(`${where}: invalid tar header ${field} field at byte ${offset}`, { file: where });
+  return new InputError(`invalid tar header ${field} field at byte ${offset}`, { file: where });
 }
 
 /** pax records: `<len> <key>=<value>\n`, where len counts the whole record in bytes. */
@@ -183,12 +183,12 @@ export function parsePax(body: Buffer, where: string): PaxOverrides {
       pos + len > body.length ||
       body[pos + len - 1] !== 0x0a
     ) {
-      throw new InputError(`${where}: malformed pax extended header`, { file: where });
+      throw new InputError(`malformed pax extended header`, { file: where });
     }
     const record = body.toString('utf8', space + 1, pos + len - 1);
     pos += len;
     const eq = record.indexOf('=');
-    if (eq <= 0) throw new InputError(`${where}: malformed pax record`, { file: where });
+    if (eq <= 0) throw new InputError(`malformed pax record`, { file: where });
     const key = record.slice(0, eq);
     const value = record.slice(eq + 1);
     switch (key) {
@@ -202,7 +202,7 @@ export function parsePax(body: Buffer, where: string): PaxOverrides {
       case 'uid':
       case 'gid': {
         if (!/^[0-9]{1,16}$/.test(value) || !Number.isSafeInteger(Number(value))) {
-          throw new InputError(`${where}: malformed pax ${key} ${JSON.stringify(value.slice(0, 40))}`, {
+          throw new InputError(`malformed pax ${key} ${JSON.stringify(value.slice(0, 40))}`, {
             file: where,
           });
         }

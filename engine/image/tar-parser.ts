@@ -95,8 +95,7 @@ export class TarParser {
       this.pax === undefined &&
       this.longName === undefined &&
       this.longLink === undefined;
-    if (!clean)
-      throw new InputError(`${this.where}: truncated (archive ends inside an entry)`, { file: this.where });
+    if (!clean) throw new InputError(`truncated (archive ends inside an entry)`, { file: this.where });
   }
 
   private run(chunk: Buffer, start: number): Pending {
@@ -194,7 +193,7 @@ export class TarParser {
       case 'gnu-longname':
       case 'gnu-longlink':
         if (raw.size > this.limits.maxTarMetaBytes) {
-          throw new InputError(`${this.where}: tar metadata header of ${raw.size} bytes is over the limit`, {
+          throw new InputError(`tar metadata header of ${raw.size} bytes is over the limit`, {
             file: this.where,
           });
         }
