@@ -3,6 +3,7 @@
  * engine/findings, never declared. A file that cannot be read or parsed is exit 2; a remote source that
  * cannot be reached is exit 3 (never an empty list, which would pass silently).
  */
+import { isAscii } from 'node:buffer';
 import { type FileHandle, open, readFile } from 'node:fs/promises';
 import { InputError, UnreachableError } from '../engine/errors.js';
 import { iterateFindingsText, type SkippedInput, startNdjson } from '../engine/findings/parse.js';
@@ -60,7 +61,7 @@ async function forEachFindingInFile(
     const pieces = linePieces(handle, file);
     const first = await pieces.next();
     if (first.done) throw new InputError('the findings file is empty (write [] for "no findings")', { file });
-    const head = first.value.toString('utf8');
+    const head = decode(first.value);
     const ndjson = startNdjson(head, file, skipped);
     if (ndjson === undefined) {
       // Pieces are views of one reused buffer: copied to be kept.
@@ -70,7 +71,7 @@ async function forEachFindingInFile(
       return;
     }
     for (const f of ndjson.findings(head)) onFinding(f);
-    for await (const piece of pieces) for (const f of ndjson.findings(piece.toString('utf8'))) onFinding(f);
+    for await (const piece of pieces) for (const f of ndjson.findings(decode(piece))) onFinding(f);
   } finally {
     await handle.close();
   }
@@ -108,6 +109,14 @@ async function* linePieces(handle: FileHandle, file: string): AsyncGenerator<Buf
     buf.copy(buf, 0, cut + 1, filled);
     filled -= cut + 1;
   }
+}
+
+/**
+ * UTF-8 bytes as text. Exports are nearly always ASCII, and for ASCII the one-byte copy is the same text
+ * at a fraction of the cost of UTF-8 decoding (which is most of the cost of reading a large file).
+ */
+function decode(bytes: Buffer): string {
+  return isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
 }
 
 function unreadable(file: string, err: unknown): InputError {
