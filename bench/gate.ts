@@ -4,14 +4,17 @@
  * floor measured in the same process and run: reading the same findings file and JSON.parse of it.
  * Target: ratio ≤ 2, peak RSS < 512 MB.
  *   node --expose-gc dist/bench/gate.js [--findings N]
+ * It also runs the floor and the gate once each in a process of their own, for their own peak RSS.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { runGateEvaluation } from '../cli/commands/gate.js';
 import type { Evaluation } from '../engine/evaluate/types.js';
 import { formatEvaluation } from '../engine/formats/index.js';
-import { generateGateInputs } from './generate-gate-inputs.js';
+import { type GateInputs, gateInputFiles, generateGateInputs } from './generate-gate-inputs.js';
 
 const ROUNDS = 5;
 
@@ -41,7 +44,7 @@ async function floor(file: string): Promise<number> {
 }
 
 async function gate(
-  inputs: Awaited<ReturnType<typeof generateGateInputs>>,
+  inputs: Pick<GateInputs, 'policyFile' | 'findingsFile' | 'manifestFile'>,
 ): Promise<{ ms: number; summary: Evaluation['summary']; verdict: Evaluation['verdict'] }> {
   const t0 = performance.now();
   const run = await runGateEvaluation({
@@ -55,6 +58,28 @@ async function gate(
   const ms = performance.now() - t0;
   if (json.length === 0) throw new Error('empty report');
   return { ms, summary: run.evaluation.summary, verdict: run.evaluation.verdict };
+}
+
+/**
+ * One part alone in a fresh process (`--alone floor|gate <dir>`), for its own peak RSS: the main process's
+ * peak is the larger of the two parts plus what the other left behind.
+ */
+async function alone(part: string, dir: string): Promise<void> {
+  const inputs = gateInputFiles(dir);
+  if (part === 'floor') await floor(inputs.findingsFile);
+  else await gate(inputs);
+  process.stdout.write(`${Math.round(process.resourceUsage().maxRSS / 1024)}\n`);
+}
+
+function peakAloneMb(part: 'floor' | 'gate', dir: string): number {
+  const out = execFileSync(
+    process.execPath,
+    ['--expose-gc', fileURLToPath(import.meta.url), '--alone', part, dir],
+    {
+      encoding: 'utf8',
+    },
+  );
+  return Number(out.trim());
 }
 
 async function main(): Promise<void> {
@@ -93,6 +118,8 @@ async function main(): Promise<void> {
       ratio: Number((g / f).toFixed(2)),
       target: 'ratio <= 2, peak RSS < 512 MB',
       peakRssMb: Math.round(peakMb),
+      // Each part once in a process of its own: what the process peak is made of.
+      peakRssAloneMb: { floor: peakAloneMb('floor', dir), gate: peakAloneMb('gate', dir) },
       node: process.version,
     };
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
@@ -101,4 +128,6 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+const aloneAt = process.argv.indexOf('--alone');
+if (aloneAt !== -1) await alone(process.argv[aloneAt + 1]!, process.argv[aloneAt + 2]!);
+else await main();

@@ -34,6 +34,17 @@ export interface GateInputs {
   files: number;
 }
 
+/** Where `generateGateInputs` writes its files in `dir`. */
+export function gateInputFiles(
+  dir: string,
+): Pick<GateInputs, 'findingsFile' | 'policyFile' | 'manifestFile'> {
+  return {
+    findingsFile: join(dir, 'findings.ndjson'),
+    policyFile: join(dir, 'policy.yaml'),
+    manifestFile: join(dir, 'manifest.json'),
+  };
+}
+
 export async function generateGateInputs(
   dir: string,
   fixturesDir: string,
@@ -84,7 +95,7 @@ export async function generateGateInputs(
     layers: [0, 1, 2].map((i) => ({ digest: `sha256:${sha(`layer${i}`)}` })),
     entries,
   };
-  const manifestFile = join(dir, 'manifest.json');
+  const { manifestFile, policyFile, findingsFile } = gateInputFiles(dir);
   await writeFile(manifestFile, JSON.stringify(manifest));
 
   // The policy: R rules over the three actions, globs of every kind.
@@ -104,14 +115,12 @@ export async function generateGateInputs(
         `    - id: bake-${i}\n      action: bake\n      paths: ["/usr/local/bin/helper${i}", "/usr/bin/helper${i}"]\n      package: { manager: apt, name: helper${i} }\n      reason: needed by probe ${i}`,
       );
   }
-  const policyFile = join(dir, 'policy.yaml');
   await writeFile(
     policyFile,
     `apiVersion: driftgate.dev/v1\nkind: DriftPolicy\nmetadata:\n  name: bench\n  owner: team-bench\nspec:\n  mode: enforce\n  match:\n    images: ["${GATED_REPOSITORY}"]\n  rules:\n${rules.join('\n')}\n`,
   );
 
   // The findings: N events over ~2,000 distinct binaries, as NDJSON mixing the shapes.
-  const findingsFile = join(dir, 'findings.ndjson');
   const out = createWriteStream(findingsFile);
   const shapes = ['v2', 'v1', 'notification', 'falco'] as const;
   for (let i = 0; i < opts.findings; i++) {
