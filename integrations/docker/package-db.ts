@@ -137,6 +137,9 @@ async function symlinkTarget(container: Container, path: string, what: string): 
     if (engineStatus(err) === 404) return undefined;
     throw engineFailure(err, what);
   }
+  // The answer is an HTTP response whose headers are all we need: close it, or its socket keeps the
+  // process alive after the command is done (`driftgate findings` never exited).
+  (response as { destroy?: () => void }).destroy?.();
   const header = response.headers?.['x-docker-container-path-stat'];
   if (typeof header !== 'string' || header.length > 64 * 1024) return undefined;
   try {
