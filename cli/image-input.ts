@@ -5,6 +5,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { InputError, UnreachableError } from '../engine/errors.js';
+import { normalizeRepository } from '../engine/identity/reference.js';
 import {
   parseManifestJson,
   type ReadOptions,
@@ -110,4 +111,21 @@ async function mustExist(path: string, what: string): Promise<void> {
       `${what} ${path} cannot be read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
     );
   }
+}
+
+/**
+ * The repository findings are matched against: `--repository`, else the one the image names. Without
+ * one, no finding could ever be attributed to the image, which would be a silent pass: exit 2.
+ */
+export function imageRepository(flag: string | undefined, fromImage: string | undefined): string {
+  if (flag !== undefined) {
+    const repo = normalizeRepository(flag);
+    if (!repo) throw new InputError(`--repository '${flag}' is not an image repository (registry/path)`);
+    return repo;
+  }
+  if (fromImage) return fromImage;
+  // Without a repository no finding could ever be attributed to the image: that would be a silent pass.
+  throw new InputError(
+    'the image names no repository (an archive without tags?): pass --repository <registry/path>',
+  );
 }

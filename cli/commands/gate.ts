@@ -5,7 +5,6 @@ import { type EvaluateOptions, type EvaluationRun, startEvaluation } from '../..
 import type { Evaluation } from '../../engine/evaluate/types.js';
 import type { Finding } from '../../engine/findings/types.js';
 import { FORMAT_NAMES, type FormatName, formatEvaluation } from '../../engine/formats/index.js';
-import { normalizeRepository } from '../../engine/identity/reference.js';
 import { createImageLookup } from '../../engine/image/index.js';
 import type { ImageManifest } from '../../engine/image/types.js';
 import { loadPolicies } from '../../engine/policy/load.js';
@@ -13,7 +12,7 @@ import type { Policy } from '../../engine/policy/types.js';
 import { withArtifactAnalysis } from '../artifact-analysis.js';
 import { parseNow, parseSince } from '../clock.js';
 import { forEachFinding, readFindingsSources } from '../findings-input.js';
-import { type ImageSourceFlags, loadImage } from '../image-input.js';
+import { type ImageSourceFlags, imageRepository, loadImage } from '../image-input.js';
 import { collect, oneOf, TOOL_VERSION } from '../options.js';
 import { writeReport } from '../output.js';
 
@@ -90,11 +89,11 @@ export async function runGateEvaluation(flags: GateFlags): Promise<GateRun> {
   // Findings are folded into the evaluation as they are read, which needs the gated repository first:
   // from --repository, or from a --manifest (a small file, read first). The one other case, an image
   // that must itself name the repository, keeps the findings until the image is read.
-  let repository = flags.repository !== undefined ? gatedRepository(flags.repository, undefined) : undefined;
+  let repository = flags.repository !== undefined ? imageRepository(flags.repository, undefined) : undefined;
   let manifest: ImageManifest | undefined;
   if (repository === undefined && flags.manifest !== undefined) {
     manifest = await loadImage(flags, { prefixSizes: [] });
-    repository = gatedRepository(undefined, manifest.repository);
+    repository = imageRepository(undefined, manifest.repository);
   }
   let run: EvaluationRun;
   if (repository !== undefined) {
@@ -109,26 +108,13 @@ export async function runGateEvaluation(flags: GateFlags): Promise<GateRun> {
   } else {
     const { findings } = await readFindingsSources(flags.findings);
     manifest = await loadImage(flags, { prefixSizes: partialHashSizes(findings) });
-    repository = gatedRepository(undefined, manifest.repository);
+    repository = imageRepository(undefined, manifest.repository);
     run = startEvaluation(policies, options(repository));
     for (const f of findings) run.add(f);
   }
   if (flags.artifactAnalysis)
     manifest = (await withArtifactAnalysis(manifest, flags.artifactAnalysis, repository)).manifest;
   return { evaluation: run.finish(createImageLookup(manifest)), policies };
-}
-
-function gatedRepository(flag: string | undefined, fromImage: string | undefined): string {
-  if (flag !== undefined) {
-    const repo = normalizeRepository(flag);
-    if (!repo) throw new InputError(`--repository '${flag}' is not an image repository (registry/path)`);
-    return repo;
-  }
-  if (fromImage) return fromImage;
-  // Without a repository no finding could ever be attributed to the image: that would be a silent pass.
-  throw new InputError(
-    'the image names no repository (an archive without tags?): pass --repository <registry/path>',
-  );
 }
 
 /**

@@ -7,11 +7,10 @@ import { open, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { InputError } from '../../engine/errors.js';
 import type { Finding } from '../../engine/findings/types.js';
-import { normalizeRepository } from '../../engine/identity/reference.js';
 import { type ContentsIndex, draftPolicy, readContentsIndex } from '../../engine/policy-init/index.js';
 import { parseNow } from '../clock.js';
 import { readFindingsSources } from '../findings-input.js';
-import { type ImageSourceFlags, loadImage } from '../image-input.js';
+import { type ImageSourceFlags, imageRepository, loadImage } from '../image-input.js';
 import { collect } from '../options.js';
 import { partialHashSizes } from './gate.js';
 
@@ -51,7 +50,7 @@ export function registerPolicyInit(policyCommand: Command): void {
       const now = parseNow(flags.now);
       const { findings } = await readFindingsSources(flags.fromFindings);
       const manifest = await loadImage(flags, { prefixSizes: partialHashSizes(findings) });
-      const repository = draftedRepository(flags.repository, manifest.repository);
+      const repository = imageRepository(flags.repository, manifest.repository);
       const contents =
         flags.contentsIndex.length > 0 ? await readContents(flags.contentsIndex, findings) : undefined;
       const text = draftPolicy({
@@ -64,18 +63,6 @@ export function registerPolicyInit(policyCommand: Command): void {
       });
       await writeDraft(text, flags.output);
     });
-}
-
-function draftedRepository(flag: string | undefined, fromImage: string | undefined): string {
-  if (flag !== undefined) {
-    const repo = normalizeRepository(flag);
-    if (!repo) throw new InputError(`--repository '${flag}' is not an image repository (registry/path)`);
-    return repo;
-  }
-  if (fromImage) return fromImage;
-  throw new InputError(
-    'the image names no repository (an archive without tags?): pass --repository <registry/path>',
-  );
 }
 
 /** `europe-docker.pkg.dev/shop-prod/apps/checkout` → `checkout`: a valid metadata.name, or `draft`. */
