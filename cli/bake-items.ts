@@ -6,33 +6,20 @@
 import { readFile } from 'node:fs/promises';
 import { InputError } from '../engine/errors.js';
 import type { Evaluation } from '../engine/evaluate/types.js';
+import { bakeDecisionsByRule } from '../engine/plan/bake-decisions.js';
 import { planDockerfile } from '../engine/plan/index.js';
 import type { BakeItem, DockerfilePlan } from '../engine/plan/types.js';
-import type { BakeRule, Policy } from '../engine/policy/types.js';
+import type { Policy } from '../engine/policy/types.js';
 
 export function bakeItemsByDockerfile(
   evaluation: Evaluation,
   policies: Policy[],
   dockerfileOverride?: string,
 ): Map<string, BakeItem[]> {
-  const rules = new Map<string, { policy: string; rule: BakeRule }>();
-  for (const p of policies) {
-    for (const r of p.rules)
-      if (r.action === 'bake') rules.set(`${p.name}\u0000${r.id}`, { policy: p.name, rule: r });
-  }
-  const items = new Map<string, BakeItem>();
-  for (const d of evaluation.decisions) {
-    if (d.outcome !== 'bake' || !d.rule) continue;
-    const key = `${d.rule.policy}\u0000${d.rule.id}`;
-    const found = rules.get(key);
-    if (!found) continue;
-    const item = items.get(key) ?? { rule: found.rule, policy: found.policy, binaries: [] };
-    item.binaries.push(d.binary.path);
-    items.set(key, item);
-  }
   const byFile = new Map<string, BakeItem[]>();
-  for (const item of items.values()) {
-    const file = dockerfileOverride ?? item.rule.dockerfile;
+  for (const { policy, rule, decisions } of bakeDecisionsByRule(evaluation, policies)) {
+    const file = dockerfileOverride ?? rule.dockerfile;
+    const item: BakeItem = { rule, policy, binaries: decisions.map((d) => d.binary.path) };
     byFile.set(file, [...(byFile.get(file) ?? []), item]);
   }
   return byFile;

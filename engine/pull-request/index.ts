@@ -7,9 +7,10 @@
  * rule ids, tickets, Dockerfile paths) and the image's own identity — never of finding text.
  */
 import { createHash } from 'node:crypto';
-import type { Decision, Evaluation } from '../evaluate/types.js';
+import type { Evaluation } from '../evaluate/types.js';
 import type { Workload } from '../findings/types.js';
 import { markdownCode, markdownText } from '../formats/escape.js';
+import { type BakeDecisions, bakeDecisionsByRule } from '../plan/bake-decisions.js';
 import type { DockerfilePlan } from '../plan/types.js';
 import type { BakeRule, Policy } from '../policy/types.js';
 
@@ -23,12 +24,6 @@ export interface PullRequestText {
   files: Record<string, string>;
 }
 
-interface BakedRule {
-  policy: string;
-  rule: BakeRule;
-  decisions: Decision[];
-}
-
 /** undefined when no Dockerfile changes: there is nothing to propose. */
 export function pullRequestText(
   evaluation: Evaluation,
@@ -37,7 +32,7 @@ export function pullRequestText(
 ): PullRequestText | undefined {
   const changed = plans.filter((p) => p.after !== p.before);
   if (changed.length === 0) return undefined;
-  const baked = bakedRules(evaluation, policies);
+  const baked = bakeDecisionsByRule(evaluation, policies);
   const what = summarizeWhat(baked);
   const where = changed.map((p) => p.dockerfile).join(', ');
   const title = oneLine(`driftgate: bake ${what} into ${where}`, 120);
@@ -50,26 +45,8 @@ export function pullRequestText(
   };
 }
 
-function bakedRules(evaluation: Evaluation, policies: Policy[]): BakedRule[] {
-  const byKey = new Map<string, BakedRule>();
-  const rules = new Map<string, { policy: string; rule: BakeRule }>();
-  for (const p of policies)
-    for (const r of p.rules)
-      if (r.action === 'bake') rules.set(`${p.name}\u0000${r.id}`, { policy: p.name, rule: r });
-  for (const d of evaluation.decisions) {
-    if (d.outcome !== 'bake' || !d.rule) continue;
-    const key = `${d.rule.policy}\u0000${d.rule.id}`;
-    const found = rules.get(key);
-    if (!found) continue;
-    const entry = byKey.get(key) ?? { ...found, decisions: [] };
-    entry.decisions.push(d);
-    byKey.set(key, entry);
-  }
-  return [...byKey.values()].sort((a, b) => compare(`${a.policy}/${a.rule.id}`, `${b.policy}/${b.rule.id}`));
-}
-
 /** `curl, jq` or `3 packages`: policy data only. */
-function summarizeWhat(baked: BakedRule[]): string {
+function summarizeWhat(baked: BakeDecisions[]): string {
   const names = [
     ...new Set(baked.map((b) => (b.rule.source.kind === 'package' ? b.rule.source.name : b.rule.source.src))),
   ];
@@ -83,7 +60,7 @@ function sourceText(rule: BakeRule): string {
     : `COPY --from=${s.from} ${s.src}`;
 }
 
-function body(evaluation: Evaluation, plans: DockerfilePlan[], baked: BakedRule[]): string {
+function body(evaluation: Evaluation, plans: DockerfilePlan[], baked: BakeDecisions[]): string {
   const img = evaluation.image;
   const lines: string[] = [
     '## Bake runtime-added binaries into the image',
@@ -157,7 +134,7 @@ function workloadsCell(workloads: Workload[]): string {
   return shown.join(', ');
 }
 
-function commitMessage(title: string, evaluation: Evaluation, baked: BakedRule[]): string {
+function commitMessage(title: string, evaluation: Evaluation, baked: BakeDecisions[]): string {
   const rules = baked.map(
     (b) => `- ${b.policy}/${b.rule.id}: ${sourceText(b.rule)}${b.rule.ticket ? ` (${b.rule.ticket})` : ''}`,
   );
@@ -174,7 +151,7 @@ function commitMessage(title: string, evaluation: Evaluation, baked: BakedRule[]
 }
 
 /** Same binaries (path + hash), same rules and same resulting files → same key. Counts and times do not count. */
-function planKey(evaluation: Evaluation, plans: DockerfilePlan[], baked: BakedRule[]): string {
+function planKey(evaluation: Evaluation, plans: DockerfilePlan[], baked: BakeDecisions[]): string {
   const h = createHash('sha256');
   h.update(evaluation.image.repository);
   for (const b of baked) {
