@@ -11,7 +11,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runGateEvaluation } from '../cli/commands/gate.js';
+import { runGateEvaluation } from '../cli/gate-evaluation.js';
 import type { Evaluation } from '../engine/evaluate/types.js';
 import { formatEvaluation } from '../engine/formats/index.js';
 import { type GateInputs, gateInputFiles, generateGateInputs } from './generate-gate-inputs.js';

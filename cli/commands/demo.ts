@@ -5,12 +5,8 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { formatEvaluation } from '../../engine/formats/index.js';
-import { unifiedDiff } from '../../engine/plan/index.js';
-import { bakeItemsByDockerfile, planAll } from '../bake-items.js';
 import { TOOL_VERSION } from '../options.js';
 import { writeReport } from '../output.js';
-import { runGateEvaluation } from './gate.js';
 
 /** The package root, whether this runs compiled (dist/cli/commands) or from source (cli/commands). */
 function packageRoot(): string {
@@ -27,6 +23,10 @@ export function registerDemo(program: Command): void {
       'run the gate and the bake plan on bundled real data (an image built by Docker, SCC and Falco findings)',
     )
     .action(async () => {
+      const { runGateEvaluation } = await import('../gate-evaluation.js');
+      const { bakeItemsByDockerfile, planAll } = await import('../bake-items.js');
+      const { unifiedDiff } = await import('../../engine/plan/index.js');
+      const { formatEvaluation } = await import('../../engine/formats/index.js');
       // Relative paths keep the report readable (and match what a user would type in the repository).
       process.chdir(packageRoot());
       const args = {

@@ -1,38 +1,9 @@
 /** `driftgate gate` (gate.md): runtime findings × image × policy → verdict and exit code. */
 import type { Command } from 'commander';
-import { InputError } from '../../engine/errors.js';
-import { type EvaluateOptions, type EvaluationRun, startEvaluation } from '../../engine/evaluate/evaluate.js';
-import type { Evaluation } from '../../engine/evaluate/types.js';
-import type { Finding } from '../../engine/findings/types.js';
-import { FORMAT_NAMES, type FormatName, formatEvaluation } from '../../engine/formats/index.js';
-import { createImageLookup } from '../../engine/image/index.js';
-import type { ImageManifest } from '../../engine/image/types.js';
-import { loadPolicies } from '../../engine/policy/load.js';
-import type { Policy } from '../../engine/policy/types.js';
-import { withArtifactAnalysis } from '../artifact-analysis.js';
-import { parseNow, parseSince } from '../clock.js';
-import { forEachFinding, readFindingsSources } from '../findings-input.js';
-import { type ImageSourceFlags, imageRepository, loadImage } from '../image-input.js';
+import { FORMAT_NAMES } from '../../engine/formats/names.js';
+import type { GateFlags } from '../gate-evaluation.js';
 import { collect, oneOf, TOOL_VERSION } from '../options.js';
 import { writeReport } from '../output.js';
-
-export interface GateFlags extends ImageSourceFlags {
-  policy: string[];
-  findings: string[];
-  repository?: string;
-  since?: string;
-  mode?: 'enforce' | 'warn';
-  now?: string;
-  format: FormatName;
-  output?: string;
-  artifactAnalysis?: string;
-}
-
-/** Everything `gate`, `plan` and `pr` share: the evaluation and the policies it applied. */
-export interface GateRun {
-  evaluation: Evaluation;
-  policies: Policy[];
-}
 
 /** Adds the gate's input flags; `plan` and `pr` take the same inputs. */
 export function addGateInputs(cmd: Command): Command {
@@ -71,85 +42,13 @@ export function addGateInputs(cmd: Command): Command {
     .option('--now <rfc3339>', 'the clock, for expiry and enforceAfter (default: now)');
 }
 
-export async function runGateEvaluation(flags: GateFlags): Promise<GateRun> {
-  // Zero sources would be a pass over zero findings: a silent pass.
-  if (flags.findings.length === 0)
-    throw new InputError('name the findings: --findings <file|-|scc:parent> (repeatable)');
-  const now = parseNow(flags.now);
-  const since = parseSince(flags.since, now);
-  // Policies first: an invalid policy is a usage error and should not wait on reading a large image.
-  const policies = await loadPolicies(flags.policy, { now });
-  const options = (repository: string): EvaluateOptions => ({
-    now,
-    repository,
-    ...(flags.mode ? { modeOverride: flags.mode } : {}),
-    ...(since !== undefined ? { since } : {}),
-  });
-
-  // Findings are folded into the evaluation as they are read, which needs the gated repository first:
-  // from --repository, or from a --manifest (a small file, read first). The one other case, an image
-  // that must itself name the repository, keeps the findings until the image is read.
-  let repository = flags.repository !== undefined ? imageRepository(flags.repository, undefined) : undefined;
-  let manifest: ImageManifest | undefined;
-  if (repository === undefined && flags.manifest !== undefined) {
-    manifest = await loadImage(flags, { prefixSizes: [] });
-    repository = imageRepository(undefined, manifest.repository);
-  }
-  let run: EvaluationRun;
-  if (repository !== undefined) {
-    run = startEvaluation(policies, options(repository));
-    const partial = new PartialHashSizes();
-    const gated = run;
-    await forEachFinding(flags.findings, (f) => {
-      partial.add(f);
-      gated.add(f);
-    });
-    manifest ??= await loadImage(flags, { prefixSizes: partial.sizes() });
-  } else {
-    const { findings } = await readFindingsSources(flags.findings);
-    manifest = await loadImage(flags, { prefixSizes: partialHashSizes(findings) });
-    repository = imageRepository(undefined, manifest.repository);
-    run = startEvaluation(policies, options(repository));
-    for (const f of findings) run.add(f);
-  }
-  if (flags.artifactAnalysis)
-    manifest = (await withArtifactAnalysis(manifest, flags.artifactAnalysis, repository)).manifest;
-  return { evaluation: run.finish(createImageLookup(manifest)), policies };
-}
-
-/**
- * Findings whose hash covers only a prefix (`hashedSize` < `size`) need that prefix hashed in the image.
- * Bounded: a findings file could name thousands of distinct sizes; beyond the bound they compare as `unknown`.
- */
-export class PartialHashSizes {
-  private readonly found = new Set<number>();
-
-  constructor(private readonly max = 32) {}
-
-  add(f: Finding): void {
-    if (this.found.size >= this.max) return;
-    const { hashedSize, size, partiallyHashed } = f.binary;
-    if (hashedSize === undefined || hashedSize <= 0) return;
-    if (partiallyHashed || (size !== undefined && hashedSize < size)) this.found.add(hashedSize);
-  }
-
-  /** Ascending. */
-  sizes(): number[] {
-    return [...this.found].sort((a, b) => a - b);
-  }
-}
-
-export function partialHashSizes(findings: Iterable<Finding>, max = 32): number[] {
-  const sizes = new PartialHashSizes(max);
-  for (const f of findings) sizes.add(f);
-  return sizes.sizes();
-}
-
 export function registerGate(program: Command): void {
   addGateInputs(program.command('gate').description('fail or pass an image: findings × image × policy'))
     .option('--format <format>', FORMAT_NAMES.join('|'), oneOf('--format', FORMAT_NAMES), 'table')
     .option('--output <file>', 'write the report here instead of stdout')
     .action(async (flags: GateFlags) => {
+      const { runGateEvaluation } = await import('../gate-evaluation.js');
+      const { formatEvaluation } = await import('../../engine/formats/index.js');
       const { evaluation, policies } = await runGateEvaluation(flags);
       const text = formatEvaluation(evaluation, flags.format, {
         policies,

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { ImageManifest } from '../../engine/image/types.js';
 import { withArtifactAnalysis } from '../artifact-analysis.js';
-import { type ImageSourceFlags, loadImage } from '../image-input.js';
+import type { ImageSourceFlags } from '../image-input.js';
 import { oneOf } from '../options.js';
 import { writeReport } from '../output.js';
 
@@ -39,6 +39,7 @@ export function registerManifest(program: Command): void {
     .option('--format <format>', 'json|table', oneOf('--format', ['json', 'table'] as const), 'table')
     .option('--output <file>', 'write here instead of stdout')
     .action(async (flags: ManifestFlags) => {
+      const { loadImage } = await import('../image-input.js');
       let manifest = await loadImage(flags, { hashAll: flags.hashAll === true });
       if (flags.artifactAnalysis) {
         const checked = await withArtifactAnalysis(manifest, flags.artifactAnalysis, flags.repository);

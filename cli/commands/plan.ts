@@ -1,12 +1,11 @@
 /** `driftgate plan`: the Dockerfile change that bakes every `bake` decision in, as a unified diff. */
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { unifiedDiff } from '../../engine/plan/index.js';
 import type { DockerfilePlan } from '../../engine/plan/types.js';
-import { bakeItemsByDockerfile, planAll } from '../bake-items.js';
+import type { GateFlags } from '../gate-evaluation.js';
 import { oneOf } from '../options.js';
 import { writeReport } from '../output.js';
-import { addGateInputs, type GateFlags, runGateEvaluation } from './gate.js';
+import { addGateInputs } from './gate.js';
 
 interface PlanFlags extends Omit<GateFlags, 'format'> {
   dockerfile?: string;
@@ -25,18 +24,27 @@ export function registerPlan(program: Command): void {
     .option('--format <format>', 'diff|json', oneOf('--format', ['diff', 'json'] as const), 'diff')
     .option('--output <file>', 'write the report here instead of stdout')
     .action(async (flags: PlanFlags) => {
+      const { runGateEvaluation } = await import('../gate-evaluation.js');
+      const { bakeItemsByDockerfile, planAll } = await import('../bake-items.js');
+      const { unifiedDiff } = await import('../../engine/plan/index.js');
       const { evaluation, policies } = await runGateEvaluation({ ...flags, format: 'json' });
       const plans = await planAll(bakeItemsByDockerfile(evaluation, policies, flags.dockerfile));
       if (flags.write) {
         for (const p of plans) if (p.after !== p.before) await writeFile(p.dockerfile, p.after);
       }
-      await writeReport(flags.format === 'json' ? planJson(plans) : planDiff(plans), flags.output);
+      await writeReport(
+        flags.format === 'json' ? planJson(plans) : planDiff(plans, unifiedDiff),
+        flags.output,
+      );
       // Exit 0 whether there is a plan or nothing to do; unresolved rules are reported, not failed.
       process.exitCode = 0;
     });
 }
 
-function planDiff(plans: DockerfilePlan[]): string {
+function planDiff(
+  plans: DockerfilePlan[],
+  unifiedDiff: (file: string, before: string, after: string) => string,
+): string {
   const parts = plans.map((p) => (p.after === p.before ? '' : unifiedDiff(p.dockerfile, p.before, p.after)));
   const unresolved = plans.flatMap((p) =>
     p.unresolved.map((u) => `# unresolved: ${p.dockerfile}: ${u.policy}/${u.ruleId}: ${u.reason}`),

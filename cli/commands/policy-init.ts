@@ -7,12 +7,10 @@ import { open, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { InputError } from '../../engine/errors.js';
 import type { Finding } from '../../engine/findings/types.js';
-import { type ContentsIndex, draftPolicy, readContentsIndex } from '../../engine/policy-init/index.js';
+import type { ContentsIndex } from '../../engine/policy-init/index.js';
 import { parseNow } from '../clock.js';
-import { readFindingsSources } from '../findings-input.js';
-import { type ImageSourceFlags, imageRepository, loadImage } from '../image-input.js';
+import type { ImageSourceFlags } from '../image-input.js';
 import { collect } from '../options.js';
-import { partialHashSizes } from './gate.js';
 
 interface PolicyInitFlags extends ImageSourceFlags {
   fromFindings: string[];
@@ -47,6 +45,10 @@ export function registerPolicyInit(policyCommand: Command): void {
     .option('--output <file>', 'write the draft here (never over an existing file) instead of stdout')
     .option('--now <rfc3339>', 'the clock written into the draft and used to load it (default: now)')
     .action(async (flags: PolicyInitFlags) => {
+      const { draftPolicy } = await import('../../engine/policy-init/index.js');
+      const { readFindingsSources } = await import('../findings-input.js');
+      const { imageRepository, loadImage } = await import('../image-input.js');
+      const { partialHashSizes } = await import('../gate-evaluation.js');
       const now = parseNow(flags.now);
       const { findings } = await readFindingsSources(flags.fromFindings);
       const manifest = await loadImage(flags, { prefixSizes: partialHashSizes(findings) });
@@ -87,6 +89,7 @@ async function readContents(files: string[], findings: readonly Finding[]): Prom
     }
     if (!isFile) throw new InputError('the Contents index is not a file', { file: f });
   }
+  const { readContentsIndex } = await import('../../engine/policy-init/index.js');
   return readContentsIndex(
     files.map((f) => ({ where: f, chunks: createReadStream(f) })),
     { paths: findings.map((f) => f.binary.path) },

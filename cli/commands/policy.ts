@@ -1,7 +1,5 @@
 /** `driftgate policy validate|test` (policy.md). */
 import type { Command } from 'commander';
-import { validatePolicies } from '../../engine/policy/load.js';
-import { runPolicyTests } from '../../engine/policy-tests/index.js';
 import { parseNow } from '../clock.js';
 import { oneOf } from '../options.js';
 import { writeReport } from '../output.js';
@@ -25,6 +23,7 @@ export function registerPolicy(program: Command): void {
     .option('--format <format>', 'table|json', oneOf('--format', ['table', 'json'] as const), 'table')
     .option('--output <file>', 'write here instead of stdout')
     .action(async (paths: string[], flags: ReportFlags) => {
+      const { validatePolicies } = await import('../../engine/policy/load.js');
       const { policies, errors, files } = await validatePolicies(paths, { now: parseNow(flags.now) });
       const text =
         flags.format === 'json'
@@ -53,6 +52,7 @@ export function registerPolicy(program: Command): void {
     .option('--format <format>', 'table|json', oneOf('--format', ['table', 'json'] as const), 'table')
     .option('--output <file>', 'write here instead of stdout')
     .action(async (paths: string[], flags: ReportFlags) => {
+      const { runPolicyTests } = await import('../../engine/policy-tests/index.js');
       const results = await runPolicyTests(paths, { now: parseNow(flags.now) });
       const cases = results.flatMap((r) => r.cases.map((c) => ({ file: r.file, ...c })));
       const failed = cases.filter((c) => !c.pass);

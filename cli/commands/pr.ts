@@ -7,11 +7,10 @@
 import { relative, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../../engine/errors.js';
-import { pullRequestText } from '../../engine/pull-request/index.js';
-import { bakeItemsByDockerfile, planAll } from '../bake-items.js';
+import type { GateFlags } from '../gate-evaluation.js';
 import { oneOf } from '../options.js';
 import { writeReport } from '../output.js';
-import { addGateInputs, type GateFlags, runGateEvaluation } from './gate.js';
+import { addGateInputs } from './gate.js';
 
 interface PrFlags extends Omit<GateFlags, 'format'> {
   dockerfile?: string;
@@ -34,6 +33,9 @@ export function registerPr(program: Command): void {
     .option('--format <format>', 'text|json', oneOf('--format', ['text', 'json'] as const), 'text')
     .option('--output <file>', 'write the result here instead of stdout')
     .action(async (flags: PrFlags) => {
+      const { runGateEvaluation } = await import('../gate-evaluation.js');
+      const { bakeItemsByDockerfile, planAll } = await import('../bake-items.js');
+      const { pullRequestText } = await import('../../engine/pull-request/index.js');
       const { evaluation, policies } = await runGateEvaluation({ ...flags, format: 'json' });
       const plans = await planAll(bakeItemsByDockerfile(evaluation, policies, flags.dockerfile));
       const text = pullRequestText(evaluation, plans, policies);

@@ -7,11 +7,11 @@ import type { Policy } from '../policy/types.js';
 import { formatJson } from './json.js';
 import { formatJunit } from './junit.js';
 import { formatMarkdown } from './markdown.js';
+import type { FormatName } from './names.js';
 import { formatSarif } from './sarif.js';
 import { formatTable } from './table.js';
 
-export type FormatName = 'table' | 'json' | 'markdown' | 'sarif' | 'junit';
-export const FORMAT_NAMES: readonly FormatName[] = ['table', 'json', 'markdown', 'sarif', 'junit'];
+export { FORMAT_NAMES, type FormatName } from './names.js';
 
 export interface FormatContext {
   /** The loaded policies: SARIF places results without a rule on the policy most likely to govern the image. */

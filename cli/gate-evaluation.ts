@@ -1,0 +1,110 @@
+/**
+ * The evaluation `gate`, `plan`, `pr` and `demo` share: policies, then findings folded in as they are read,
+ * then the image. Loaded only by those commands' actions, so `driftgate manifest` and `--help` do not pay for
+ * the policy loader (YAML, JSON Schema) and the evaluator at start-up.
+ */
+import { InputError } from '../engine/errors.js';
+import { type EvaluateOptions, type EvaluationRun, startEvaluation } from '../engine/evaluate/evaluate.js';
+import type { Evaluation } from '../engine/evaluate/types.js';
+import type { Finding } from '../engine/findings/types.js';
+import type { FormatName } from '../engine/formats/names.js';
+import { createImageLookup } from '../engine/image/index.js';
+import type { ImageManifest } from '../engine/image/types.js';
+import { loadPolicies } from '../engine/policy/load.js';
+import type { Policy } from '../engine/policy/types.js';
+import { withArtifactAnalysis } from './artifact-analysis.js';
+import { parseNow, parseSince } from './clock.js';
+import { forEachFinding, readFindingsSources } from './findings-input.js';
+import { type ImageSourceFlags, imageRepository, loadImage } from './image-input.js';
+
+export interface GateFlags extends ImageSourceFlags {
+  policy: string[];
+  findings: string[];
+  repository?: string;
+  since?: string;
+  mode?: 'enforce' | 'warn';
+  now?: string;
+  format: FormatName;
+  output?: string;
+  artifactAnalysis?: string;
+}
+
+/** Everything `gate`, `plan` and `pr` share: the evaluation and the policies it applied. */
+export interface GateRun {
+  evaluation: Evaluation;
+  policies: Policy[];
+}
+
+export async function runGateEvaluation(flags: GateFlags): Promise<GateRun> {
+  // Zero sources would be a pass over zero findings: a silent pass.
+  if (flags.findings.length === 0)
+    throw new InputError('name the findings: --findings <file|-|scc:parent> (repeatable)');
+  const now = parseNow(flags.now);
+  const since = parseSince(flags.since, now);
+  // Policies first: an invalid policy is a usage error and should not wait on reading a large image.
+  const policies = await loadPolicies(flags.policy, { now });
+  const options = (repository: string): EvaluateOptions => ({
+    now,
+    repository,
+    ...(flags.mode ? { modeOverride: flags.mode } : {}),
+    ...(since !== undefined ? { since } : {}),
+  });
+
+  // Findings are folded into the evaluation as they are read, which needs the gated repository first:
+  // from --repository, or from a --manifest (a small file, read first). The one other case, an image
+  // that must itself name the repository, keeps the findings until the image is read.
+  let repository = flags.repository !== undefined ? imageRepository(flags.repository, undefined) : undefined;
+  let manifest: ImageManifest | undefined;
+  if (repository === undefined && flags.manifest !== undefined) {
+    manifest = await loadImage(flags, { prefixSizes: [] });
+    repository = imageRepository(undefined, manifest.repository);
+  }
+  let run: EvaluationRun;
+  if (repository !== undefined) {
+    run = startEvaluation(policies, options(repository));
+    const partial = new PartialHashSizes();
+    const gated = run;
+    await forEachFinding(flags.findings, (f) => {
+      partial.add(f);
+      gated.add(f);
+    });
+    manifest ??= await loadImage(flags, { prefixSizes: partial.sizes() });
+  } else {
+    const { findings } = await readFindingsSources(flags.findings);
+    manifest = await loadImage(flags, { prefixSizes: partialHashSizes(findings) });
+    repository = imageRepository(undefined, manifest.repository);
+    run = startEvaluation(policies, options(repository));
+    for (const f of findings) run.add(f);
+  }
+  if (flags.artifactAnalysis)
+    manifest = (await withArtifactAnalysis(manifest, flags.artifactAnalysis, repository)).manifest;
+  return { evaluation: run.finish(createImageLookup(manifest)), policies };
+}
+
+/**
+ * Findings whose hash covers only a prefix (`hashedSize` < `size`) need that prefix hashed in the image.
+ * Bounded: a findings file could name thousands of distinct sizes; beyond the bound they compare as `unknown`.
+ */
+export class PartialHashSizes {
+  private readonly found = new Set<number>();
+
+  constructor(private readonly max = 32) {}
+
+  add(f: Finding): void {
+    if (this.found.size >= this.max) return;
+    const { hashedSize, size, partiallyHashed } = f.binary;
+    if (hashedSize === undefined || hashedSize <= 0) return;
+    if (partiallyHashed || (size !== undefined && hashedSize < size)) this.found.add(hashedSize);
+  }
+
+  /** Ascending. */
+  sizes(): number[] {
+    return [...this.found].sort((a, b) => a - b);
+  }
+}
+
+export function partialHashSizes(findings: Iterable<Finding>, max = 32): number[] {
+  const sizes = new PartialHashSizes(max);
+  for (const f of findings) sizes.add(f);
+  return sizes.sizes();
+}
