@@ -99,8 +99,9 @@ async function withLayerCache(flags: ImageSourceFlags, opts: ReadOptions): Promi
       if (cache !== undefined) process.once('exit', () => cache.close());
       return cache;
     });
-  const layerCache = await processCache;
-  return layerCache === undefined ? opts : { ...opts, layerCache };
+  const cache = await processCache;
+  // One database, two levels: layers by digest, and whole manifests by image identity.
+  return cache === undefined ? opts : { ...opts, layerCache: cache, manifestCache: cache };
 }
 
 async function mustExist(path: string, what: string): Promise<void> {

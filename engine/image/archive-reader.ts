@@ -13,6 +13,8 @@
  * metadata is read by offset, and only the layers the cache does not know are read, by offset, with
  * the same checks. A streamed archive (or a compressed file, which cannot seek) still skips parsing
  * the layers the cache knows by their blob name, though their bytes pass through the digest check.
+ * With a manifest cache (`ReadOptions.manifestCache`, manifest-cache.ts) an image assembled before is
+ * answered once its config is read: no layer is looked up, read or squashed.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { type FileHandle, open } from 'node:fs/promises';
@@ -26,6 +28,7 @@ import { fileChunks } from './file-chunks.js';
 import { parseImageConfig } from './image-config.js';
 import type { LayerContribution } from './layer-contribution.js';
 import { LayerReader, readLayer } from './layer-reader.js';
+import { assembleThroughCache, type LayersRead } from './manifest-cache.js';
 import { type Descriptor, selectManifest } from './oci-index.js';
 import { decompressedChunks } from './outer-stream.js';
 import {
@@ -40,7 +43,7 @@ import type { ImageManifest, LayerInfo } from './types.js';
 
 export async function readImageArchive(file: string, opts?: ReadOptions): Promise<ImageManifest> {
   const resolved = resolveReadOptions(opts);
-  if (resolved.layerCache !== undefined) {
+  if (resolved.layerCache !== undefined || resolved.manifestCache !== undefined) {
     const indexed = await readIndexedArchive(file, resolved);
     if (indexed !== undefined) return indexed;
   }
@@ -89,6 +92,12 @@ const IGNORED_MEMBER = /^[^/]+\/(json|VERSION)$/;
 const MAX_ALIAS_HOPS = 8;
 
 type LayerResult = { contribution: LayerContribution; fromCache?: true } | { error: unknown };
+
+/** A layer as the image uses it; `verified`: its bytes hashed to its key, or the layer cache had it. */
+interface ImageLayer {
+  contribution: LayerContribution;
+  verified: boolean;
+}
 
 /** A sink that takes a body and keeps nothing (a layer the cache already knows: only its hash matters). */
 const DISCARD: BodySink = { data: () => undefined, end: () => undefined };
@@ -212,8 +221,8 @@ class ArchiveMembers {
     const reader = new LayerReader(`${this.source}: ${name}`, this.opts, this.budget);
     // A legacy layer member is named by no digest; with a cache it is hashed so that it can be stored
     // under its diff_id only if it really is that diff_id.
-    const hash =
-      this.opts.layerCache !== undefined && !BLOB_NAME.test(name) ? createHash('sha256') : undefined;
+    const caches = this.opts.layerCache !== undefined || this.opts.manifestCache !== undefined;
+    const hash = caches && !BLOB_NAME.test(name) ? createHash('sha256') : undefined;
     let failed = false;
     const fail = (error: unknown) => {
       failed = true;
@@ -270,8 +279,6 @@ class ArchiveMembers {
     );
     const { config, layers } = selected.manifest;
     const configJson = await this.blobText(config.digest);
-    const contributions: LayerContribution[] = [];
-    for (const d of layers) contributions.push(await this.layer(blobMember(d.digest), d.digest, d));
     const references = [...selected.references, ...this.dockerSaveTags()];
     const parts: ImageParts = {
       configJson,
@@ -281,7 +288,28 @@ class ArchiveMembers {
       references,
       source: this.source,
     };
-    return assembleManifest(parts, contributions);
+    const keys = layers.map((d) => d.digest);
+    return assembleThroughCache(parts, keys, this.opts, () =>
+      this.readLayers(
+        parts,
+        layers.map((d) => () => this.layer(blobMember(d.digest), d.digest, d)),
+      ),
+    );
+  }
+
+  /** Every layer in order, then the manifest; verified when every layer was. */
+  private async readLayers(
+    parts: ImageParts,
+    layers: ReadonlyArray<() => Promise<ImageLayer>>,
+  ): Promise<LayersRead> {
+    const contributions: LayerContribution[] = [];
+    let verified = true;
+    for (const read of layers) {
+      const layer = await read();
+      contributions.push(layer.contribution);
+      verified &&= layer.verified;
+    }
+    return { manifest: assembleManifest(parts, contributions), verified };
   }
 
   private async assembleDockerSave(text: string): Promise<ImageManifest> {
@@ -310,22 +338,22 @@ class ArchiveMembers {
     }
     const configJson = configBytes.toString('utf8');
     const { diffIds } = parseImageConfig(configJson, `${this.source}: ${image.config}`);
-    const contributions: LayerContribution[] = [];
-    const infos: LayerInfo[] = [];
-    for (const [i, member] of image.layers.entries()) {
-      const name = this.resolve(member);
-      // The legacy layout stores layers uncompressed, so a layer's digest is its diff_id: the cache knows
-      // it by that, and stores it only when the member's bytes hash to it.
-      contributions.push(await this.layer(name, diffIds[i]));
+    const names = image.layers.map((member) => this.resolve(member));
+    const infos = names.map((name, i) => {
       const info: LayerInfo = { digest: diffIds[i] ?? `unknown:${i}` };
       const size = this.sizes.get(name);
       if (size !== undefined) info.size = size;
-      infos.push(info);
-    }
+      return info;
+    });
     const references = image.repoTags.length > 0 ? image.repoTags : this.repositoriesTags();
-    return assembleManifest(
-      { configJson, configDigest, layers: infos, references, source: this.source },
-      contributions,
+    const parts: ImageParts = { configJson, configDigest, layers: infos, references, source: this.source };
+    // The legacy layout stores layers uncompressed, so a layer's digest is its diff_id: the cache knows
+    // it by that, and stores it only when the member's bytes hash to it.
+    return assembleThroughCache(parts, diffIds, this.opts, () =>
+      this.readLayers(
+        parts,
+        names.map((name, i) => () => this.layer(name, diffIds[i])),
+      ),
     );
   }
 
@@ -387,18 +415,14 @@ class ArchiveMembers {
    * The layer stored as member `name`. `key`: the digest its bytes must hash to (the blob digest, or a
    * legacy layer's diff_id), under which the cache knows it. `descriptor`: the OCI descriptor naming it.
    */
-  private async layer(
-    name: string,
-    key: string | undefined,
-    descriptor?: Descriptor,
-  ): Promise<LayerContribution> {
+  private async layer(name: string, key: string | undefined, descriptor?: Descriptor): Promise<ImageLayer> {
     if (this.file !== undefined) {
       const known = key !== undefined && this.sizes.has(name) ? this.cached(key, name) : undefined;
       // Indexed mode and the cache knows this digest: the size is still checked, the bytes are not read
       // (they were hashed to this digest when the entry was stored).
       if (known !== undefined) {
         if (descriptor) this.checkSize(name, descriptor);
-        return known;
+        return { contribution: known, verified: true };
       }
       const span = this.spans.get(name);
       if (span !== undefined && !this.layers.has(name) && !this.json.has(name)) {
@@ -421,7 +445,7 @@ class ArchiveMembers {
     let contribution: LayerContribution;
     if (result !== undefined) {
       if ('error' in result) throw result.error;
-      if (result.fromCache) return result.contribution;
+      if (result.fromCache) return { contribution: result.contribution, verified: true };
       contribution = result.contribution;
     } else {
       // A tiny layer that happened to look like JSON was buffered instead: parse it now.
@@ -432,9 +456,9 @@ class ArchiveMembers {
         });
       contribution = await readLayer(Readable.from([buffered]), this.opts, `${this.source}: ${name}`);
     }
-    if (key !== undefined && this.digests.get(name) === key)
-      this.opts.layerCache?.put(key, this.opts, contribution);
-    return contribution;
+    const verified = key !== undefined && this.digests.get(name) === key;
+    if (verified) this.opts.layerCache?.put(key, this.opts, contribution);
+    return { contribution, verified };
   }
 
   private checkSize(name: string, descriptor: Descriptor): void {

@@ -39,19 +39,16 @@ export function assembleManifest(parts: ImageParts, layers: readonly LayerContri
   }
   const layerInfos = parts.layers.map((l, i) => ({ ...l, diffId: l.diffId ?? config.diffIds[i]! }));
   const entries = squash(layers);
-  const references = uniqueReferences(parts.references);
   const manifest: ImageManifest = {
     schemaVersion: 1,
     digest: parts.manifestDigest ?? parts.configDigest,
     configDigest: parts.configDigest,
-    references,
+    references: [],
     config: config.summary,
     history: config.history,
     layers: layerInfos,
     entries,
   };
-  const repository = repositoryOf(references);
-  if (repository !== undefined) manifest.repository = repository;
 
   const lookup = createImageLookup(manifest);
   const os = osReleaseOf(lookup.lookup.bind(lookup), layers);
@@ -63,7 +60,19 @@ export function assembleManifest(parts: ImageParts, layers: readonly LayerContri
   );
   if (packageManager !== undefined) manifest.packageManager = packageManager;
   if (ownership.warnings.length > 0) manifest.warnings = ownership.warnings;
-  return manifest;
+  return nameManifest(manifest, parts.references);
+}
+
+/**
+ * The manifest named by `refs` (most authoritative first): `references` and the `repository` they name.
+ * Everything else in a manifest follows from the image's bytes; these follow from where it was read,
+ * which is why the manifest cache stores manifests unnamed and names them on the way out.
+ */
+export function nameManifest(manifest: ImageManifest, refs: readonly string[]): ImageManifest {
+  const { repository: _old, ...rest } = manifest;
+  const references = uniqueReferences(refs);
+  const repository = repositoryOf(references);
+  return { ...rest, references, ...(repository !== undefined ? { repository } : {}) };
 }
 
 /** `/etc/os-release`, else `/usr/lib/os-release` (os-release(5)), read from the layer that last wrote it. */

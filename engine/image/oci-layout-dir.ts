@@ -11,9 +11,10 @@ import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError, UnreachableError } from '../errors.js';
-import { assembleManifest } from './assemble.js';
+import { assembleManifest, type ImageParts } from './assemble.js';
 import type { LayerContribution } from './layer-contribution.js';
 import { LayerReader } from './layer-reader.js';
+import { assembleThroughCache } from './manifest-cache.js';
 import { type Descriptor, selectManifest } from './oci-index.js';
 import {
   EntryBudget,
@@ -42,20 +43,22 @@ export async function readOciLayout(dir: string, opts?: ReadOptions): Promise<Im
   );
   const { config, layers } = selected.manifest;
   const configJson = await blobText(config.digest);
-  const budget = new EntryBudget(resolved.limits.maxEntries);
-  const contributions: LayerContribution[] = [];
-  for (const d of layers) contributions.push(await readLayerBlob(dir, d, resolved, budget));
-  return assembleManifest(
-    {
-      configJson,
-      configDigest: config.digest,
-      manifestDigest: selected.digest,
-      layers: layers.map(layerInfo),
-      references: selected.references,
-      source: dir,
-    },
-    contributions,
-  );
+  const parts: ImageParts = {
+    configJson,
+    configDigest: config.digest,
+    manifestDigest: selected.digest,
+    layers: layers.map(layerInfo),
+    references: selected.references,
+    source: dir,
+  };
+  const keys = layers.map((d) => d.digest);
+  return assembleThroughCache(parts, keys, resolved, async () => {
+    const budget = new EntryBudget(resolved.limits.maxEntries);
+    const contributions: LayerContribution[] = [];
+    for (const d of layers) contributions.push(await readLayerBlob(dir, d, resolved, budget));
+    // Every blob was checked against its digest (readLayerBlob throws otherwise).
+    return { manifest: assembleManifest(parts, contributions), verified: true };
+  });
 }
 
 async function readLayerBlob(

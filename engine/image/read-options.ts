@@ -2,6 +2,7 @@
 import { InputError } from '../errors.js';
 import type { LayerContribution } from './layer-contribution.js';
 import { type ArchiveLimits, resolveLimits } from './limits.js';
+import type { ManifestCache } from './manifest-cache.js';
 
 /**
  * Where layer contributions read earlier are kept (integrations/layer-cache). Readers ask it before
@@ -25,6 +26,8 @@ export interface ReadOptions {
   limits?: Partial<ArchiveLimits>;
   /** Contributions of layers read before, by digest: a cached layer's bytes are not read again. */
   layerCache?: LayerCache;
+  /** Whole manifests assembled before, by image identity: a cached image's layers are not read at all. */
+  manifestCache?: ManifestCache;
 }
 
 export interface Platform {
@@ -39,6 +42,7 @@ export interface ResolvedReadOptions {
   platform: Platform;
   limits: ArchiveLimits;
   layerCache?: LayerCache;
+  manifestCache?: ManifestCache;
 }
 
 export function resolveReadOptions(opts: ReadOptions = {}): ResolvedReadOptions {
@@ -53,6 +57,7 @@ export function resolveReadOptions(opts: ReadOptions = {}): ResolvedReadOptions 
     platform: parsePlatform(opts.platform ?? 'linux/amd64'),
     limits: resolveLimits(opts.limits),
     ...(opts.layerCache !== undefined ? { layerCache: opts.layerCache } : {}),
+    ...(opts.manifestCache !== undefined ? { manifestCache: opts.manifestCache } : {}),
   };
 }
 

@@ -1,6 +1,6 @@
 /**
  * What besides the layer digest decides a contribution: every read option except the ones that only
- * concern the image as a whole (platform) or the cache itself, plus the contribution format version.
+ * concern the image as a whole (platform) or the caches themselves, plus the contribution format version.
  * Taking all other options (rather than a hand-picked list) means an option added later splits the
  * cache by default instead of serving contributions read under other rules.
  */
@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { ResolvedReadOptions } from '../../engine/image/read-options.js';
 
 export function variantOf(opts: ResolvedReadOptions, format: number): string {
-  const { platform: _platform, layerCache: _cache, ...rest } = opts;
+  const { platform: _platform, layerCache: _cache, manifestCache: _manifests, ...rest } = opts;
   return createHash('sha256')
     .update(stableJson({ format, ...rest }))
     .digest('hex')

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { LayerContribution } from '../../engine/image/layer-contribution.js';
+import type { ImageManifest } from '../../engine/image/types.js';
 
 export interface EncodedEntry {
   body: Buffer;
@@ -20,6 +21,30 @@ export interface Expected {
 export function encodeEntry(contribution: LayerContribution): EncodedEntry {
   const body = Buffer.from(JSON.stringify(contribution), 'utf8');
   return { body, checksum: checksumOf(body) };
+}
+
+export function encodeManifest(manifest: ImageManifest): EncodedEntry {
+  const body = Buffer.from(JSON.stringify(manifest), 'utf8');
+  return { body, checksum: checksumOf(body) };
+}
+
+/**
+ * A stored manifest: checksum, JSON, and the shape a reader relies on at the top level. Entries are not
+ * checked one by one (a manifest has thousands): the checksum catches a damaged body, the cache folder
+ * is private to the user, and the key's format versions keep out manifests assembled by older rules.
+ */
+export function decodeManifest(body: Buffer, checksum: string): ImageManifest | undefined {
+  if (checksumOf(body) !== checksum) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (!isObject(value) || value.schemaVersion !== 1 || typeof value.digest !== 'string') return undefined;
+  if (!Array.isArray(value.entries) || !Array.isArray(value.layers) || !isObject(value.config))
+    return undefined;
+  return value as unknown as ImageManifest;
 }
 
 export function checksumOf(body: Uint8Array): string {

@@ -17,9 +17,11 @@ import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { LayerContribution } from '../../engine/image/layer-contribution.js';
+import type { ManifestCache } from '../../engine/image/manifest-cache.js';
 import type { LayerCache, ResolvedReadOptions } from '../../engine/image/read-options.js';
+import type { ImageManifest } from '../../engine/image/types.js';
 import { variantOf } from './cache-key.js';
-import { decodeEntry, encodeEntry } from './entry-codec.js';
+import { decodeEntry, decodeManifest, encodeEntry, encodeManifest } from './entry-codec.js';
 import type { LayerCacheSettings } from './settings.js';
 
 /** The schema's version is in the file name: a future layout gets a new file, never a migration race. */
@@ -34,6 +36,10 @@ export interface LayerCacheStats {
   misses: number;
   /** Layers written to the cache. */
   stored: number;
+  /** Whole manifests served from the cache (no layer of the image was looked at). */
+  manifestHits: number;
+  manifestMisses: number;
+  manifestsStored: number;
   /** Entries found damaged (checksum, JSON or shape): ignored and dropped. */
   corrupt: number;
   /** Entries removed to stay within the size bound. */
@@ -57,10 +63,19 @@ CREATE TABLE IF NOT EXISTS bodies (id INTEGER PRIMARY KEY, body BLOB NOT NULL);
 /** Next use stamp: a counter in the database, so processes with skewed clocks still agree on order. */
 const NEXT_USE = '(SELECT COALESCE(MAX(last_used), 0) + 1 FROM entries)';
 
-export class SqliteLayerCache implements LayerCache {
+export class SqliteLayerCache implements LayerCache, ManifestCache {
   readonly path: string;
   private readonly db: Database.Database;
-  private readonly counters: LayerCacheStats = { hits: 0, misses: 0, stored: 0, corrupt: 0, evicted: 0 };
+  private readonly counters: LayerCacheStats = {
+    hits: 0,
+    misses: 0,
+    stored: 0,
+    manifestHits: 0,
+    manifestMisses: 0,
+    manifestsStored: 0,
+    corrupt: 0,
+    evicted: 0,
+  };
   private warned = false;
   private readonly statements: {
     find: Database.Statement<[string, string], { id: number; checksum: string; body: Buffer }>;
@@ -163,16 +178,52 @@ export class SqliteLayerCache implements LayerCache {
 
   put(digest: string, opts: ResolvedReadOptions, contribution: LayerContribution): void {
     if (contribution.format !== this.format) return;
-    const { body, checksum } = encodeEntry(contribution);
+    if (this.store(digest, opts, encodeEntry(contribution))) this.counters.stored++;
+  }
+
+  /**
+   * Manifests share the table, the size bound and the LRU order with layers; their rows are keyed
+   * `manifest:<key>` so that no layer digest can ever name one.
+   */
+  getManifest(key: string, opts: ResolvedReadOptions): ImageManifest | undefined {
+    const digest = `manifest:${key}`;
+    const row = this.attempt('read', () => this.statements.find.get(digest, variantOf(opts, this.format)));
+    if (row === undefined) {
+      this.counters.manifestMisses++;
+      return undefined;
+    }
+    const manifest = decodeManifest(row.body, row.checksum);
+    if (manifest === undefined) {
+      this.counters.corrupt++;
+      this.counters.manifestMisses++;
+      this.attempt('drop a damaged entry', () => this.statements.drop(row.id));
+      return undefined;
+    }
+    this.attempt('mark an entry used', () => this.statements.touch.run(row.id));
+    this.counters.manifestHits++;
+    return manifest;
+  }
+
+  putManifest(key: string, opts: ResolvedReadOptions, manifest: ImageManifest): void {
+    if (this.store(`manifest:${key}`, opts, encodeManifest(manifest))) this.counters.manifestsStored++;
+  }
+
+  /** Writes one entry, evicting the least recently used ones beyond the bound; false when it was not written. */
+  private store(
+    digest: string,
+    opts: ResolvedReadOptions,
+    entry: { body: Buffer; checksum: string },
+  ): boolean {
+    const { body, checksum } = entry;
     // An entry that alone exceeds the bound would evict everything and then itself: keep it out.
-    if (body.length > this.settings.maxBytes) return;
+    if (body.length > this.settings.maxBytes) return false;
     const evicted = this.attempt('write', () =>
       this.statements.store(digest, variantOf(opts, this.format), checksum, body),
     );
-    if (evicted === undefined) return;
-    this.counters.stored++;
+    if (evicted === undefined) return false;
     this.counters.evicted += evicted;
     if (evicted > 0) this.attempt('shrink', () => this.db.pragma('incremental_vacuum'));
+    return true;
   }
 
   stats(): LayerCacheStats {

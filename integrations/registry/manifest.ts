@@ -3,15 +3,22 @@
  * layer from the registry (digest-verified) through engine/image's layer reader, and assemble. Layers
  * are read one after another so memory stays at one layer's metadata plus a stream buffer. A layer the
  * `readOpts.layerCache` knows by its digest is not fetched at all; one it does not know is stored after
- * the stream's digest check passed (readLayer reads the verifying stream to its end).
+ * the stream's digest check passed (readLayer reads the verifying stream to its end). An image whose
+ * assembled manifest `readOpts.manifestCache` holds (by manifest digest) fetches no blob but its config.
  */
 import { UnreachableError } from '../../engine/errors.js';
-import { assembleManifest, type ReadOptions, readLayer } from '../../engine/image/index.js';
-import { resolveReadOptions } from '../../engine/image/read-options.js';
+import { assembleManifest, type ImageParts, type ReadOptions, readLayer } from '../../engine/image/index.js';
+import type { LayerContribution } from '../../engine/image/layer-contribution.js';
+import { assembleThroughCache } from '../../engine/image/manifest-cache.js';
+import {
+  EntryBudget,
+  type ResolvedReadOptions,
+  resolveReadOptions,
+} from '../../engine/image/read-options.js';
 import type { ImageManifest } from '../../engine/image/types.js';
 import { openBlob } from './blobs.js';
 import { printable } from './reference.js';
-import { type RegistryClientOptions, resolveImage } from './resolve.js';
+import { type RegistryClientOptions, type ResolvedImage, resolveImage } from './resolve.js';
 
 /**
  * `opts.platform` wins over `readOpts.platform` (both mean the same `--platform`); the resolved
@@ -27,18 +34,46 @@ export async function manifestFromRegistry(
   const img = await resolveImage(ref, clientOpts);
   const source = `image ${printable(ref)}`;
   const resolved = resolveReadOptions(readOpts);
-  const cache = resolved.layerCache;
+  const parts: ImageParts = {
+    configJson: img.config.raw.toString('utf8'),
+    configDigest: img.config.digest,
+    manifestDigest: img.manifestDigest,
+    layers: img.layers.map(({ digest, mediaType, size }) => ({ digest, mediaType, size })),
+    references: [img.reference],
+    source,
+  };
+  const keys = img.layers.map((l) => l.digest);
+  // An image assembled before (same manifest digest) fetches no layer at all.
+  return assembleThroughCache(parts, keys, resolved, async () => {
+    const contributions = await readLayers(img, resolved, clientOpts, source);
+    // Every blob stream was checked against its digest (readLayer reads it to its end, which throws otherwise).
+    return { manifest: assembleManifest(parts, contributions), verified: true };
+  });
+}
 
-  const contributions = [];
+/** Each layer from the layer cache, else streamed from the registry; one after another. */
+async function readLayers(
+  img: ResolvedImage,
+  resolved: ResolvedReadOptions,
+  clientOpts: RegistryClientOptions,
+  source: string,
+): Promise<LayerContribution[]> {
+  const cache = resolved.layerCache;
+  // One budget for the whole image, as the archive readers keep: entries and captured package databases
+  // of many layers must not add up past the image's bounds.
+  const budget = new EntryBudget(resolved.limits.maxEntries);
+  const contributions: LayerContribution[] = [];
   for (const layer of img.layers) {
+    const where = `${source}: layer ${layer.digest}`;
     const cached = cache?.get(layer.digest, resolved);
     if (cached !== undefined) {
+      budget.takeMany(cached.entries.length + cached.whiteouts.length + cached.opaqueDirs.length, where);
       contributions.push(cached);
       continue;
     }
     const blob = await openBlob(img, layer.digest, clientOpts);
     try {
-      const contribution = await readLayer(blob, resolved, `${source}: layer ${layer.digest}`);
+      const contribution = await readLayer(blob, resolved, where, budget);
       cache?.put(layer.digest, resolved, contribution);
       contributions.push(contribution);
     } catch (err) {
@@ -49,17 +84,7 @@ export async function manifestFromRegistry(
       throw err;
     }
   }
-  return assembleManifest(
-    {
-      configJson: img.config.raw.toString('utf8'),
-      configDigest: img.config.digest,
-      manifestDigest: img.manifestDigest,
-      layers: img.layers.map(({ digest, mediaType, size }) => ({ digest, mediaType, size })),
-      references: [img.reference],
-      source,
-    },
-    contributions,
-  );
+  return contributions;
 }
 
 /** Reads a verifying blob stream to its end: it throws if the bytes are not the digest's. */

@@ -9,7 +9,13 @@ import { basename, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { type ReadOptions, readImageArchive, readImageArchiveStream } from '../../engine/image/index.js';
-import { committedArchives, freshCache, tempDir, withLayerBytesDestroyed } from './helpers.js';
+import {
+  alterLastLayerFile,
+  committedArchives,
+  freshCache,
+  tempDir,
+  withLayerBytesDestroyed,
+} from './helpers.js';
 
 const archives = await committedArchives();
 /**
@@ -139,44 +145,3 @@ describe('what makes a cache key', () => {
     cache.close();
   });
 });
-
-/**
- * The legacy archive with one byte of a regular file inside its last layer changed: still a valid tar
- * (the file's bytes are not covered by any header checksum), so only the diff_id tells.
- */
-async function alterLastLayerFile(archive: string): Promise<Buffer> {
-  const bytes = Buffer.from(await readFile(archive));
-  const manifest = JSON.parse(memberBody(bytes, 'manifest.json')!.toString()) as Array<{ Layers: string[] }>;
-  const lastLayer = manifest[0]!.Layers.at(-1)!;
-  const layerStart = memberOffset(bytes, lastLayer)!;
-  // Inside the layer tar: the first regular file with content.
-  let pos = layerStart;
-  for (;;) {
-    const size = Number.parseInt(bytes.toString('latin1', pos + 124, pos + 136).trim() || '0', 8);
-    const type = String.fromCharCode(bytes[pos + 156]!);
-    if ((type === '0' || type === '\0') && size > 0) {
-      bytes[pos + 512] = bytes[pos + 512]! ^ 0xff;
-      return bytes;
-    }
-    pos += 512 + Math.ceil(size / 512) * 512;
-    if (bytes[pos] === 0) throw new Error('no regular file with content in the last layer');
-  }
-}
-
-function memberOffset(tar: Buffer, name: string): number | undefined {
-  let pos = 0;
-  while (pos + 512 <= tar.length && tar[pos] !== 0) {
-    const member = tar.toString('utf8', pos, pos + 100).replace(/\0.*$/s, '');
-    const size = Number.parseInt(tar.toString('latin1', pos + 124, pos + 136).trim() || '0', 8);
-    if (member === name) return pos + 512;
-    pos += 512 + Math.ceil(size / 512) * 512;
-  }
-  return undefined;
-}
-
-function memberBody(tar: Buffer, name: string): Buffer | undefined {
-  const at = memberOffset(tar, name);
-  if (at === undefined) return undefined;
-  const size = Number.parseInt(tar.toString('latin1', at - 512 + 124, at - 512 + 136).trim(), 8);
-  return tar.subarray(at, at + size);
-}

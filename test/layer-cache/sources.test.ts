@@ -4,7 +4,7 @@
  * the first read: a second read that touched them would fail its digest check).
  */
 import { execFile } from 'node:child_process';
-import { rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,6 +31,19 @@ describe('an OCI layout directory', () => {
     expect(cache.stats()).toMatchObject({ hits: expected.layers.length });
     cache.close();
   });
+
+  it('with the manifest cache a warm read does not look at layers at all', async () => {
+    const dir = await tempDir();
+    await exec('tar', ['-xf', ARCHIVE, '-C', dir]);
+    const expected = await readOciLayout(dir);
+    const cache = await freshCache();
+    const opts = { layerCache: cache, manifestCache: cache };
+    expect(await readOciLayout(dir, opts)).toEqual(expected);
+    for (const layer of expected.layers) await rm(join(dir, 'blobs', ...layer.digest.split(':')));
+    expect(await readOciLayout(dir, opts)).toEqual(expected);
+    expect(cache.stats()).toMatchObject({ manifestHits: 1, hits: 0 });
+    cache.close();
+  });
 });
 
 describe('a registry', () => {
@@ -49,6 +62,18 @@ describe('a registry', () => {
     await registry?.stop();
   });
 
+  /** The registry serves other bytes for these blobs while `during` runs (blobs are shared by all tags). */
+  async function withLayersGarbled(layers: Array<{ digest: string }>, during: () => Promise<void>) {
+    const paths = layers.map((l) => registry.blobDataPath(l.digest));
+    const originals = await Promise.all(paths.map((p) => readFile(p)));
+    try {
+      for (const p of paths) await writeFile(p, 'garbage');
+      await during();
+    } finally {
+      for (const [i, p] of paths.entries()) await writeFile(p, originals[i]!);
+    }
+  }
+
   it('a warm pull fetches no cached layer blob', async () => {
     const ref = `${registry.host}/testdata/merged-usr:cache`;
     const expected = await manifestFromRegistry(ref, anonymous);
@@ -57,10 +82,25 @@ describe('a registry', () => {
     expect(cache.stats()).toMatchObject({ stored: expected.layers.length });
 
     // The registry now serves other bytes for every layer: fetching any of them fails the digest check.
-    for (const layer of expected.layers) await writeFile(registry.blobDataPath(layer.digest), 'garbage');
-    await expect(manifestFromRegistry(ref, anonymous)).rejects.toThrow();
-    expect(await manifestFromRegistry(ref, anonymous, { layerCache: cache })).toEqual(expected);
+    await withLayersGarbled(expected.layers, async () => {
+      await expect(manifestFromRegistry(ref, anonymous)).rejects.toThrow();
+      expect(await manifestFromRegistry(ref, anonymous, { layerCache: cache })).toEqual(expected);
+    });
     expect(cache.stats()).toMatchObject({ hits: expected.layers.length });
+    cache.close();
+  });
+
+  it('with the manifest cache a warm pull fetches the manifest and config, and no layer', async () => {
+    await pushWithSkopeo(`oci-archive:${ARCHIVE}`, registry, 'testdata/merged-usr:whole');
+    const ref = `${registry.host}/testdata/merged-usr:whole`;
+    const expected = await manifestFromRegistry(ref, anonymous);
+    const cache = await freshCache();
+    const opts = { layerCache: cache, manifestCache: cache };
+    expect(await manifestFromRegistry(ref, anonymous, opts)).toEqual(expected);
+    await withLayersGarbled(expected.layers, async () => {
+      expect(await manifestFromRegistry(ref, anonymous, opts)).toEqual(expected);
+    });
+    expect(cache.stats()).toMatchObject({ manifestHits: 1, hits: 0 });
     cache.close();
   });
 });

@@ -152,6 +152,29 @@ describe('entries are checked before they are used', () => {
     cache.close();
   });
 
+  it.each(damages)(
+    'a stored manifest damaged by %s is not served: the image is assembled again and stored again',
+    async (_what, damage) => {
+      const dir = await tempDir();
+      const expected = await readImageArchive(archive);
+      let cache = await freshCache(undefined, dir);
+      await readImageArchive(archive, { manifestCache: cache });
+      expect(cache.stats().manifestsStored).toBe(1);
+      cache.close();
+
+      const db = new Database(join(dir, DATABASE_FILE));
+      damage(db);
+      db.close();
+
+      cache = await freshCache(undefined, dir);
+      expect(await readImageArchive(archive, { manifestCache: cache })).toEqual(expected);
+      expect(cache.stats()).toMatchObject({ manifestHits: 0, corrupt: 1, manifestsStored: 1 });
+      expect(await readImageArchive(archive, { manifestCache: cache })).toEqual(expected);
+      expect(cache.stats().manifestHits).toBe(1);
+      cache.close();
+    },
+  );
+
   it('entries written under another contribution format are not served', async () => {
     const dir = await tempDir();
     const format = await currentContributionFormat();
