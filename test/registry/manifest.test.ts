@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { UnreachableError } from '../../engine/errors.js';
 import { readImageArchive } from '../../engine/image/index.js';
+import type { LayerContribution } from '../../engine/image/layer-contribution.js';
 import { resolveImage } from '../../integrations/registry/index.js';
 import { manifestFromRegistry } from '../../integrations/registry/manifest.js';
 import { pushWithSkopeo, startRegistry, type TestRegistry } from '../support/registry.js';
@@ -76,3 +77,25 @@ test.each([
     }
   },
 );
+
+test('the entry bound is per image: layers that fit one by one but not together are refused', async () => {
+  const ref = `${registry.host}/testdata/merged-usr:1`;
+  // Each layer's entries, as the reader hands them to a layer cache.
+  const perLayer: number[] = [];
+  const recorder = {
+    get: () => undefined,
+    put: (_digest: string, _opts: unknown, c: LayerContribution) => {
+      perLayer.push(c.entries.length + c.whiteouts.length + c.opaqueDirs.length);
+    },
+  };
+  await manifestFromRegistry(ref, anonymous, { layerCache: recorder });
+  const total = perLayer.reduce((a, b) => a + b, 0);
+  expect(Math.max(...perLayer)).toBeLessThan(total - 1);
+
+  await expect(manifestFromRegistry(ref, anonymous, { limits: { maxEntries: total - 1 } })).rejects.toThrow(
+    new RegExp(`more than ${total - 1} entries in one image`),
+  );
+  expect((await manifestFromRegistry(ref, anonymous, { limits: { maxEntries: total } })).layers).toHaveLength(
+    perLayer.length,
+  );
+});
