@@ -10,7 +10,7 @@ import { createImageLookup } from './lookup.js';
 import { parseOsRelease } from './os-release.js';
 import { detectPackageManager } from './package-manager.js';
 import { applyPackageOwners } from './package-owners.js';
-import { repositoryOf, uniqueReferences } from './references.js';
+import { nameManifest } from './references.js';
 import { squash } from './squash.js';
 import type { ImageManifest, LayerInfo, OsRelease } from './types.js';
 
@@ -61,18 +61,6 @@ export function assembleManifest(parts: ImageParts, layers: readonly LayerContri
   if (packageManager !== undefined) manifest.packageManager = packageManager;
   if (ownership.warnings.length > 0) manifest.warnings = ownership.warnings;
   return nameManifest(manifest, parts.references);
-}
-
-/**
- * The manifest named by `refs` (most authoritative first): `references` and the `repository` they name.
- * Everything else in a manifest follows from the image's bytes; these follow from where it was read,
- * which is why the manifest cache stores manifests unnamed and names them on the way out.
- */
-export function nameManifest(manifest: ImageManifest, refs: readonly string[]): ImageManifest {
-  const { repository: _old, ...rest } = manifest;
-  const references = uniqueReferences(refs);
-  const repository = repositoryOf(references);
-  return { ...rest, references, ...(repository !== undefined ? { repository } : {}) };
 }
 
 /** `/etc/os-release`, else `/usr/lib/os-release` (os-release(5)), read from the layer that last wrote it. */

@@ -13,9 +13,10 @@
  * same image saved under another tag is the same entry, named by the source that read it this time.
  */
 import { createHash } from 'node:crypto';
-import { type ImageParts, nameManifest } from './assemble.js';
+import type { ImageParts } from './assemble.js';
 import { LAYER_CONTRIBUTION_FORMAT } from './layer-contribution.js';
 import type { ResolvedReadOptions } from './read-options.js';
+import { nameManifest } from './references.js';
 import type { ImageManifest } from './types.js';
 
 /**
@@ -40,7 +41,10 @@ export interface LayersRead {
  * `sha256:` over the image's identity. `layerKeys`: the digest each layer is verified against (blob
  * digests for OCI and registries, diff_ids for legacy `docker save`).
  */
-export function manifestCacheKey(parts: ImageParts, layerKeys: readonly string[]): string {
+export function manifestCacheKey(
+  parts: Pick<ImageParts, 'configDigest' | 'manifestDigest'>,
+  layerKeys: readonly string[],
+): string {
   const identity = JSON.stringify({
     assembly: ASSEMBLY_FORMAT,
     contribution: LAYER_CONTRIBUTION_FORMAT,

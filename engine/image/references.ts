@@ -5,6 +5,7 @@
  * values that carry a name are kept.
  */
 import { normalizeRepository } from '../identity/reference.js';
+import type { ImageManifest } from './types.js';
 
 export const CONTAINERD_NAME = 'io.containerd.image.name';
 export const OCI_REF_NAME = 'org.opencontainers.image.ref.name';
@@ -33,4 +34,16 @@ export function repositoryOf(refs: readonly string[]): string | undefined {
     if (repo !== undefined) return repo;
   }
   return undefined;
+}
+
+/**
+ * The manifest named by `refs` (most authoritative first): `references` and the `repository` they name.
+ * Everything else in a manifest follows from the image's bytes; these follow from where it was read,
+ * which is why the manifest cache stores manifests unnamed and names them on the way out.
+ */
+export function nameManifest(manifest: ImageManifest, refs: readonly string[]): ImageManifest {
+  const { repository: _old, ...rest } = manifest;
+  const references = uniqueReferences(refs);
+  const repository = repositoryOf(references);
+  return { ...rest, references, ...(repository !== undefined ? { repository } : {}) };
 }

@@ -14,6 +14,8 @@ export interface LocalImage {
   repoTags: string[];
   /** The image's digest: a repo (manifest) digest where one exists, the config digest otherwise. */
   digest: string;
+  /** The config's diff_ids (`RootFS.Layers`), bottom first; empty when the engine gave none. */
+  diffIds: string[];
 }
 
 /** An image id or a unique prefix of one, as `docker` accepts it (`sha256:` optional). */
@@ -45,7 +47,7 @@ function repositoryPart(ref: string): string {
 export async function resolveLocalImage(ref: string, docker?: DockerClient): Promise<LocalImage | undefined> {
   checkImageRef(ref);
   const what = `image ${ref}`;
-  let info: { Id?: unknown; RepoDigests?: unknown; RepoTags?: unknown };
+  let info: { Id?: unknown; RepoDigests?: unknown; RepoTags?: unknown; RootFS?: { Layers?: unknown } };
   try {
     info = await (docker ?? dockerClient()).getImage(ref).inspect();
   } catch (err) {
@@ -57,7 +59,9 @@ export async function resolveLocalImage(ref: string, docker?: DockerClient): Pro
   }
   const repoDigests = strings(info.RepoDigests);
   const repoTags = strings(info.RepoTags).filter((t) => t !== '<none>:<none>');
-  return { id: info.Id, repoDigests, repoTags, digest: chooseDigest(ref, info.Id, repoDigests) };
+  const layers = strings(info.RootFS?.Layers);
+  const diffIds = layers.every((l) => /^sha256:[0-9a-f]{64}$/.test(l)) ? layers : [];
+  return { id: info.Id, repoDigests, repoTags, digest: chooseDigest(ref, info.Id, repoDigests), diffIds };
 }
 
 /**

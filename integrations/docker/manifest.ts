@@ -5,6 +5,9 @@
 import { UnreachableError } from '../../engine/errors.js';
 import { normalizeRepository, parseImageReference } from '../../engine/identity/reference.js';
 import { type ReadOptions, readImageArchiveStream } from '../../engine/image/index.js';
+import { manifestCacheKey } from '../../engine/image/manifest-cache.js';
+import { resolveReadOptions } from '../../engine/image/read-options.js';
+import { nameManifest } from '../../engine/image/references.js';
 import type { ImageManifest } from '../../engine/image/types.js';
 import type { DockerClient } from './client.js';
 import { type LocalImage, resolveLocalImage, saveImage } from './engine.js';
@@ -12,11 +15,13 @@ import { type LocalImage, resolveLocalImage, saveImage } from './engine.js';
 /** Undefined when the engine has no such image (the caller may then try a registry). */
 export async function manifestFromEngine(
   ref: string,
-  readOpts?: ReadOptions,
+  readOpts: ReadOptions = {},
   docker?: DockerClient,
 ): Promise<ImageManifest | undefined> {
   const image = await resolveLocalImage(ref, docker);
   if (image === undefined) return undefined;
+  const known = storedManifest(image, readOpts);
+  if (known !== undefined) return named(known, ref, image);
   const stream = await saveImage(ref, docker);
   const manifest = await readImageArchiveStream(stream, `docker engine image ${ref}`, readOpts);
   // `ref` may be re-tagged between the inspect and the save: then the two answers describe different images.
@@ -25,11 +30,36 @@ export async function manifestFromEngine(
       `image ${ref} changed in the Docker engine while it was read (${image.id} → ${manifest.configDigest}); retry`,
     );
   }
-  manifest.digest = image.digest;
-  manifest.references = [...new Set([...manifest.references, ...image.repoTags])];
-  const repository = repositoryOf(ref, image) ?? manifest.repository;
-  if (repository !== undefined) manifest.repository = repository;
-  return manifest;
+  return named(manifest, ref, image);
+}
+
+/**
+ * The manifest cache's entry for this image, asked before the image is streamed out of the engine: a
+ * `docker save` stream is the whole image (seconds for a few hundred MB) and the entry only needs the
+ * engine's image id and diff_ids. Those are the engine's own account of the image, the local daemon
+ * being the authority on what it stores. The key is the one a classic-store `docker save` (legacy
+ * layout: no manifest digest) is assembled under; an engine on the containerd image store saves an OCI
+ * layout, whose manifest digest is not in `docker inspect`, so that image is streamed and served from
+ * the cache only once its layout's metadata has passed.
+ */
+function storedManifest(image: LocalImage, readOpts: ReadOptions): ImageManifest | undefined {
+  const opts = resolveReadOptions(readOpts);
+  if (opts.manifestCache === undefined || image.diffIds.length === 0) return undefined;
+  const key = manifestCacheKey({ configDigest: image.id }, image.diffIds);
+  const hit = opts.manifestCache.getManifest(key, opts);
+  return hit?.configDigest === image.id ? hit : undefined;
+}
+
+/**
+ * The engine's names for the image, whichever way it was read: its tags (the one `ref` named first), its
+ * digest, and the repository `ref` names.
+ */
+function named(manifest: ImageManifest, ref: string, image: LocalImage): ImageManifest {
+  const out = nameManifest(manifest, [...image.repoTags.filter((t) => t === ref), ...image.repoTags]);
+  out.digest = image.digest;
+  const repository = repositoryOf(ref, image) ?? out.repository;
+  if (repository !== undefined) out.repository = repository;
+  return out;
 }
 
 /**

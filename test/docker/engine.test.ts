@@ -2,12 +2,17 @@
  * Images in the real local engine: resolving a reference, and the manifest read from the engine's
  * `docker save` stream, which must be the manifest of the same image saved to a file.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InputError, UnreachableError } from '../../engine/errors.js';
 import { readImageArchive } from '../../engine/image/index.js';
+import { dockerClient } from '../../integrations/docker/client.js';
 import { chooseDigest, resolveLocalImage } from '../../integrations/docker/engine.js';
 import { manifestFromEngine } from '../../integrations/docker/manifest.js';
+import { openLayerCache } from '../../integrations/layer-cache/index.js';
 import { startRegistry } from '../support/registry.js';
 import {
   BUSYBOX,
@@ -47,7 +52,9 @@ async function withDeadEngine<T>(fn: () => Promise<T>): Promise<T> {
 describe('resolveLocalImage', () => {
   it('names an image by its id, tags and (without a repo digest) its config digest', async () => {
     const image = await resolveLocalImage(tag);
-    expect(image).toEqual({ id: imageId, repoDigests: [], repoTags: [tag], digest: imageId });
+    const diffIds = JSON.parse(await docker(['image', 'inspect', '-f', '{{json .RootFS.Layers}}', tag]));
+    expect(image).toEqual({ id: imageId, repoDigests: [], repoTags: [tag], digest: imageId, diffIds });
+    expect(diffIds.length).toBeGreaterThan(0);
   });
 
   it('finds the same image by its id', async () => {
@@ -125,6 +132,37 @@ describe('manifestFromEngine', () => {
 
   it('answers undefined for an image the engine does not have', async () => {
     expect(await manifestFromEngine(`driftgate-test/absent-${Date.now()}:1`)).toBeUndefined();
+  });
+
+  it('with the manifest cache, an image read before is not streamed out of the engine again', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'driftgate-engine-cache-'));
+    const cache = await openLayerCache({ dir, maxBytes: 1024 ** 3 });
+    const client = dockerClient();
+    let saves = 0;
+    // Counts `docker save` streams (GET /images/{name}/get); everything else goes to the real engine.
+    const getImage = client.getImage.bind(client);
+    client.getImage = (name: string) => {
+      const image = getImage(name);
+      const get = image.get.bind(image);
+      image.get = (() => {
+        saves++;
+        return get();
+      }) as typeof image.get;
+      return image;
+    };
+    try {
+      const opts = { layerCache: cache!, manifestCache: cache! };
+      const cold = await manifestFromEngine(tag, opts, client);
+      expect(saves).toBe(1);
+      expect(await manifestFromEngine(tag, opts, client)).toEqual(cold);
+      // By image id: the same image, named the same way.
+      expect(await manifestFromEngine(imageId, opts, client)).toEqual(await manifestFromEngine(imageId));
+      expect(saves).toBe(1);
+      expect(cold).toEqual(await manifestFromEngine(tag));
+    } finally {
+      cache?.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

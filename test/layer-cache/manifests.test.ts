@@ -119,7 +119,8 @@ describe('what a stored manifest is', () => {
     const key = manifestCacheKey(parts, keys);
     expect(key).toMatch(/^sha256:[0-9a-f]{64}$/);
     // Names and the source are not part of the image's identity.
-    expect(manifestCacheKey({ ...parts, references: [], source: 'other' }, keys)).toBe(key);
+    const renamed = { ...parts, references: [], source: 'other' };
+    expect(manifestCacheKey(renamed, keys)).toBe(key);
     const others = [
       manifestCacheKey({ ...parts, configDigest: `sha256:${'d'.repeat(64)}` }, keys),
       manifestCacheKey({ ...parts, manifestDigest: `sha256:${'n'.repeat(64)}` }, keys),
