@@ -39,8 +39,10 @@ describe('github-action', () => {
     const action = parse(await readFile(join(ACTION, 'action.yml'), 'utf8')) as {
       runs: { steps: Array<{ run?: string; env?: Record<string, string> }> };
     };
-    for (const step of action.runs.steps) expect(step.run ?? '').not.toContain('${{');
-    expect(Object.values(action.runs.steps[1]!.env ?? {})).toContain('${{ inputs.findings }}');
+    // A GitHub expression (`$` + `{{`), never interpolated into a shell script.
+    const expression = '$' + '{{';
+    for (const step of action.runs.steps) expect(step.run ?? '').not.toContain(expression);
+    expect(Object.values(action.runs.steps[1]!.env ?? {})).toContain(`${expression} inputs.findings }}`);
   });
 
   test('a failing gate fails the step, writes the job summary, the verdict output and SARIF', async () => {
