@@ -2,26 +2,13 @@
  * What one layer contributes to the image, read once and independent of the layers below it. Plain JSON
  * (no Maps, no class instances) so a layer cache can store it per layer digest and `squash` can replay it.
  */
-import type { EntryType } from './types.js';
+import type { FileAttributes } from './types.js';
 
-export interface LayerEntry {
-  /** Absolute, normalized path (`/usr/bin/sh`). */
-  path: string;
-  type: EntryType;
-  /** `mode & 0o7777`. */
-  mode: number;
-  uid: number;
-  gid: number;
-  /** Bytes of content (0 for dirs, symlinks, and hardlinks: a hardlink takes its target's at squash time). */
-  size: number;
-  /** Files: any x bit, or content starting with ELF magic or `#!`. Hardlinks: decided at squash time. */
-  executable: boolean;
-  sha256?: string;
-  /** Keys are N as decimal strings, only for N < size. */
-  prefixSha256?: Record<string, string>;
-  /** Symlinks: the target as stored. Hardlinks: the target's absolute, normalized path. */
-  linkTarget?: string;
-}
+/**
+ * An entry as one layer wrote it. Until squash meets its target, a hardlink's `size` is 0, its
+ * `executable` false and it has no hash: squash gives it its target's.
+ */
+export type LayerEntry = FileAttributes;
 
 /**
  * A package database file as this layer wrote it: its bytes (base64, so the contribution stays plain

@@ -14,7 +14,8 @@ export interface OwningPackage {
   arch?: string;
 }
 
-export interface ManifestEntry {
+/** What a tar entry says of a path, once read: shared by a layer's entries and the squashed manifest's. */
+export interface FileAttributes {
   /** Absolute, normalized path inside the image (`/usr/bin/curl`). */
   path: string;
   type: EntryType;
@@ -31,6 +32,9 @@ export interface ManifestEntry {
   prefixSha256?: Record<string, string>;
   /** Symlink target as stored, or hardlink target path (absolute, normalized). */
   linkTarget?: string;
+}
+
+export interface ManifestEntry extends FileAttributes {
   /** Index into `ImageManifest.layers` of the layer that last wrote this path. */
   layer: number;
   package?: OwningPackage;

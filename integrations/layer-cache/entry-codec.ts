@@ -1,7 +1,7 @@
 /**
- * A contribution as it is stored: JSON text plus its sha256. On the way back the checksum, the JSON and
- * the shape are all checked, and the contribution must say it was read with the options asked for; a
- * stored entry that fails any check is treated as absent (and recomputed), never used.
+ * A contribution (or an assembled manifest) as it is stored: JSON text plus its sha256. On the way back the
+ * checksum, the JSON and the shape are all checked, and a contribution must say it was read with the
+ * options asked for; a stored entry that fails any check is treated as absent (and recomputed), never used.
  */
 import { createHash } from 'node:crypto';
 import type { LayerContribution } from '../../engine/image/layer-contribution.js';
@@ -19,13 +19,20 @@ export interface Expected {
 }
 
 export function encodeEntry(contribution: LayerContribution): EncodedEntry {
-  const body = Buffer.from(JSON.stringify(contribution), 'utf8');
-  return { body, checksum: checksumOf(body) };
+  return encodeJson(contribution);
 }
 
 export function encodeManifest(manifest: ImageManifest): EncodedEntry {
-  const body = Buffer.from(JSON.stringify(manifest), 'utf8');
-  return { body, checksum: checksumOf(body) };
+  return encodeJson(manifest);
+}
+
+export function decodeEntry(
+  body: Buffer,
+  checksum: string,
+  expected: Expected,
+): LayerContribution | undefined {
+  const value = decodeJson(body, checksum);
+  return isContribution(value, expected) ? value : undefined;
 }
 
 /**
@@ -34,13 +41,7 @@ export function encodeManifest(manifest: ImageManifest): EncodedEntry {
  * is private to the user, and the key's format versions keep out manifests assembled by older rules.
  */
 export function decodeManifest(body: Buffer, checksum: string): ImageManifest | undefined {
-  if (checksumOf(body) !== checksum) return undefined;
-  let value: unknown;
-  try {
-    value = JSON.parse(body.toString('utf8'));
-  } catch {
-    return undefined;
-  }
+  const value = decodeJson(body, checksum);
   if (!isObject(value) || value.schemaVersion !== 1 || typeof value.digest !== 'string') return undefined;
   if (!Array.isArray(value.entries) || !Array.isArray(value.layers) || !isObject(value.config))
     return undefined;
@@ -51,19 +52,19 @@ export function checksumOf(body: Uint8Array): string {
   return createHash('sha256').update(body).digest('hex');
 }
 
-export function decodeEntry(
-  body: Buffer,
-  checksum: string,
-  expected: Expected,
-): LayerContribution | undefined {
+function encodeJson(value: unknown): EncodedEntry {
+  const body = Buffer.from(JSON.stringify(value), 'utf8');
+  return { body, checksum: checksumOf(body) };
+}
+
+/** The stored JSON value, or undefined when the body does not match its checksum or is not JSON. */
+function decodeJson(body: Buffer, checksum: string): unknown {
   if (checksumOf(body) !== checksum) return undefined;
-  let value: unknown;
   try {
-    value = JSON.parse(body.toString('utf8'));
+    return JSON.parse(body.toString('utf8'));
   } catch {
     return undefined;
   }
-  return isContribution(value, expected) ? value : undefined;
 }
 
 const TYPES: ReadonlySet<string> = new Set(['file', 'dir', 'symlink', 'hardlink', 'other']);

@@ -155,24 +155,10 @@ export class SqliteLayerCache implements LayerCache, ManifestCache {
   }
 
   get(digest: string, opts: ResolvedReadOptions): LayerContribution | undefined {
-    const row = this.attempt('read', () => this.statements.find.get(digest, variantOf(opts, this.format)));
-    if (row === undefined) {
-      this.counters.misses++;
-      return undefined;
-    }
-    const contribution = decodeEntry(row.body, row.checksum, {
-      format: this.format,
-      hashAll: opts.hashAll,
-      prefixSizes: opts.prefixSizes,
-    });
-    if (contribution === undefined) {
-      this.counters.corrupt++;
-      this.counters.misses++;
-      this.attempt('drop a damaged entry', () => this.statements.drop(row.id));
-      return undefined;
-    }
-    this.attempt('mark an entry used', () => this.statements.touch.run(row.id));
-    this.counters.hits++;
+    const expected = { format: this.format, hashAll: opts.hashAll, prefixSizes: opts.prefixSizes };
+    const contribution = this.lookup(digest, opts, (body, checksum) => decodeEntry(body, checksum, expected));
+    if (contribution === undefined) this.counters.misses++;
+    else this.counters.hits++;
     return contribution;
   }
 
@@ -186,26 +172,32 @@ export class SqliteLayerCache implements LayerCache, ManifestCache {
    * `manifest:<key>` so that no layer digest can ever name one.
    */
   getManifest(key: string, opts: ResolvedReadOptions): ImageManifest | undefined {
-    const digest = `manifest:${key}`;
-    const row = this.attempt('read', () => this.statements.find.get(digest, variantOf(opts, this.format)));
-    if (row === undefined) {
-      this.counters.manifestMisses++;
-      return undefined;
-    }
-    const manifest = decodeManifest(row.body, row.checksum);
-    if (manifest === undefined) {
-      this.counters.corrupt++;
-      this.counters.manifestMisses++;
-      this.attempt('drop a damaged entry', () => this.statements.drop(row.id));
-      return undefined;
-    }
-    this.attempt('mark an entry used', () => this.statements.touch.run(row.id));
-    this.counters.manifestHits++;
+    const manifest = this.lookup(`manifest:${key}`, opts, decodeManifest);
+    if (manifest === undefined) this.counters.manifestMisses++;
+    else this.counters.manifestHits++;
     return manifest;
   }
 
   putManifest(key: string, opts: ResolvedReadOptions, manifest: ImageManifest): void {
     if (this.store(`manifest:${key}`, opts, encodeManifest(manifest))) this.counters.manifestsStored++;
+  }
+
+  /** The decoded entry, marked used; a damaged one is counted, dropped and answered as absent. */
+  private lookup<T>(
+    digest: string,
+    opts: ResolvedReadOptions,
+    decode: (body: Buffer, checksum: string) => T | undefined,
+  ): T | undefined {
+    const row = this.attempt('read', () => this.statements.find.get(digest, variantOf(opts, this.format)));
+    if (row === undefined) return undefined;
+    const value = decode(row.body, row.checksum);
+    if (value === undefined) {
+      this.counters.corrupt++;
+      this.attempt('drop a damaged entry', () => this.statements.drop(row.id));
+      return undefined;
+    }
+    this.attempt('mark an entry used', () => this.statements.touch.run(row.id));
+    return value;
   }
 
   /** Writes one entry, evicting the least recently used ones beyond the bound; false when it was not written. */

@@ -37,24 +37,51 @@ export async function committedArchives(): Promise<string[]> {
  * metadata. Layer members: legacy `<id>/layer.tar`, and blobs that are not JSON documents.
  */
 export async function withLayerBytesDestroyed(archive: string, out: string): Promise<number> {
+  let destroyed = 0;
+  await rewriteArchive(archive, out, (name, body) => {
+    const isLayer =
+      /\/layer\.tar$/.test(name) || (/^blobs\//.test(name) && body.length > 0 && body[0] !== 0x7b);
+    if (!isLayer) return body;
+    destroyed++;
+    return Buffer.alloc(body.length);
+  });
+  return destroyed;
+}
+
+/** A copy of an archive with one metadata member's text changed by `edit` (sizes and headers follow). */
+export async function withMemberEdited(
+  archive: string,
+  out: string,
+  member: string,
+  edit: (text: string) => string,
+): Promise<void> {
+  let found = false;
+  await rewriteArchive(archive, out, (name, body) => {
+    if (name !== member) return body;
+    found = true;
+    return Buffer.from(edit(body.toString('utf8')));
+  });
+  if (!found) throw new Error(`${archive} has no member ${member}`);
+}
+
+/** Re-packs an archive with tar-stream, each regular file's body passed through `change`. */
+async function rewriteArchive(
+  archive: string,
+  out: string,
+  change: (name: string, body: Buffer) => Buffer,
+): Promise<void> {
   const ex = extract();
   const p = pack();
-  let destroyed = 0;
   const done = (async () => {
     for await (const entry of ex) {
       const parts: Buffer[] = [];
       for await (const chunk of entry) parts.push(chunk as Buffer);
-      let body = Buffer.concat(parts);
-      const name = entry.header.name;
-      const isLayer =
-        entry.header.type === 'file' &&
-        (/\/layer\.tar$/.test(name) || (/^blobs\//.test(name) && body.length > 0 && body[0] !== 0x7b));
-      if (isLayer) {
-        body = Buffer.alloc(body.length);
-        destroyed++;
+      if (entry.header.type === 'file') {
+        const body = change(entry.header.name, Buffer.concat(parts));
+        p.entry({ ...entry.header, size: body.length }, body);
+      } else {
+        p.entry({ ...entry.header });
       }
-      if (entry.header.type === 'file') p.entry({ ...entry.header }, body);
-      else p.entry({ ...entry.header });
     }
     p.finalize();
   })();
@@ -63,7 +90,6 @@ export async function withLayerBytesDestroyed(archive: string, out: string): Pro
   for await (const c of p) chunks.push(c as Buffer);
   await done;
   await writeFile(out, Buffer.concat(chunks));
-  return destroyed;
 }
 
 let empty: Promise<LayerContribution> | undefined;
@@ -117,36 +143,4 @@ function memberBody(tar: Buffer, name: string): Buffer | undefined {
   if (at === undefined) return undefined;
   const size = Number.parseInt(tar.toString('latin1', at - 512 + 124, at - 512 + 136).trim(), 8);
   return tar.subarray(at, at + size);
-}
-
-/** A copy of an archive with one metadata member's text changed by `edit` (sizes and headers follow). */
-export async function withMemberEdited(
-  archive: string,
-  out: string,
-  name: string,
-  edit: (text: string) => string,
-): Promise<void> {
-  const ex = extract();
-  const p = pack();
-  let found = false;
-  const done = (async () => {
-    for await (const entry of ex) {
-      const parts: Buffer[] = [];
-      for await (const chunk of entry) parts.push(chunk as Buffer);
-      let body = Buffer.concat(parts);
-      if (entry.header.name === name) {
-        body = Buffer.from(edit(body.toString('utf8')));
-        found = true;
-      }
-      if (entry.header.type === 'file') p.entry({ ...entry.header, size: body.length }, body);
-      else p.entry({ ...entry.header });
-    }
-    p.finalize();
-  })();
-  Readable.from([await readFile(archive)]).pipe(ex);
-  const chunks: Buffer[] = [];
-  for await (const c of p) chunks.push(c as Buffer);
-  await done;
-  if (!found) throw new Error(`${archive} has no member ${name}`);
-  await writeFile(out, Buffer.concat(chunks));
 }
