@@ -24,7 +24,7 @@ import { assembleManifest, type ImageParts } from './assemble.js';
 import { SNIFF_BYTES, sniffCompression } from './decompress.js';
 import { parseDockerSaveManifest, parseRepositories } from './docker-save.js';
 import { normalizeEntryName, parentOf } from './entry-path.js';
-import { fileChunks } from './file-chunks.js';
+import { fileChunks, rangeChunks } from './file-chunks.js';
 import { parseImageConfig } from './image-config.js';
 import type { LayerContribution } from './layer-contribution.js';
 import { LayerReader, readLayer } from './layer-reader.js';
@@ -37,8 +37,8 @@ import {
   type ResolvedReadOptions,
   resolveReadOptions,
 } from './read-options.js';
-import { BLOCK, decodeHeader, isZeroBlock, type PaxOverrides, parsePax } from './tar-header.js';
-import { type BodySink, type TarEntry, type TarEntryType, TarParser } from './tar-parser.js';
+import { indexTar } from './tar-index.js';
+import { type BodySink, type TarEntry, TarParser } from './tar-parser.js';
 import type { ImageManifest, LayerInfo } from './types.js';
 
 export async function readImageArchive(file: string, opts?: ReadOptions): Promise<ImageManifest> {
@@ -565,7 +565,8 @@ function layerInfo(d: Descriptor): LayerInfo {
 // ---- Indexed mode: a plain tar file, read by its headers first -------------------------------------
 
 /**
- * A plain (uncompressed) tar file with a layer cache: headers first, then only what the image needs.
+ * A plain (uncompressed) tar file read with a cache: headers first (tar-index.ts), then only what the
+ * image needs.
  * Undefined for a compressed file, which cannot be read by offset (the streaming pass reads it).
  */
 async function readIndexedArchive(
@@ -583,129 +584,5 @@ async function readIndexedArchive(
     return await members.assemble();
   } finally {
     await handle.close();
-  }
-}
-
-/**
- * Walks a tar file's headers, seeking past every body: each entry with the offset of its body. Applies
- * the same rules as TarParser (pax and GNU long names, checksums, the end-of-archive marker, truncation).
- */
-async function indexTar(
-  handle: FileHandle,
-  where: string,
-  opts: ResolvedReadOptions,
-  visit: (entry: TarEntry, offset: number) => void,
-): Promise<void> {
-  const fileSize = (await handle.stat()).size;
-  const block = Buffer.alloc(BLOCK);
-  let pos = 0;
-  let pax: PaxOverrides | undefined;
-  let longName: string | undefined;
-  let longLink: string | undefined;
-  let sawZeroBlock = false;
-  const truncated = () => new InputError(`truncated (archive ends inside an entry)`, { file: where });
-  for (;;) {
-    const { bytesRead } = await handle.read(block, 0, BLOCK, pos);
-    if (bytesRead === 0) {
-      if (pax !== undefined || longName !== undefined || longLink !== undefined) throw truncated();
-      return;
-    }
-    if (bytesRead < BLOCK) throw truncated();
-    if (isZeroBlock(block)) {
-      // Two zero blocks end the archive; whatever follows is padding.
-      if (sawZeroBlock) return;
-      sawZeroBlock = true;
-      pos += BLOCK;
-      continue;
-    }
-    if (sawZeroBlock) {
-      throw new InputError(`invalid tar (data after an end-of-archive block at byte ${pos})`, {
-        file: where,
-      });
-    }
-    const raw = decodeHeader(block, where, pos);
-    const body = pos + BLOCK;
-    if (raw.kind === 'pax' || raw.kind === 'gnu-longname' || raw.kind === 'gnu-longlink') {
-      if (raw.size > opts.limits.maxTarMetaBytes) {
-        throw new InputError(`tar metadata header of ${raw.size} bytes is over the limit`, {
-          file: where,
-        });
-      }
-      if (body + raw.size > fileSize) throw truncated();
-      const meta = Buffer.alloc(raw.size);
-      await handle.read(meta, 0, raw.size, body);
-      if (raw.kind === 'pax') {
-        pax = { ...pax, ...parsePax(meta, where) };
-      } else {
-        const nul = meta.indexOf(0);
-        const text = meta.toString('utf8', 0, nul === -1 ? meta.length : nul);
-        if (raw.kind === 'gnu-longname') longName = text;
-        else longLink = text;
-      }
-      pos = body + padded(raw.size);
-      continue;
-    }
-    if (raw.kind === 'pax-global') {
-      pos = body + padded(raw.size);
-      continue;
-    }
-    const type = raw.kind as TarEntryType;
-    const size = type === 'file' || type === 'other' ? (pax?.size ?? raw.size) : 0;
-    const entry: TarEntry = {
-      name: pax?.path ?? longName ?? raw.name,
-      type,
-      linkName: pax?.linkpath ?? longLink ?? raw.linkName,
-      mode: raw.mode,
-      uid: pax?.uid ?? raw.uid,
-      gid: pax?.gid ?? raw.gid,
-      size,
-    };
-    pax = undefined;
-    longName = undefined;
-    longLink = undefined;
-    if (body + size > fileSize) throw truncated();
-    visit(entry, body);
-    pos = body + padded(size);
-  }
-}
-
-function padded(size: number): number {
-  return size + ((BLOCK - (size % BLOCK)) % BLOCK);
-}
-
-const CHUNK = 1024 * 1024;
-/** Reads in flight, as in fileChunks: the next megabytes are read while this one is parsed. */
-const READ_AHEAD = 3;
-
-/**
- * `length` bytes of a file from `start`, in chunks from a small ring of buffers (a chunk is valid only
- * until the next one is asked for, as with fileChunks).
- */
-async function* rangeChunks(
-  handle: FileHandle,
-  start: number,
-  length: number,
-  where: string,
-): AsyncGenerator<Buffer> {
-  const end = start + length;
-  let position = start;
-  const inFlight: Array<Promise<{ bytesRead: number; buffer: Buffer; wanted: number }>> = [];
-  const readInto = (buffer: Buffer) => {
-    if (position >= end) return;
-    const wanted = Math.min(CHUNK, end - position);
-    inFlight.push(handle.read(buffer, 0, wanted, position).then((r) => ({ ...r, wanted })));
-    position += wanted;
-  };
-  try {
-    for (let i = 0; i < READ_AHEAD; i++)
-      readInto(Buffer.allocUnsafeSlow(Math.min(CHUNK, Math.max(length, 1))));
-    while (inFlight.length > 0) {
-      const { bytesRead, buffer, wanted } = await inFlight.shift()!;
-      if (bytesRead !== wanted) throw new InputError(`the file changed while it was read`, { file: where });
-      yield buffer.subarray(0, bytesRead);
-      readInto(buffer);
-    }
-  } finally {
-    await Promise.allSettled(inFlight);
   }
 }
