@@ -8,6 +8,7 @@
  */
 import { InputError } from '../engine/errors.js';
 import type { ImageManifest } from '../engine/image/types.js';
+import { endpointFromEnv } from './google-endpoint.js';
 
 export interface CrossCheckReport {
   project: string;
@@ -28,12 +29,11 @@ export async function withArtifactAnalysis(
   const { crossCheckManifest, listImagePackages, resourceUrlFor } = await import(
     '../integrations/artifact-analysis/index.js'
   );
-  const { credentials } = await import('@grpc/grpc-js');
   const resourceUrl = resourceUrlFor(repo, manifest.digest);
   const packages = await listImagePackages({
     project,
     resourceUrl,
-    ...endpointOverride(process.env.DRIFTGATE_ARTIFACT_ANALYSIS_ENDPOINT, credentials.createInsecure),
+    ...(await endpointFromEnv('DRIFTGATE_ARTIFACT_ANALYSIS_ENDPOINT')),
   });
   const checked = crossCheckManifest(manifest, packages);
   return {
@@ -45,21 +45,5 @@ export async function withArtifactAnalysis(
       filled: checked.filled,
       disagreements: checked.disagreements,
     },
-  };
-}
-
-function endpointOverride(
-  value: string | undefined,
-  insecure: () => import('@grpc/grpc-js').ChannelCredentials,
-) {
-  if (!value) return {};
-  const m = /^(\[[0-9a-f:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(value);
-  if (!m) throw new InputError(`DRIFTGATE_ARTIFACT_ANALYSIS_ENDPOINT must be host:port, got '${value}'`);
-  const host = m[1]!;
-  const loopback = host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
-  return {
-    apiEndpoint: host.replace(/^\[|\]$/g, ''),
-    port: Number(m[2]),
-    ...(loopback ? { sslCreds: insecure() } : {}),
   };
 }

@@ -6,6 +6,7 @@
 import { ContainerAnalysisClient, type protos } from '@google-cloud/containeranalysis';
 import type { ChannelCredentials } from '@grpc/grpc-js';
 import { UnreachableError } from '../../engine/errors.js';
+import { type GoogleAuthLike, googleAuthFor } from '../google-cloud/credentials.js';
 import { mapGrafeasError } from './errors.js';
 import { type AnalysisPackage, packageFromOccurrence } from './occurrence.js';
 import { checkResourceUrl, projectParent } from './resource.js';
@@ -48,7 +49,12 @@ export async function listImagePackages(opts: ListImagePackagesOptions): Promise
     throw new RangeError(`pageSize must be an integer from 1 to ${MAX_PAGE_SIZE}, not ${pageSize}`);
   }
   const what = `listing PACKAGE occurrences of ${resourceUrl} in ${parent}`;
-  const { grafeas, close } = openClient(opts);
+  // Credentials first (unless a client or a local endpoint's own channel credentials are given).
+  const auth =
+    opts.client === undefined && opts.sslCreds === undefined
+      ? await googleAuthFor('@google-cloud/containeranalysis', `Artifact Analysis: ${what}`)
+      : undefined;
+  const { grafeas, close } = openClient(opts, auth);
   try {
     const packages: AnalysisPackage[] = [];
     const seenTokens = new Set<string>();
@@ -80,13 +86,17 @@ export async function listImagePackages(opts: ListImagePackagesOptions): Promise
   }
 }
 
-function openClient(opts: ListImagePackagesOptions): { grafeas: GrafeasClient; close: () => Promise<void> } {
+function openClient(
+  opts: ListImagePackagesOptions,
+  auth: GoogleAuthLike | undefined,
+): { grafeas: GrafeasClient; close: () => Promise<void> } {
   const given = opts.client;
   // Told apart by shape rather than instanceof, so a client from another copy of the library works too.
   if (given && !('getGrafeasClient' in given)) return { grafeas: given, close: async () => {} };
   const owned = given
     ? undefined
     : new ContainerAnalysisClient({
+        ...(auth !== undefined ? { auth: auth as never } : {}),
         ...(opts.apiEndpoint !== undefined ? { apiEndpoint: opts.apiEndpoint } : {}),
         ...(opts.port !== undefined ? { port: opts.port } : {}),
         // With channel credentials of our own, gax skips Google auth for calls, but it still asks the
@@ -98,9 +108,10 @@ function openClient(opts: ListImagePackagesOptions): { grafeas: GrafeasClient; c
   const grafeas = (given ?? owned)!.getGrafeasClient();
   return {
     grafeas,
+    // Closing must not replace the error that ended the listing.
     close: async () => {
-      await grafeas.close();
-      await owned?.close();
+      await grafeas.close().catch(() => undefined);
+      await owned?.close().catch(() => undefined);
     },
   };
 }

@@ -142,4 +142,23 @@ describe('manifest options', () => {
     expect(missing.stderr.trim().split('\n')).toHaveLength(1);
     expect(missing.stderr).toContain('gone.tar');
   });
+
+  it('--artifact-analysis without Google credentials: exit 3, one line saying so, no crash', async () => {
+    const r = await driftgate(
+      [
+        'manifest',
+        '--image-archive',
+        IMAGES.dockerSave,
+        '--artifact-analysis',
+        'shop-sec',
+        '--output',
+        '/dev/null',
+      ],
+      { env: { HOME: dir, GOOGLE_APPLICATION_CREDENTIALS: join(dir, 'no-such-key.json') } },
+    );
+    expect(r.code).toBe(3);
+    expect(r.stderr).not.toMatch(CRASH);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/Artifact Analysis: .*projects\/shop-sec: no Google credentials/);
+  });
 });
