@@ -59,18 +59,24 @@ export async function runGateEvaluation(flags: GateFlags): Promise<GateRun> {
     manifest = await loadImage(flags, { prefixSizes: [] });
     repository = imageRepository(undefined, manifest.repository);
   }
+  // Remote sources are asked only for what the gate keeps (the gate still filters every source itself).
+  const sourceOptions = since !== undefined ? { since: new Date(since) } : {};
   let run: EvaluationRun;
   if (repository !== undefined) {
     run = startEvaluation(policies, options(repository));
     const partial = new PartialHashSizes();
     const gated = run;
-    await forEachFinding(flags.findings, (f) => {
-      partial.add(f);
-      gated.add(f);
-    });
+    await forEachFinding(
+      flags.findings,
+      (f) => {
+        partial.add(f);
+        gated.add(f);
+      },
+      sourceOptions,
+    );
     manifest ??= await loadImage(flags, { prefixSizes: partial.sizes() });
   } else {
-    const { findings } = await readFindingsSources(flags.findings);
+    const { findings } = await readFindingsSources(flags.findings, sourceOptions);
     manifest = await loadImage(flags, { prefixSizes: partialHashSizes(findings) });
     repository = imageRepository(undefined, manifest.repository);
     run = startEvaluation(policies, options(repository));

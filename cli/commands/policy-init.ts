@@ -29,7 +29,7 @@ export function registerPolicyInit(policyCommand: Command): void {
     )
     .requiredOption(
       '--from-findings <src...>',
-      'findings files or - (JSON, NDJSON or one object; repeatable)',
+      'findings files, - or scc:<parent> (JSON, NDJSON or one object; repeatable)',
     )
     .option('--image-archive <tar>', '`docker save` output or an OCI archive (.tar, .tar.gz)')
     .option('--oci-layout <dir>', 'an OCI image layout directory')

@@ -28,18 +28,29 @@ afterAll(async () => removeDir(dir));
 
 const IMAGE = ['--image-archive', IMAGES.dockerSave];
 
-function gate(opts: { policy?: string[]; findings?: string[]; image?: string[]; extra?: string[] } = {}) {
-  return driftgate([
-    'gate',
-    ...(opts.policy ?? ['--policy', POLICY]),
-    ...(opts.findings ?? ['--findings', FINDINGS]),
-    ...(opts.image ?? IMAGE),
-    '--now',
-    NOW,
-    '--format',
-    'json',
-    ...(opts.extra ?? []),
-  ]);
+function gate(
+  opts: {
+    policy?: string[];
+    findings?: string[];
+    image?: string[];
+    extra?: string[];
+    env?: Record<string, string>;
+  } = {},
+) {
+  return driftgate(
+    [
+      'gate',
+      ...(opts.policy ?? ['--policy', POLICY]),
+      ...(opts.findings ?? ['--findings', FINDINGS]),
+      ...(opts.image ?? IMAGE),
+      '--now',
+      NOW,
+      '--format',
+      'json',
+      ...(opts.extra ?? []),
+    ],
+    opts.env ? { env: opts.env } : {},
+  );
 }
 
 /** The contract for every error: the exit code, one line on stderr, nothing on stdout, no crash. */
@@ -214,11 +225,15 @@ describe('exit 3: what cannot be reached', () => {
     expectError(await gate({ image: ['--image-archive', join(dir, 'gone.tar')] }), 3, 'gone.tar');
   });
 
-  it('--findings scc:<parent> (no Security Command Center source in this build)', async () => {
+  it('--findings scc:<parent> without Google credentials: one line, naming the source, no crash', async () => {
+    // No credentials file, no gcloud login in HOME, and a metadata server that refuses at once (as off
+    // Google Cloud): the lookup fails the way it does on a CI runner without workload identity.
+    const env = { HOME: dir, GCE_METADATA_HOST: '127.0.0.1:1', GOOGLE_APPLICATION_CREDENTIALS: '' };
     expectError(
-      await gate({ findings: ['--findings', 'scc:organizations/1/sources/-'] }),
+      await gate({ findings: ['--findings', 'scc:organizations/1/sources/-'], env }),
       3,
       'scc:organizations/1/sources/-',
+      'no Google credentials',
     );
   });
 

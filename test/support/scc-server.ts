@@ -1,0 +1,209 @@
+/**
+ * A local Security Command Center v1 server for tests: the `google.cloud.securitycenter.v1.SecurityCenter`
+ * service loaded from the `.proto` files that ship inside `@google-cloud/security-center` (the wire format
+ * the real client speaks), served with `@grpc/grpc-js` on a free loopback port without TLS.
+ *
+ * Only ListFindings is implemented; every other method answers UNIMPLEMENTED. Parents are checked the way
+ * the API documents them (`organizations|folders|projects/<id>/sources/<source or ->`). The filter parser
+ * reads the grammar driftgate sends (`(category="…" OR …) [AND event_time >= "…"]`) and answers
+ * INVALID_ARGUMENT to anything else, so a client that sends another filter fails loudly instead of
+ * silently getting every finding. Pages are small, so paging is always exercised.
+ */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+
+const require = createRequire(import.meta.url);
+const SCC_DIR = dirname(require.resolve('@google-cloud/security-center/package.json'));
+// The google-gax the client library itself uses: its protos are the `google/api`, `google/protobuf` imports.
+// (Its package.json is not exported: found from its main module.)
+const GAX_MAIN = createRequire(join(SCC_DIR, 'package.json')).resolve('google-gax');
+const GAX_DIR = GAX_MAIN.slice(0, GAX_MAIN.lastIndexOf('/google-gax/') + '/google-gax'.length);
+const PROTO_ROOT = join(SCC_DIR, 'build', 'protos');
+const SERVICE_PROTO = join(
+  PROTO_ROOT,
+  'google',
+  'cloud',
+  'securitycenter',
+  'v1',
+  'securitycenter_service.proto',
+);
+
+/** A ListFindingsRequest as received (proto-loader with `defaults: true`: absent fields are '' / 0). */
+export interface ReceivedListFindings {
+  parent: string;
+  filter: string;
+  pageSize: number;
+  pageToken: string;
+}
+
+export interface SccServer {
+  readonly host: string;
+  readonly port: number;
+  /** `host:port`, as DRIFTGATE_SCC_ENDPOINT takes it. */
+  readonly endpoint: string;
+  readonly requests: ReceivedListFindings[];
+  /**
+   * Stores list results (`{ finding, resource }` in the JSON API's form, as `gcloud scc findings list`
+   * prints them) under the organization, folder or project of `parent`; served for any source of it.
+   */
+  addResults(parent: string, results: unknown[]): void;
+  /** Answer ListFindings with this status from now on (after `afterRequests` more successful calls). */
+  failWith(failure: { code: grpc.status; details?: string; afterRequests?: number } | undefined): void;
+  stop(): Promise<void>;
+}
+
+const PAGE_SIZE = 2;
+const PARENT = /^((?:organizations|folders|projects)\/[^/]+)\/sources\/[^/]+$/;
+
+function loadService(): grpc.ServiceDefinition {
+  const definition = protoLoader.loadSync(SERVICE_PROTO, {
+    keepCase: false,
+    longs: String,
+    enums: String,
+    defaults: true,
+    oneofs: true,
+    includeDirs: [PROTO_ROOT, join(GAX_DIR, 'build', 'protos')],
+  });
+  const loaded = grpc.loadPackageDefinition(definition) as unknown as {
+    google: { cloud: { securitycenter: { v1: { SecurityCenter: grpc.ServiceClientConstructor } } } };
+  };
+  return loaded.google.cloud.securitycenter.v1.SecurityCenter.service;
+}
+
+interface Filter {
+  categories: string[];
+  since?: number;
+}
+
+/** `(category="A" OR category="B") [AND event_time >= "RFC 3339"]`, nothing else. */
+export function parseFindingsFilter(filter: string): Filter | undefined {
+  const m = /^\((category="[^"\\]+"(?: OR category="[^"\\]+")*)\)(?: AND event_time >= "([^"\\]+)")?$/.exec(
+    filter,
+  );
+  if (!m) return undefined;
+  const categories = [...m[1]!.matchAll(/category="([^"\\]+)"/g)].map((c) => c[1]!);
+  if (m[2] === undefined) return { categories };
+  const since = Date.parse(m[2]);
+  return Number.isNaN(since) ? undefined : { categories, since };
+}
+
+type JsonRecord = Record<string, unknown>;
+
+export async function startSccServer(): Promise<SccServer> {
+  const byScope = new Map<string, JsonRecord[]>();
+  const requests: ReceivedListFindings[] = [];
+  let failure: { code: grpc.status; details?: string; afterRequests: number } | undefined;
+
+  const listFindings: grpc.handleUnaryCall<ReceivedListFindings, unknown> = (call, callback) => {
+    const { parent, filter, pageSize, pageToken } = call.request;
+    requests.push({ parent, filter, pageSize, pageToken });
+    if (failure && requests.length > failure.afterRequests) {
+      callback({ code: failure.code, details: failure.details ?? grpc.status[failure.code] });
+      return;
+    }
+    const scope = PARENT.exec(parent)?.[1];
+    if (scope === undefined) {
+      callback({ code: grpc.status.INVALID_ARGUMENT, details: `invalid parent ${JSON.stringify(parent)}` });
+      return;
+    }
+    const parsed = parseFindingsFilter(filter);
+    if (!parsed) {
+      callback({
+        code: grpc.status.INVALID_ARGUMENT,
+        details: `unsupported filter ${JSON.stringify(filter)}`,
+      });
+      return;
+    }
+    const offset = pageToken === '' ? 0 : Number(/^offset:(\d+)$/.exec(pageToken)?.[1] ?? Number.NaN);
+    if (Number.isNaN(offset)) {
+      callback({ code: grpc.status.INVALID_ARGUMENT, details: 'invalid page_token' });
+      return;
+    }
+    const all = (byScope.get(scope) ?? []).filter((r) => {
+      const finding = r.finding as JsonRecord;
+      if (!parsed.categories.includes(String(finding.category))) return false;
+      return parsed.since === undefined || Date.parse(String(finding.eventTime)) >= parsed.since;
+    });
+    const size = Math.min(pageSize === 0 ? PAGE_SIZE : pageSize, PAGE_SIZE);
+    const page = all.slice(offset, offset + size).map(toProtoResult);
+    const next = offset + size < all.length ? `offset:${offset + size}` : '';
+    callback(null, { listFindingsResults: page, nextPageToken: next, totalSize: all.length });
+  };
+
+  const server = new grpc.Server();
+  const service = loadService();
+  const unimplemented: grpc.handleUnaryCall<unknown, unknown> = (_call, callback) =>
+    callback({ code: grpc.status.UNIMPLEMENTED, details: 'not implemented by the test server' });
+  const handlers: grpc.UntypedServiceImplementation = {};
+  for (const [name, method] of Object.entries(service)) {
+    if (method.path.endsWith(`/${name}`)) handlers[name] = unimplemented;
+  }
+  handlers.ListFindings = listFindings as grpc.UntypedHandleCall;
+  server.addService(service, handlers);
+
+  const host = '127.0.0.1';
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(`${host}:0`, grpc.ServerCredentials.createInsecure(), (err, p) =>
+      err ? reject(err) : resolve(p),
+    ),
+  );
+  return {
+    host,
+    port,
+    endpoint: `${host}:${port}`,
+    requests,
+    addResults(parent, results) {
+      const scope = /^(?:organizations|folders|projects)\/[^/]+/.exec(parent)![0];
+      byScope.set(scope, [...(byScope.get(scope) ?? []), ...(results as JsonRecord[])]);
+    },
+    failWith(f) {
+      failure =
+        f === undefined ? undefined : { ...f, afterRequests: requests.length + (f.afterRequests ?? 0) };
+    },
+    stop: () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())),
+  };
+}
+
+/**
+ * A list result in the JSON API's form → the object proto-loader serializes: RFC 3339 times become
+ * Timestamps, `sourceProperties` values become `google.protobuf.Value`s. Field names are the same
+ * (lowerCamelCase); enums stay names; int64 stay strings.
+ */
+function toProtoResult(result: JsonRecord): JsonRecord {
+  return toProto(result) as JsonRecord;
+}
+
+function toProto(value: unknown, key = ''): unknown {
+  if (Array.isArray(value)) return value.map((v) => toProto(v));
+  if (value !== null && typeof value === 'object') {
+    const out: JsonRecord = {};
+    for (const [k, v] of Object.entries(value as JsonRecord)) {
+      out[k] =
+        k === 'sourceProperties' && v !== null && typeof v === 'object'
+          ? Object.fromEntries(Object.entries(v as JsonRecord).map(([p, x]) => [p, protoValue(x)]))
+          : toProto(v, k);
+    }
+    return out;
+  }
+  if (typeof value === 'string' && /Time$/.test(key)) {
+    const ms = Date.parse(value);
+    const nanos = Number((/\.(\d{1,9})/.exec(value)?.[1] ?? '').padEnd(9, '0')) || 0;
+    return { seconds: String(Math.floor(ms / 1000)), nanos };
+  }
+  return value;
+}
+
+function protoValue(v: unknown): JsonRecord {
+  if (v === null || v === undefined) return { nullValue: 'NULL_VALUE' };
+  if (typeof v === 'string') return { stringValue: v };
+  if (typeof v === 'number') return { numberValue: v };
+  if (typeof v === 'boolean') return { boolValue: v };
+  if (Array.isArray(v)) return { listValue: { values: v.map(protoValue) } };
+  return {
+    structValue: {
+      fields: Object.fromEntries(Object.entries(v as JsonRecord).map(([k, x]) => [k, protoValue(x)])),
+    },
+  };
+}
