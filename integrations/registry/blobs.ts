@@ -1,6 +1,13 @@
 /**
  * Layer blobs, streamed: a layer can be gigabytes, so it is never buffered. The stream verifies
  * the digest (and the size the manifest declared) as it flows and errors at the end on a mismatch.
+ *
+ * A connection lost in the middle of a blob is picked up where it stopped: the rest is asked for with
+ * an HTTP Range (the distribution spec lets registries serve ranges of blobs, and blob storage behind
+ * redirects does), a few times at most. The bytes still all flow through the one digest check, so a
+ * resumed blob is verified exactly like one read in one go. A registry that ignores the Range (200, the
+ * whole blob again) has the part already received skipped; one that answers anything else, or loses the
+ * connection too often, ends the read with UnreachableError (exit 3), never a short blob.
  */
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
@@ -8,6 +15,9 @@ import { UnreachableError } from '../../engine/errors.js';
 import { assertDigest, VerifyingStream } from './digest.js';
 import { type RegistryClientOptions, type ResolvedImage, sessionFor } from './resolve.js';
 import { describeFailure } from './session.js';
+
+/** How many times one blob is resumed after a lost connection. */
+const MAX_RESUMES = 3;
 
 export async function openBlob(
   img: ResolvedImage,
@@ -20,21 +30,79 @@ export async function openBlob(
   const size =
     digest === img.config.digest ? img.config.raw.length : img.layers.find((l) => l.digest === digest)?.size;
 
-  const response = await session.get(`blobs/${digest}`);
-  if (!response.ok) throw await describeFailure(response, what, `blob ${digest}`);
-  if (!response.body) throw new UnreachableError(`${what}: the registry sent no content for blob ${digest}`);
+  const first = await session.get(`blobs/${digest}`);
+  if (!first.ok) throw await describeFailure(first, what, `blob ${digest}`);
 
-  const source = Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
   const verified = new VerifyingStream(digest, size, what);
-  source.on('error', (err) => {
-    verified.destroy(
-      err instanceof UnreachableError
-        ? err
-        : new UnreachableError(`${what}: connection lost while reading blob ${digest}`),
-    );
-  });
+  let closed = false;
   // A consumer that stops early (a layer reader that found what it needed) releases the connection.
-  verified.on('close', () => source.destroy());
-  source.pipe(verified);
+  let current: Readable | undefined;
+  verified.on('close', () => {
+    closed = true;
+    current?.destroy();
+  });
+
+  const lost = () => new UnreachableError(`${what}: connection lost while reading blob ${digest}`);
+  const copy = async () => {
+    let received = 0;
+    let response = first;
+    for (let resumes = 0; ; resumes++) {
+      if (!response.body)
+        throw new UnreachableError(`${what}: the registry sent no content for blob ${digest}`);
+      // 200 to a Range request: the whole blob again; skip what already went through the digest check.
+      let skip = resumes > 0 && response.status === 200 ? received : 0;
+      current = Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
+      try {
+        for await (const chunk of current as AsyncIterable<Buffer>) {
+          if (closed) return;
+          let part = chunk;
+          if (skip > 0) {
+            const dropped = Math.min(skip, part.length);
+            skip -= dropped;
+            part = part.subarray(dropped);
+            if (part.length === 0) continue;
+          }
+          received += part.length;
+          if (!verified.write(part)) await drainedOrClosed(verified);
+        }
+        verified.end();
+        return;
+      } catch (err) {
+        if (closed) return;
+        if (err instanceof UnreachableError) throw err;
+        // Nothing more is coming, or the blob is complete as far as we know: the digest check decides.
+        if (resumes >= MAX_RESUMES || (size !== undefined && received >= size)) throw lost();
+      }
+      response = await session.get(`blobs/${digest}`, undefined, `bytes=${received}-`);
+      if (!resumable(response, received)) {
+        await response.body?.cancel().catch(() => {});
+        throw lost();
+      }
+    }
+  };
+  copy().catch((err: unknown) => {
+    verified.destroy(err instanceof UnreachableError ? err : lost());
+  });
   return verified;
+}
+
+/** Waits for room in the stream, or for it to close (a consumer that stopped reading). */
+function drainedOrClosed(stream: NodeJS.WritableStream): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.off('drain', done);
+      stream.off('close', done);
+      resolve();
+    };
+    stream.on('drain', done);
+    stream.on('close', done);
+  });
+}
+
+/** 206 starting exactly at `from`, or 200 (the whole blob: the caller skips what it has). */
+function resumable(response: Response, from: number): boolean {
+  if (response.status === 200) return true;
+  if (response.status !== 206) return false;
+  const range = /^bytes (\d+)-\d+\/(?:\d+|\*)$/.exec(response.headers.get('content-range') ?? '');
+  return range !== null && Number(range[1]) === from;
 }

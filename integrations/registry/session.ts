@@ -36,9 +36,9 @@ export class RegistrySession {
    * GET `/v2/<name>/<suffix>`. Returns the final response whatever its status (callers know what a
    * 404 means for them), except that authentication failures become UnreachableError here.
    */
-  async get(suffix: string, accept?: string): Promise<Response> {
+  async get(suffix: string, accept?: string, range?: string): Promise<Response> {
     const url = `${baseUrl(this.ref.registry)}/v2/${this.ref.path}/${suffix}`;
-    let response = await this.follow(url, accept);
+    let response = await this.follow(url, accept, range);
     if (response.status === 401) {
       const header = response.headers.get('www-authenticate') ?? '';
       await response.body?.cancel().catch(() => {});
@@ -55,7 +55,7 @@ export class RegistrySession {
           throw new UnreachableError(`${this.what}: access denied: ${err.message}`);
         throw err;
       }
-      response = await this.follow(url, accept);
+      response = await this.follow(url, accept, range);
       if (response.status === 401) {
         await response.body?.cancel().catch(() => {});
         // Docker Hub answers 401, not 404, for repositories that do not exist: say both.
@@ -74,12 +74,14 @@ export class RegistrySession {
     return response;
   }
 
-  private async follow(start: string, accept: string | undefined): Promise<Response> {
+  /** `range`: an HTTP Range (`bytes=N-`), sent to the registry and to blob storage alike. */
+  private async follow(start: string, accept: string | undefined, range?: string): Promise<Response> {
     const origin = new URL(start).origin;
     let url = start;
     for (let hop = 0; ; hop++) {
       const headers: Record<string, string> = {};
       if (accept) headers.accept = accept;
+      if (range) headers.range = range;
       // Blob storage (S3, GCS) gets a pre-signed URL; the registry's token is for the registry only.
       const target = new URL(url);
       if (this.authorization && target.origin === origin) headers.authorization = this.authorization;

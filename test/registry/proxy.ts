@@ -15,12 +15,24 @@ export interface ProxyBehaviour {
    * S3 or GCS do. The storage fetches from the registry with `upstreamAuthorization` itself.
    */
   redirectBlobs?: { upstreamAuthorization?: string };
+  /**
+   * The first `count` blob responses announce their full length, send only `afterBytes` bytes of the
+   * body and drop the connection: a network that fails in the middle of a layer.
+   */
+  cutBlobs?: { count: number; afterBytes: number };
+  /** Blob requests are forwarded without their Range header (200 and the whole blob, as some servers do). */
+  ignoreRange?: boolean;
 }
 
 export interface TestProxy {
   readonly host: string;
   /** Every request received, in order, with how it was answered. */
-  readonly seen: Array<{ path: string; answered: 'failed' | 'forwarded' | 'redirected' }>;
+  readonly seen: Array<{
+    path: string;
+    answered: 'failed' | 'forwarded' | 'redirected' | 'cut';
+    range?: string;
+    status?: number;
+  }>;
   /** Requests the blob storage origin received, with the Authorization header they carried. */
   readonly storageRequests: Array<{ path: string; authorization: string | undefined }>;
   stop(): Promise<void>;
@@ -30,6 +42,7 @@ export async function startProxy(upstreamHost: string, behaviour: ProxyBehaviour
   const seen: TestProxy['seen'] = [];
   const storageRequests: TestProxy['storageRequests'] = [];
   let failuresLeft = behaviour.fail?.count ?? 0;
+  let cutsLeft = behaviour.cutBlobs?.count ?? 0;
   const storage = behaviour.redirectBlobs
     ? await startBlobStorage(upstreamHost, behaviour.redirectBlobs.upstreamAuthorization, storageRequests)
     : undefined;
@@ -53,11 +66,13 @@ export async function startProxy(upstreamHost: string, behaviour: ProxyBehaviour
       res.end();
       return;
     }
-    seen.push({ path, answered: 'forwarded' });
+    const blob = path.includes('/blobs/');
+    const range = typeof req.headers.range === 'string' ? req.headers.range : undefined;
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) {
       if (typeof v === 'string' && k !== 'host' && k !== 'connection') headers[k] = v;
     }
+    if (behaviour.ignoreRange && blob) delete headers.range;
     try {
       const upstream = await fetch(`http://${upstreamHost}${path}`, { headers, redirect: 'manual' });
       let body = Buffer.from(await upstream.arrayBuffer());
@@ -68,9 +83,22 @@ export async function startProxy(upstreamHost: string, behaviour: ProxyBehaviour
         if (key !== 'content-length' && key !== 'transfer-encoding' && key !== 'connection') out[key] = value;
       });
       out['content-length'] = String(body.length);
+      const cut = blob && cutsLeft > 0 && body.length > (behaviour.cutBlobs?.afterBytes ?? 0);
+      seen.push({
+        path,
+        answered: cut ? 'cut' : 'forwarded',
+        status: upstream.status,
+        ...(range !== undefined ? { range } : {}),
+      });
       res.writeHead(upstream.status, out);
+      if (cut) {
+        cutsLeft--;
+        res.write(body.subarray(0, behaviour.cutBlobs!.afterBytes), () => res.socket?.destroy());
+        return;
+      }
       res.end(body);
     } catch {
+      seen.push({ path, answered: 'forwarded', status: 502 });
       res.writeHead(502);
       res.end();
     }

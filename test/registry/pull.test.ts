@@ -366,3 +366,79 @@ describe('retries', () => {
     }
   });
 });
+
+describe('a connection lost in the middle of a blob', () => {
+  const ARCHIVE = join('testdata', 'images', 'merged-usr.oci-gzip.tar');
+  const ref = (proxy: { host: string }) => `${proxy.host}/testdata/resume:1`;
+  let layer: { digest: string; size: number };
+  let whole: Buffer;
+
+  beforeAll(async () => {
+    await pushWithSkopeo(`oci-archive:${ARCHIVE}`, registry, 'testdata/resume:1');
+    const img = await resolveImage(`${registry.host}/testdata/resume:1`, anonymous);
+    layer = img.layers.reduce((a, b) => (b.size > a.size ? b : a));
+    whole = await readAll(await openBlob(img, layer.digest));
+    expect(layer.size).toBeGreaterThan(100_000);
+  });
+
+  const layerRequests = (proxy: Awaited<ReturnType<typeof startProxy>>) =>
+    proxy.seen.filter((s) => s.path.endsWith(layer.digest));
+
+  test('is resumed with a Range from where it stopped, and the bytes still pass the digest check', async () => {
+    const proxy = await startProxy(registry.host, { cutBlobs: { count: 2, afterBytes: 40_000 } });
+    try {
+      const img = await resolveImage(ref(proxy), anonymous);
+      expect(await readAll(await openBlob(img, layer.digest))).toEqual(whole);
+      expect(layerRequests(proxy).map((s) => [s.answered, s.range, s.status])).toEqual([
+        ['cut', undefined, 200],
+        ['cut', 'bytes=40000-', 206],
+        ['forwarded', 'bytes=80000-', 206],
+      ]);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  test('a server that ignores the Range sends the whole blob again; the part already read is skipped', async () => {
+    const proxy = await startProxy(registry.host, {
+      cutBlobs: { count: 1, afterBytes: 40_000 },
+      ignoreRange: true,
+    });
+    try {
+      const img = await resolveImage(ref(proxy), anonymous);
+      expect(await readAll(await openBlob(img, layer.digest))).toEqual(whole);
+      expect(layerRequests(proxy).map((s) => [s.answered, s.status])).toEqual([
+        ['cut', 200],
+        ['forwarded', 200],
+      ]);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  test('a reader that stops early closes the stream without an error or a resume', async () => {
+    const proxy = await startProxy(registry.host, {});
+    try {
+      const img = await resolveImage(ref(proxy), anonymous);
+      const stream = (await openBlob(img, layer.digest)) as NodeJS.ReadableStream & { destroy(): void };
+      for await (const _chunk of stream) break; // one chunk, then the reader gives up
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(layerRequests(proxy)).toHaveLength(1);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  test('resumes are bounded: a connection that keeps dropping is UnreachableError, never a short layer', async () => {
+    const proxy = await startProxy(registry.host, { cutBlobs: { count: 100, afterBytes: 10_000 } });
+    try {
+      const img = await resolveImage(ref(proxy), anonymous);
+      const err = await failure(readAll(await openBlob(img, layer.digest)));
+      expect(err).toBeInstanceOf(UnreachableError);
+      expect(err.message).toContain('connection lost while reading blob');
+      expect(layerRequests(proxy)).toHaveLength(4);
+    } finally {
+      await proxy.stop();
+    }
+  });
+});
