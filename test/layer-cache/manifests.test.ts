@@ -6,6 +6,7 @@
 import { createReadStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type ReadOptions, readImageArchive, readImageArchiveStream } from '../../engine/image/index.js';
 import { manifestCacheKey } from '../../engine/image/manifest-cache.js';
@@ -103,6 +104,26 @@ describe('what a stored manifest is', () => {
     );
     await readImageArchive(oci, both(cache, { prefixSizes: [1024, 1024] }));
     expect(cache.stats().manifestHits).toBe(2);
+    cache.close();
+  });
+
+  it('for any read options, in any order, one shared cache gives what a read without a cache gives', async () => {
+    const cache = await freshCache();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...archives),
+        fc.boolean(),
+        fc.uniqueArray(fc.integer({ min: 1, max: 1 << 20 }), { maxLength: 3 }),
+        async (archive, hashAll, prefixSizes) => {
+          const opts: ReadOptions = { hashAll, prefixSizes };
+          const expected = await readImageArchive(archive, opts);
+          expect(await readImageArchive(archive, both(cache, opts))).toEqual(expected);
+          expect(await readImageArchive(archive, both(cache, opts))).toEqual(expected);
+        },
+      ),
+      { numRuns: 12 },
+    );
+    expect(cache.stats().manifestHits).toBeGreaterThanOrEqual(12);
     cache.close();
   });
 
