@@ -3,16 +3,10 @@
  * a proxy, a local server in tests). A loopback endpoint is spoken to without TLS and without Google
  * credentials (a local server); any other keeps TLS and Application Default Credentials.
  */
-import type { ChannelCredentials } from '@grpc/grpc-js';
 import { InputError } from '../engine/errors.js';
+import type { GoogleEndpoint } from '../integrations/google-cloud/listing.js';
 
-export interface EndpointOptions {
-  apiEndpoint?: string;
-  port?: number;
-  sslCreds?: ChannelCredentials;
-}
-
-export async function endpointFromEnv(variable: string): Promise<EndpointOptions> {
+export async function endpointFromEnv(variable: string): Promise<GoogleEndpoint> {
   const value = process.env[variable];
   if (!value) return {};
   const m = /^(\[[0-9a-f:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(value);

@@ -3,42 +3,29 @@
  * resource URL in a project, read with the real Google client (`@google-cloud/containeranalysis`, whose
  * `getGrafeasClient()` speaks Grafeas v1), every page of them.
  */
-import { ContainerAnalysisClient, type protos } from '@google-cloud/containeranalysis';
-import type { ChannelCredentials } from '@grpc/grpc-js';
-import { UnreachableError } from '../../engine/errors.js';
+import { ContainerAnalysisClient } from '@google-cloud/containeranalysis';
 import { type GoogleAuthLike, googleAuthFor } from '../google-cloud/credentials.js';
+import {
+  clientOptions,
+  type ListingOptions,
+  MAX_PAGE_SIZE,
+  pageCallOptions,
+  pages,
+} from '../google-cloud/listing.js';
 import { mapGrafeasError } from './errors.js';
 import { type AnalysisPackage, packageFromOccurrence } from './occurrence.js';
 import { checkResourceUrl, projectParent } from './resource.js';
 
 export type GrafeasClient = ReturnType<ContainerAnalysisClient['getGrafeasClient']>;
 
-export interface ListImagePackagesOptions {
+export interface ListImagePackagesOptions extends ListingOptions {
   /** `my-project` or `projects/my-project`: where the occurrences are stored. */
   project: string;
   /** `https://<registry>/<path>@sha256:<hex>` (see resourceUrlFor). */
   resourceUrl: string;
   /** A client to use (and leave open). Without one, a client is made from the options below and closed. */
   client?: ContainerAnalysisClient | GrafeasClient;
-  /** Host of the API (default `containeranalysis.googleapis.com`). */
-  apiEndpoint?: string;
-  port?: number;
-  /**
-   * Channel credentials to use instead of TLS + Application Default Credentials (e.g. insecure, for a
-   * local server). Google auth is then not consulted at all.
-   */
-  sslCreds?: ChannelCredentials;
-  /** Occurrences per page (the API's maximum, 1000, by default). */
-  pageSize?: number;
-  /** Per-request deadline. */
-  timeoutMs?: number;
 }
-
-const MAX_PAGE_SIZE = 1000;
-const DEFAULT_TIMEOUT_MS = 30_000;
-// The library retries UNAVAILABLE / DEADLINE_EXCEEDED for up to ten minutes by default; a gate in CI
-// should report "unreachable" long before that. Two quick retries ride out a blip.
-const MAX_RETRIES = 2;
 
 /** Sorted by name, then version. Errors: InputError (bad project or URL), UnreachableError (the service). */
 export async function listImagePackages(opts: ListImagePackagesOptions): Promise<AnalysisPackage[]> {
@@ -57,28 +44,22 @@ export async function listImagePackages(opts: ListImagePackagesOptions): Promise
   const { grafeas, close } = openClient(opts, auth);
   try {
     const packages: AnalysisPackage[] = [];
-    const seenTokens = new Set<string>();
-    let pageToken = '';
-    for (;;) {
-      let response: protos.grafeas.v1.IListOccurrencesResponse | undefined;
+    const responses = pages(async (pageToken) => {
       try {
-        [, , response] = await grafeas.listOccurrences(
+        const [, , response] = await grafeas.listOccurrences(
           { parent, filter: `resourceUrl="${resourceUrl}" AND kind="PACKAGE"`, pageSize, pageToken },
-          { autoPaginate: false, timeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, maxRetries: MAX_RETRIES },
+          pageCallOptions(opts),
         );
+        return response;
       } catch (err) {
         throw mapGrafeasError(err, what);
       }
+    }, `Artifact Analysis: ${what}`);
+    for await (const response of responses) {
       for (const occurrence of response?.occurrences ?? []) {
         const pkg = packageFromOccurrence(occurrence, resourceUrl);
         if (pkg) packages.push(pkg);
       }
-      const next = response?.nextPageToken ?? '';
-      if (next === '') break;
-      // A server handing back a token it already gave would have us page forever.
-      if (seenTokens.has(next)) throw new UnreachableError(`Artifact Analysis: ${what}: paging does not end`);
-      seenTokens.add(next);
-      pageToken = next;
     }
     return packages.sort(byNameThenVersion);
   } finally {
@@ -93,17 +74,7 @@ function openClient(
   const given = opts.client;
   // Told apart by shape rather than instanceof, so a client from another copy of the library works too.
   if (given && !('getGrafeasClient' in given)) return { grafeas: given, close: async () => {} };
-  const owned = given
-    ? undefined
-    : new ContainerAnalysisClient({
-        ...(auth !== undefined ? { auth: auth as never } : {}),
-        ...(opts.apiEndpoint !== undefined ? { apiEndpoint: opts.apiEndpoint } : {}),
-        ...(opts.port !== undefined ? { port: opts.port } : {}),
-        // With channel credentials of our own, gax skips Google auth for calls, but it still asks the
-        // auth library for the universe domain, which looks for Application Default Credentials (and
-        // may probe the GCE metadata server). Naming the domain answers that question locally.
-        ...(opts.sslCreds !== undefined ? { sslCreds: opts.sslCreds, universeDomain: 'googleapis.com' } : {}),
-      });
+  const owned = given ? undefined : new ContainerAnalysisClient(clientOptions(opts, auth));
   // getGrafeasClient() makes a new client (and channel) every time: it is ours to close either way.
   const grafeas = (given ?? owned)!.getGrafeasClient();
   return {

@@ -8,11 +8,18 @@
  * the wire; `since` narrows by event time on the server too. Every failure is an error, never an empty
  * list: an unreachable source must not read as "no drift".
  */
-import { type protos, SecurityCenterClient } from '@google-cloud/security-center';
-import { type ChannelCredentials, status } from '@grpc/grpc-js';
+import { SecurityCenterClient } from '@google-cloud/security-center';
+import { status } from '@grpc/grpc-js';
 import { InputError, UnreachableError } from '../../engine/errors.js';
 import { googleAuthFor } from '../google-cloud/credentials.js';
 import { describeGrpcError } from '../google-cloud/grpc-error.js';
+import {
+  clientOptions,
+  type ListingOptions,
+  MAX_PAGE_SIZE,
+  pageCallOptions,
+  pages,
+} from '../google-cloud/listing.js';
 import { sccParent } from './parent.js';
 
 /** The SCC categories whose findings name an added (or modified) binary or library. */
@@ -25,23 +32,10 @@ export const ADDED_BINARY_CATEGORIES: readonly string[] = [
   'Execution: Modified Malicious Library Loaded',
 ];
 
-export interface ListFindingsOptions {
+export interface ListFindingsOptions extends ListingOptions {
   /** Only findings whose event time is at or after this. */
   since?: Date;
-  /** Host of the API (default `securitycenter.googleapis.com`). */
-  apiEndpoint?: string;
-  port?: number;
-  /** Channel credentials instead of TLS + Application Default Credentials (a local server). */
-  sslCreds?: ChannelCredentials;
-  /** Results per page (the API's maximum, 1000, by default). */
-  pageSize?: number;
-  timeoutMs?: number;
 }
-
-const MAX_PAGE_SIZE = 1000;
-const DEFAULT_TIMEOUT_MS = 30_000;
-// As for Artifact Analysis: the library would retry UNAVAILABLE for minutes; a gate should say so sooner.
-const MAX_RETRIES = 2;
 
 /** `(category="…" OR …)`, and `AND event_time >= "…"` with `since`. The categories are constants. */
 export function findingsFilter(since?: Date): string {
@@ -65,35 +59,21 @@ export async function* listAddedBinaryFindings(
     opts.sslCreds === undefined
       ? await googleAuthFor('@google-cloud/security-center', `findings source ${source}`)
       : undefined;
-  const client = new SecurityCenterClient({
-    ...(auth !== undefined ? { auth: auth as never } : {}),
-    ...(opts.apiEndpoint !== undefined ? { apiEndpoint: opts.apiEndpoint } : {}),
-    ...(opts.port !== undefined ? { port: opts.port } : {}),
-    // With channel credentials of our own, gax skips Google auth for calls but still asks the auth library
-    // for the universe domain, which looks for credentials (and may probe the GCE metadata server for
-    // seconds). Naming the domain answers that locally.
-    ...(opts.sslCreds !== undefined ? { sslCreds: opts.sslCreds, universeDomain: 'googleapis.com' } : {}),
-  });
-  const seenTokens = new Set<string>();
-  let pageToken = '';
+  const client = new SecurityCenterClient(clientOptions(opts, auth));
   try {
-    for (;;) {
-      let response: protos.google.cloud.securitycenter.v1.IListFindingsResponse | null | undefined;
+    const responses = pages(async (pageToken) => {
       try {
-        [, , response] = await client.listFindings(
+        const [, , response] = await client.listFindings(
           { parent, filter, pageSize: opts.pageSize ?? MAX_PAGE_SIZE, pageToken },
-          { autoPaginate: false, timeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, maxRetries: MAX_RETRIES },
+          pageCallOptions(opts),
         );
+        return response;
       } catch (err) {
         throw sccError(err, source);
       }
+    }, `findings source ${source}`);
+    for await (const response of responses) {
       for (const result of response?.listFindingsResults ?? []) yield plain(result);
-      const next = response?.nextPageToken ?? '';
-      if (next === '') return;
-      // A server handing back a token it already gave would have us page forever.
-      if (seenTokens.has(next)) throw new UnreachableError(`findings source ${source}: paging does not end`);
-      seenTokens.add(next);
-      pageToken = next;
     }
   } finally {
     // Closing must not replace the error that ended the listing.
