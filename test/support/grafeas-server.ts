@@ -11,7 +11,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
+import { loadProtoService, serveOneMethod } from './grpc-test-server.js';
 
 const require = createRequire(import.meta.url);
 const CONTAINERANALYSIS_DIR = dirname(require.resolve('@google-cloud/containeranalysis/package.json'));
@@ -78,18 +78,11 @@ const DEFAULT_PAGE_SIZE = 20;
 const MAX_PAGE_SIZE = 1000;
 
 function loadGrafeasService(): grpc.ServiceDefinition {
-  const definition = protoLoader.loadSync(GRAFEAS_PROTO, {
-    keepCase: false,
-    longs: String,
-    enums: String,
-    defaults: true,
-    oneofs: true,
-    includeDirs: [PROTO_ROOT, join(GAX_DIR, 'build', 'protos')],
-  });
-  const loaded = grpc.loadPackageDefinition(definition) as unknown as {
-    grafeas: { v1: { Grafeas: grpc.ServiceClientConstructor } };
-  };
-  return loaded.grafeas.v1.Grafeas.service;
+  return loadProtoService(
+    GRAFEAS_PROTO,
+    [PROTO_ROOT, join(GAX_DIR, 'build', 'protos')],
+    ['grafeas', 'v1', 'Grafeas'],
+  );
 }
 
 type Filter = Array<{ field: 'resourceUrl' | 'kind'; value: string }>;
@@ -184,23 +177,10 @@ export async function startGrafeasServer(): Promise<GrafeasServer> {
     callback(null, { occurrences: page, nextPageToken: next });
   };
 
-  const server = new grpc.Server();
-  const service = loadGrafeasService();
-  const unimplemented: grpc.handleUnaryCall<unknown, unknown> = (_call, callback) =>
-    callback({ code: grpc.status.UNIMPLEMENTED, details: 'not implemented by the test server' });
-  const handlers: grpc.UntypedServiceImplementation = {};
-  for (const [name, method] of Object.entries(service)) {
-    // Keys are both the proto name (`ListOccurrences`) and originalName (`listOccurrences`); use the former.
-    if (method.path.endsWith(`/${name}`)) handlers[name] = unimplemented;
-  }
-  handlers.ListOccurrences = listOccurrences as grpc.UntypedHandleCall;
-  server.addService(service, handlers);
-
-  const host = '127.0.0.1';
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${host}:0`, grpc.ServerCredentials.createInsecure(), (err, p) =>
-      err ? reject(err) : resolve(p),
-    ),
+  const { host, port, stop } = await serveOneMethod(
+    loadGrafeasService(),
+    'ListOccurrences',
+    listOccurrences as grpc.UntypedHandleCall,
   );
 
   return {
@@ -218,10 +198,7 @@ export async function startGrafeasServer(): Promise<GrafeasServer> {
     ignoreFilter(on) {
       filterIgnored = on;
     },
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.tryShutdown(() => resolve());
-      }),
+    stop,
   };
 }
 

@@ -12,7 +12,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
+import { loadProtoService, serveOneMethod } from './grpc-test-server.js';
 
 const require = createRequire(import.meta.url);
 const SCC_DIR = dirname(require.resolve('@google-cloud/security-center/package.json'));
@@ -58,18 +58,11 @@ const PAGE_SIZE = 2;
 const PARENT = /^((?:organizations|folders|projects)\/[^/]+)\/sources\/[^/]+$/;
 
 function loadService(): grpc.ServiceDefinition {
-  const definition = protoLoader.loadSync(SERVICE_PROTO, {
-    keepCase: false,
-    longs: String,
-    enums: String,
-    defaults: true,
-    oneofs: true,
-    includeDirs: [PROTO_ROOT, join(GAX_DIR, 'build', 'protos')],
-  });
-  const loaded = grpc.loadPackageDefinition(definition) as unknown as {
-    google: { cloud: { securitycenter: { v1: { SecurityCenter: grpc.ServiceClientConstructor } } } };
-  };
-  return loaded.google.cloud.securitycenter.v1.SecurityCenter.service;
+  return loadProtoService(
+    SERVICE_PROTO,
+    [PROTO_ROOT, join(GAX_DIR, 'build', 'protos')],
+    ['google', 'cloud', 'securitycenter', 'v1', 'SecurityCenter'],
+  );
 }
 
 interface Filter {
@@ -132,22 +125,10 @@ export async function startSccServer(): Promise<SccServer> {
     callback(null, { listFindingsResults: page, nextPageToken: next, totalSize: all.length });
   };
 
-  const server = new grpc.Server();
-  const service = loadService();
-  const unimplemented: grpc.handleUnaryCall<unknown, unknown> = (_call, callback) =>
-    callback({ code: grpc.status.UNIMPLEMENTED, details: 'not implemented by the test server' });
-  const handlers: grpc.UntypedServiceImplementation = {};
-  for (const [name, method] of Object.entries(service)) {
-    if (method.path.endsWith(`/${name}`)) handlers[name] = unimplemented;
-  }
-  handlers.ListFindings = listFindings as grpc.UntypedHandleCall;
-  server.addService(service, handlers);
-
-  const host = '127.0.0.1';
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${host}:0`, grpc.ServerCredentials.createInsecure(), (err, p) =>
-      err ? reject(err) : resolve(p),
-    ),
+  const { host, port, stop } = await serveOneMethod(
+    loadService(),
+    'ListFindings',
+    listFindings as grpc.UntypedHandleCall,
   );
   return {
     host,
@@ -162,7 +143,7 @@ export async function startSccServer(): Promise<SccServer> {
       failure =
         f === undefined ? undefined : { ...f, afterRequests: requests.length + (f.afterRequests ?? 0) };
     },
-    stop: () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())),
+    stop,
   };
 }
 
