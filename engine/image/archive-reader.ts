@@ -27,7 +27,7 @@ import { normalizeEntryName, parentOf } from './entry-path.js';
 import { fileChunks, rangeChunks } from './file-chunks.js';
 import { parseImageConfig } from './image-config.js';
 import type { LayerContribution } from './layer-contribution.js';
-import { LayerReader, readLayer } from './layer-reader.js';
+import { LayerReader, readLayer, takeCachedLayer } from './layer-reader.js';
 import { assembleThroughCache, type LayersRead } from './manifest-cache.js';
 import { type Descriptor, selectManifest } from './oci-index.js';
 import { decompressedChunks } from './outer-stream.js';
@@ -472,12 +472,7 @@ class ArchiveMembers {
   /** What the cache holds for this digest; its entries still count against the image's entry budget. */
   private cached(digest: string, name: string): LayerContribution | undefined {
     const hit = this.opts.layerCache?.get(digest, this.opts);
-    if (hit !== undefined) {
-      this.budget.takeMany(
-        hit.entries.length + hit.whiteouts.length + hit.opaqueDirs.length,
-        `${this.source}: ${name}`,
-      );
-    }
+    if (hit !== undefined) takeCachedLayer(this.budget, this.opts.limits, hit, `${this.source}: ${name}`);
     return hit;
   }
 

@@ -7,7 +7,7 @@ export { readImageArchive, readImageArchiveStream } from './archive-reader.js';
 export { assembleManifest, type ImageParts } from './assemble.js';
 export type { LayerContribution, LayerEntry } from './layer-contribution.js';
 // Building blocks for other image sources (registry client, Docker engine stream, layer cache):
-export { readLayer } from './layer-reader.js';
+export { readLayer, takeCachedLayer } from './layer-reader.js';
 export { type ArchiveLimits, DEFAULT_LIMITS, MAX_SYMLINK_HOPS } from './limits.js';
 export { createImageLookup } from './lookup.js';
 export { parseManifestJson } from './manifest-json.js';

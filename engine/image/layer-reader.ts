@@ -15,7 +15,8 @@ import {
 import { classifyWhiteout, normalizeEntryName } from './entry-path.js';
 import { FileDigest, hasExecBit } from './file-digest.js';
 import { LAYER_CONTRIBUTION_FORMAT, type LayerContribution, type LayerEntry } from './layer-contribution.js';
-import { bothSinks, PackageDbCapture } from './package-db-capture.js';
+import type { ArchiveLimits } from './limits.js';
+import { bothSinks, PackageDbCapture, takeCachedPackageDbFiles } from './package-db-capture.js';
 import {
   EntryBudget,
   type ReadOptions,
@@ -143,6 +144,23 @@ export class LayerReader {
         : new FileDigest(entry, { hashAll: this.opts.hashAll, prefixSizes: this.opts.prefixSizes, capture });
     return bothSinks(digest, packageDb);
   }
+}
+
+/**
+ * A layer served from a cache instead of read counts against its image's bounds as a read one does:
+ * its entries, whiteouts and opaque dirs (EntryBudget) and its kept package database files.
+ */
+export function takeCachedLayer(
+  image: EntryBudget,
+  limits: ArchiveLimits,
+  contribution: LayerContribution,
+  where: string,
+): void {
+  image.takeMany(
+    contribution.entries.length + contribution.whiteouts.length + contribution.opaqueDirs.length,
+    where,
+  );
+  takeCachedPackageDbFiles(image, limits, contribution, where);
 }
 
 /**

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { InputError, UnreachableError } from '../errors.js';
 import { assembleManifest, type ImageParts } from './assemble.js';
 import type { LayerContribution } from './layer-contribution.js';
-import { LayerReader } from './layer-reader.js';
+import { LayerReader, takeCachedLayer } from './layer-reader.js';
 import { assembleThroughCache } from './manifest-cache.js';
 import { type Descriptor, selectManifest } from './oci-index.js';
 import {
@@ -70,7 +70,7 @@ async function readLayerBlob(
   const where = `${dir}: layer ${d.digest}`;
   const cached = opts.layerCache?.get(d.digest, opts);
   if (cached !== undefined) {
-    budget.takeMany(cached.entries.length + cached.whiteouts.length + cached.opaqueDirs.length, where);
+    takeCachedLayer(budget, opts.limits, cached, where);
     return cached;
   }
   const path = blobPath(dir, d.digest);

@@ -59,7 +59,7 @@ function budgetFor(image: EntryBudget, limits: ArchiveLimits): ImageCaptureBudge
 
 /**
  * A layer served from a cache instead of read: its kept package database files still count against
- * the image's budget, as its entries do (EntryBudget.takeMany).
+ * the image's budget, as its entries do (layer-reader's takeCachedLayer charges both).
  */
 export function takeCachedPackageDbFiles(
   image: EntryBudget,

@@ -7,7 +7,13 @@
  * assembled manifest `readOpts.manifestCache` holds (by manifest digest) fetches no blob but its config.
  */
 import { UnreachableError } from '../../engine/errors.js';
-import { assembleManifest, type ImageParts, type ReadOptions, readLayer } from '../../engine/image/index.js';
+import {
+  assembleManifest,
+  type ImageParts,
+  type ReadOptions,
+  readLayer,
+  takeCachedLayer,
+} from '../../engine/image/index.js';
 import type { LayerContribution } from '../../engine/image/layer-contribution.js';
 import { assembleThroughCache } from '../../engine/image/manifest-cache.js';
 import {
@@ -67,7 +73,7 @@ async function readLayers(
     const where = `${source}: layer ${layer.digest}`;
     const cached = cache?.get(layer.digest, resolved);
     if (cached !== undefined) {
-      budget.takeMany(cached.entries.length + cached.whiteouts.length + cached.opaqueDirs.length, where);
+      takeCachedLayer(budget, resolved.limits, cached, where);
       contributions.push(cached);
       continue;
     }

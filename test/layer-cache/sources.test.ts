@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readOciLayout } from '../../engine/image/index.js';
 import { manifestFromRegistry } from '../../integrations/registry/manifest.js';
 import { pushWithSkopeo, startRegistry, type TestRegistry } from '../support/registry.js';
-import { committedArchives, freshCache, tempDir } from './helpers.js';
+import { committedArchives, contributionWith, freshCache, tempDir } from './helpers.js';
 
 const exec = promisify(execFile);
 const ARCHIVE = (await committedArchives()).find((a) => a.endsWith('oci-gzip.tar'))!;
@@ -30,6 +30,18 @@ describe('an OCI layout directory', () => {
     expect(await readOciLayout(dir, { layerCache: cache })).toEqual(expected);
     expect(cache.stats()).toMatchObject({ hits: expected.layers.length });
     cache.close();
+  });
+
+  it('cached layers count against the image bounds as read ones do (package database files too)', async () => {
+    const dir = await tempDir();
+    await exec('tar', ['-xf', ARCHIVE, '-C', dir]);
+    // Every layer "cached" with 600 bytes of dpkg status kept: one fits in 1000 bytes, two do not.
+    const kept = { base64: Buffer.alloc(600).toString('base64') };
+    const layer = { ...(await contributionWith([])), packageDbFiles: { '/var/lib/dpkg/status': kept } };
+    const cache = { get: () => layer, put: () => undefined };
+    await expect(
+      readOciLayout(dir, { layerCache: cache, limits: { maxPackageDbTotalBytes: 1000 } }),
+    ).rejects.toThrow(/package database files add up to more than 1000 bytes in one image/);
   });
 
   it('with the manifest cache a warm read does not look at layers at all', async () => {
