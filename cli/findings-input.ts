@@ -153,8 +153,7 @@ async function forEachSccFinding(
   opts: FindingsSourceOptions,
 ): Promise<void> {
   // The Google client and gRPC load only for this source: they cost a fifth of a second at start-up.
-  const { listAddedBinaryFindings, sccParent } = await import('../integrations/security-center/index.js');
-  sccParent(source); // a malformed parent is a usage error before any endpoint is read
+  const { listAddedBinaryFindings } = await import('../integrations/security-center/index.js');
   const endpoint = await endpointFromEnv('DRIFTGATE_SCC_ENDPOINT');
   const results = listAddedBinaryFindings(source, {
     ...endpoint,

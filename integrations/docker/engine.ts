@@ -18,6 +18,9 @@ export interface LocalImage {
   diffIds: string[];
 }
 
+/** A full sha256 digest, as the engine reports image ids and diff_ids. */
+const SHA256_DIGEST = /^sha256:[0-9a-f]{64}$/;
+
 /** An image id or a unique prefix of one, as `docker` accepts it (`sha256:` optional). */
 const IMAGE_ID = /^(?:sha256:[0-9a-f]{64}|[0-9a-f]{12,64})$/;
 
@@ -54,13 +57,13 @@ export async function resolveLocalImage(ref: string, docker?: DockerClient): Pro
     if (engineStatus(err) === 404) return undefined;
     throw engineFailure(err, what);
   }
-  if (typeof info.Id !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(info.Id)) {
+  if (typeof info.Id !== 'string' || !SHA256_DIGEST.test(info.Id)) {
     throw new UnreachableError(`${what}: the Docker engine gave no sha256 image id`);
   }
   const repoDigests = strings(info.RepoDigests);
   const repoTags = strings(info.RepoTags).filter((t) => t !== '<none>:<none>');
   const layers = strings(info.RootFS?.Layers);
-  const diffIds = layers.every((l) => /^sha256:[0-9a-f]{64}$/.test(l)) ? layers : [];
+  const diffIds = layers.every((l) => SHA256_DIGEST.test(l)) ? layers : [];
   return { id: info.Id, repoDigests, repoTags, digest: chooseDigest(ref, info.Id, repoDigests), diffIds };
 }
 
