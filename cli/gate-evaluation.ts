@@ -66,7 +66,7 @@ export async function runGateEvaluation(flags: GateFlags): Promise<GateRun> {
     run = startEvaluation(policies, options(repository));
     const partial = new PartialHashSizes();
     const gated = run;
-    await forEachFinding(
+    const skipped = await forEachFinding(
       flags.findings,
       (f) => {
         partial.add(f);
@@ -74,13 +74,16 @@ export async function runGateEvaluation(flags: GateFlags): Promise<GateRun> {
       },
       sourceOptions,
     );
+    // Skipped inputs are counted in every report: "skipped and counted", never dropped unseen.
+    for (const s of skipped) gated.skip(s.reason);
     manifest ??= await loadImage(flags, { prefixSizes: partial.sizes() });
   } else {
-    const { findings } = await readFindingsSources(flags.findings, sourceOptions);
+    const { findings, skipped } = await readFindingsSources(flags.findings, sourceOptions);
     manifest = await loadImage(flags, { prefixSizes: partialHashSizes(findings) });
     repository = imageRepository(undefined, manifest.repository);
     run = startEvaluation(policies, options(repository));
     for (const f of findings) run.add(f);
+    for (const s of skipped) run.skip(s.reason);
   }
   if (flags.artifactAnalysis)
     manifest = (await withArtifactAnalysis(manifest, flags.artifactAnalysis, repository)).manifest;

@@ -92,7 +92,7 @@ async function readContents(files: string[], findings: readonly Finding[]): Prom
   const { readContentsIndex } = await import('../../engine/policy-init/index.js');
   return readContentsIndex(
     files.map((f) => ({ where: f, chunks: createReadStream(f) })),
-    { paths: findings.map((f) => f.binary.path) },
+    { paths: findings.flatMap((f) => (f.binary.path === undefined ? [] : [f.binary.path])) },
   );
 }
 

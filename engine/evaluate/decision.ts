@@ -63,10 +63,11 @@ export function decideGroup(
   const { result } = chosen;
   const pkg = result.entry?.package;
   const decision: Decision = {
-    id: decisionId(g.path, g.sha256),
+    id: decisionId(g.key, g.sha256),
     binary: {
       path: g.path,
-      resolvedPath: result.resolvedPath,
+      ...(g.unusable === undefined ? {} : { unusable: g.unusable }),
+      ...(result.resolvedPath === undefined ? {} : { resolvedPath: result.resolvedPath }),
       ...(g.sha256 === undefined ? {} : { sha256: g.sha256 }),
       ...(pkg ? { package: pkg } : {}),
     },

@@ -1,13 +1,20 @@
 /**
  * Deduplication (model.md "Evaluation"): the findings of the gated image are grouped by path + sha256
- * into one decision with a count, first/last seen, the workloads, finding ids and sources.
+ * (an unusable binary: by why + reported text + sha256) into one decision with a count, first/last seen, the workloads, finding ids and sources.
  *
  * Within a group, findings that could be decided differently — another namespace (so other policies),
  * a malicious category, another hashed size — are kept apart as variants, each evaluated once. When the
  * variants disagree, the decision takes the most severe outcome (OUTCOME_SEVERITY) and says so.
  */
 import { createHash } from 'node:crypto';
-import type { Finding, FindingSource, Workload } from '../findings/types.js';
+import {
+  type Finding,
+  type FindingBinary,
+  type FindingSource,
+  isUsableBinary,
+  type UnusableReason,
+  type Workload,
+} from '../findings/types.js';
 import { TupleInterner } from './interner.js';
 import type { GoverningSet } from './scope.js';
 
@@ -19,7 +26,12 @@ export interface Variant {
 }
 
 export interface FindingGroup {
+  /** What the group is keyed by: the path, or for an unusable binary its reason and reported text. */
+  key: string;
+  /** The path; for an unusable binary the text as reported (may be empty), never looked up. */
   path: string;
+  /** Set when the binary has no usable path (findings/types.ts). */
+  unusable?: UnusableReason;
   sha256?: string;
   count: number;
   /** Finding ids, de-duplicated, in the order first seen. */
@@ -37,10 +49,10 @@ export interface FindingGroup {
 /** The interned fields that make a variant: an identity, nothing to read. */
 type VariantFields = { readonly variant: true };
 
-/** Stable across runs: the same binary keeps its decision id (gate.md). */
-export function decisionId(path: string, sha256: string | undefined): string {
+/** Stable across runs: the same binary keeps its decision id (gate.md). `key`: see groupKey. */
+export function decisionId(key: string, sha256: string | undefined): string {
   return createHash('sha256')
-    .update(`${path}\0${sha256 ?? ''}`)
+    .update(`${key}\0${sha256 ?? ''}`)
     .digest('hex')
     .slice(0, 16);
 }
@@ -70,10 +82,19 @@ function variantFields(f: Finding, set: GoverningSet): unknown[] {
   return [set.key, f.malicious, b.size, b.hashedSize, b.partiallyHashed === true, b.hashUnreadable === true];
 }
 
+/**
+ * A usable binary is grouped by its path. An unusable one by why and what was reported (NUL-separated:
+ * no usable path contains NUL, so the two kinds never share a key), so `memfd:a` and `memfd:b` stay
+ * apart while the same fileless binary seen a thousand times is one decision.
+ */
+function groupKey(b: FindingBinary): string {
+  return isUsableBinary(b) ? b.path : `\0${b.unusable}\0${b.reported ?? ''}`;
+}
+
 const newVariantKey = (): VariantFields => ({ variant: true });
 
 export class FindingGroups {
-  /** path → sha256 (undefined for none) → group: nested maps, so no key string per finding. */
+  /** group key (the path) → sha256 (undefined for none) → group: nested maps, so no key string per finding. */
   private readonly byPath = new Map<string, Map<string | undefined, FindingGroup>>();
   private readonly workloads = new TupleInterner<Workload>();
   private readonly variantKeys = new TupleInterner<VariantFields>();
@@ -83,16 +104,20 @@ export class FindingGroups {
   }
 
   add(f: Finding, time: string | undefined, set: GoverningSet): void {
-    const { path, sha256 } = f.binary;
-    let bySha = this.byPath.get(path);
+    const b = f.binary;
+    const { sha256 } = b;
+    const key = groupKey(b);
+    let bySha = this.byPath.get(key);
     if (!bySha) {
       bySha = new Map();
-      this.byPath.set(path, bySha);
+      this.byPath.set(key, bySha);
     }
     let g = bySha.get(sha256);
     if (!g) {
       g = {
-        path,
+        key,
+        path: isUsableBinary(b) ? b.path : (b.reported ?? ''),
+        ...(isUsableBinary(b) ? {} : { unusable: b.unusable }),
         ...(sha256 === undefined ? {} : { sha256 }),
         count: 0,
         findingIds: new Set(),
@@ -110,9 +135,9 @@ export class FindingGroups {
       if (g.firstSeen === undefined || time < g.firstSeen) g.firstSeen = time;
       if (g.lastSeen === undefined || time > g.lastSeen) g.lastSeen = time;
     }
-    const key = this.variantKeys.intern(variantFields(f, set), newVariantKey);
-    const v = g.variants.get(key);
+    const variant = this.variantKeys.intern(variantFields(f, set), newVariantKey);
+    const v = g.variants.get(variant);
     if (v) v.count++;
-    else g.variants.set(key, { finding: f, set, count: 1 });
+    else g.variants.set(variant, { finding: f, set, count: 1 });
   }
 }

@@ -22,7 +22,7 @@ import { compileRules } from './rules.js';
 import { createScopeResolver } from './scope.js';
 import { seenAt } from './seen-time.js';
 import type { StepContext } from './steps.js';
-import type { Decision, Evaluation, Outcome } from './types.js';
+import type { Decision, Evaluation, Outcome, SkippedCount } from './types.js';
 import { compareDecisions, expiringSoonOf, verdictOf } from './verdict.js';
 
 export interface EvaluateOptions {
@@ -41,9 +41,11 @@ export function evaluate(
   image: ImageLookup,
   policies: readonly Policy[],
   opts: EvaluateOptions,
+  skipped: Iterable<{ reason: string }> = [],
 ): Evaluation {
   const run = startEvaluation(policies, opts);
   for (const f of findings) run.add(f);
+  for (const s of skipped) run.skip(s.reason);
   return run.finish(image);
 }
 
@@ -51,6 +53,8 @@ export function evaluate(
 export interface EvaluationRun {
   /** Counts the finding and folds it into its binary's group; the finding itself is not kept. */
   add(finding: Finding): void;
+  /** Counts an input that is no drift to gate (a parser's skip reason): it is reported, never gated. */
+  skip(reason: string): void;
   /** Decides every group against the image: the same Evaluation `evaluate()` returns for these findings. */
   finish(image: ImageLookup): Evaluation;
 }
@@ -71,6 +75,7 @@ export function startEvaluation(policies: readonly Policy[], opts: EvaluateOptio
   let unattributed = 0;
   let otherImages = 0;
   const groups = new FindingGroups();
+  const skipped = new SkipCounter();
   return {
     add(f) {
       const time = seenAt(f);
@@ -81,11 +86,15 @@ export function startEvaluation(policies: readonly Policy[], opts: EvaluateOptio
       else if (repository !== gated) otherImages++;
       else groups.add(f, time, scopeOf(f));
     },
+    skip(reason) {
+      skipped.add(reason);
+    },
     finish(image) {
       return decide(groups, image, policies, opts, {
         findings: inWindow,
         unattributed,
         otherImages,
+        skipped,
       });
     },
   };
@@ -96,7 +105,7 @@ function decide(
   image: ImageLookup,
   policies: readonly Policy[],
   opts: EvaluateOptions,
-  counts: { findings: number; unattributed: number; otherImages: number },
+  counts: { findings: number; unattributed: number; otherImages: number; skipped: SkipCounter },
 ): Evaluation {
   const enforcementOf = createEnforcementResolver(policies, opts.now, opts.modeOverride);
   const ctx: StepContext = {
@@ -129,11 +138,38 @@ function decide(
       decisions: decisions.length,
       unattributed: counts.unattributed,
       otherImages: counts.otherImages,
+      skipped: counts.skipped.total,
       byOutcome,
     },
     expiringSoon,
     decisions,
+    skipped: counts.skipped.reasons(),
   };
+}
+
+/** Distinct skip reasons kept: reasons quote categories, which a hostile file can make all different. */
+export const MAX_SKIP_REASONS = 20;
+
+/** Skip reasons counted, bounded: past MAX_SKIP_REASONS distinct reasons, new ones count as "other reasons". */
+class SkipCounter {
+  total = 0;
+  private readonly byReason = new Map<string, number>();
+  private others = 0;
+
+  add(reason: string): void {
+    this.total++;
+    const n = this.byReason.get(reason);
+    if (n !== undefined) this.byReason.set(reason, n + 1);
+    else if (this.byReason.size < MAX_SKIP_REASONS) this.byReason.set(reason, 1);
+    else this.others++;
+  }
+
+  reasons(): SkippedCount[] {
+    const out = [...this.byReason].map(([reason, count]) => ({ reason, count }));
+    out.sort((a, b) => b.count - a.count || (a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : 0));
+    if (this.others > 0) out.push({ reason: 'other reasons', count: this.others });
+    return out;
+  }
 }
 
 /** The window's start as canonical RFC 3339 (seen-time.ts), clamped to the years that form can spell. */

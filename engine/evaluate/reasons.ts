@@ -2,7 +2,7 @@
  * The `reason` of a decision: a plain sentence a person understands, naming the rule and its ticket where
  * one decided. Reasons may quote finding text (the category); formatters escape it, as they do paths.
  */
-import type { Finding } from '../findings/types.js';
+import type { Finding, UnusableBinary } from '../findings/types.js';
 import type { AllowRule, Rule } from '../policy/types.js';
 import type { CannotCompare, Comparison } from './drift.js';
 import type { CompiledRule } from './rules.js';
@@ -65,6 +65,11 @@ export const reasons = {
   modifiedAllowed: (c: CompiledRule<AllowRule>) =>
     `It is allowed by ${ruleName(c)}, which pins this sha256, until ${c.rule.expiresText}${because(c.rule)}`,
   modifiedNotPinned: () => 'No allow rule pins this sha256.',
+
+  /** Why a binary has no usable path, as a sentence: `Fileless execution: …`, `The binary path … is not absolute.` */
+  unusable: (b: UnusableBinary) => `${sentence(capitalized(b.why))}`,
+  unusableUnknown: () =>
+    'With no usable path it cannot be compared with the image or matched by a rule, so it is unknown.',
 
   unknown(why: CannotCompare, resolvedPath: string, hashedSize?: number): string {
     switch (why) {

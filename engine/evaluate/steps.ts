@@ -2,7 +2,7 @@
  * model.md "Evaluation", steps 1 to 6, in order, for one binary as one finding reports it under one
  * governing set. The first step that decides wins; `drift` is always step 3's comparison.
  */
-import type { Finding } from '../findings/types.js';
+import { type Finding, isUsableBinary, type UnusableBinary } from '../findings/types.js';
 import type { ManifestEntry, PathLookup } from '../image/types.js';
 import type { AllowRule, Policy } from '../policy/types.js';
 import { compareWithImage } from './drift.js';
@@ -17,7 +17,8 @@ export interface StepResult {
   /** The rule that decided, or null (malicious, in-image, unknown, no rule matched). */
   rule: CompiledRule | null;
   reason: string;
-  resolvedPath: string;
+  /** Absent for a binary with no usable path: nothing was looked up. */
+  resolvedPath?: string;
   /** The image's file at the resolved path, when there is one. */
   entry?: ManifestEntry;
   /** The allow rule that let the binary run: for the "expiring soon" list. */
@@ -31,6 +32,23 @@ export interface StepContext {
   /** sha256 → name of the first loaded policy whose `iocSha256` lists it. Any loaded policy counts. */
   iocOwners: ReadonlyMap<string, string>;
   lookup(path: string): PathLookup;
+}
+
+/**
+ * A binary with no usable path (model.md "Finding (normalized)"): step 1 still applies — a malicious
+ * category or an IoC hash needs no path — and nothing else can (no path to look up, no rule can match
+ * it), so it is `unknown`, governed by `onUnknown` like any other. `drift` is `unknown`: step 3 could not
+ * compare anything.
+ */
+function unusableSteps(finding: Finding, b: UnusableBinary, ctx: StepContext): StepResult {
+  const base = { drift: 'unknown' as const, rule: null };
+  const unusable = reasons.unusable(b);
+  if (finding.malicious)
+    return { ...base, outcome: 'malicious', reason: `${reasons.maliciousCategory(finding)} ${unusable}` };
+  const iocOwner = b.sha256 === undefined ? undefined : ctx.iocOwners.get(b.sha256);
+  if (iocOwner !== undefined)
+    return { ...base, outcome: 'malicious', reason: `${reasons.maliciousIoc(iocOwner)} ${unusable}` };
+  return { ...base, outcome: 'unknown', reason: `${unusable} ${reasons.unusableUnknown()}` };
 }
 
 function isExpired(c: CompiledRule<AllowRule>, now: number): boolean {
@@ -57,6 +75,7 @@ function pickAllow(
 
 export function runSteps(finding: Finding, set: GoverningSet, ctx: StepContext): StepResult {
   const b = finding.binary;
+  if (!isUsableBinary(b)) return unusableSteps(finding, b, ctx);
   const found = ctx.lookup(b.path);
   const cmp = compareWithImage(b, found);
   const resolvedPath = found.resolvedPath;

@@ -1,5 +1,5 @@
 /** The result of `evaluate()` and the body of `driftgate gate --format json` (gate.md). */
-import type { FindingSource, Workload } from '../findings/types.js';
+import type { FindingSource, UnusableReason, Workload } from '../findings/types.js';
 import type { OwningPackage } from '../image/types.js';
 
 export type Drift = 'none' | 'added' | 'modified' | 'unknown';
@@ -26,7 +26,17 @@ export interface RuleRef {
 export interface Decision {
   /** Stable: derived from path + sha256, so the same binary keeps its id across runs. */
   id: string;
-  binary: { path: string; resolvedPath?: string; sha256?: string; package?: OwningPackage };
+  /**
+   * `path` is the reported path. With `unusable` set the binary had no usable path (fileless, relative,
+   * missing, …): `path` is then the text as reported (possibly empty), evidence only, and `reason` says why.
+   */
+  binary: {
+    path: string;
+    unusable?: UnusableReason;
+    resolvedPath?: string;
+    sha256?: string;
+    package?: OwningPackage;
+  };
   drift: Drift;
   outcome: Outcome;
   rule: RuleRef | null;
@@ -52,9 +62,22 @@ export interface Evaluation {
     unattributed: number;
     /** Findings about other repositories than the gated image: read, not gated. */
     otherImages: number;
+    /**
+     * Objects of a known shape that are no drift to gate (an SCC finding of another category naming no
+     * binary, a Falco event naming no executable, a `docker diff` deletion): read, counted, not gated.
+     * Not part of `findings`. Their reasons are in `Evaluation.skipped`.
+     */
+    skipped: number;
     byOutcome: Partial<Record<Outcome, number>>;
   };
   /** Allow rules that expire within 14 days of `now`: they make the verdict `warn`. */
   expiringSoon: Array<RuleRef & { expires: string }>;
   decisions: Decision[];
+  /** Why inputs were skipped, most frequent first, at most MAX_SKIP_REASONS reasons (the rest as one line). */
+  skipped: SkippedCount[];
+}
+
+export interface SkippedCount {
+  reason: string;
+  count: number;
 }

@@ -68,11 +68,11 @@ export function normalizeDockerDiffEntry(entry: JsonRecord): Normalized {
   if (kind !== 'A' && kind !== 'C') {
     return { skip: `docker diff kind ${quote(kind ?? '')} is not an added or changed file` };
   }
-  const built = binaryRef(
+  // Always kept: an added or changed file is drift, even when its path cannot be used.
+  const binary = binaryRef(
     { path: field(entry, 'path'), sha256: field(entry, 'sha256'), size: field(entry, 'size') },
     false,
   );
-  if ('skip' in built) return { skip: `docker diff entry: ${built.skip}` };
 
   // The id goes first (field order is what JSON output shows); it is set once the rest is known.
   const out: Finding = {
@@ -80,7 +80,7 @@ export function normalizeDockerDiffEntry(entry: JsonRecord): Normalized {
     source: 'docker-diff',
     category: DOCKER_DIFF_CATEGORIES[kind],
     malicious: false,
-    binary: built.binary,
+    binary,
     image: imageFromReference(str(entry, 'image'), str(entry, 'imageId')),
     workload: dockerWorkload(entry),
   };

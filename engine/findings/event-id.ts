@@ -16,7 +16,7 @@ export function eventId(f: Finding): string {
     f.source,
     f.category,
     f.malicious,
-    [b.path, b.sha256, b.size, b.hashedSize, b.partiallyHashed, b.hashUnreadable],
+    [b.path, b.sha256, b.size, b.hashedSize, b.partiallyHashed, b.hashUnreadable, b.unusable, b.reported],
     [i.uri, i.repository, i.tag, i.digest, i.imageId],
     [w.cluster, w.location, w.project, w.namespace, w.pod, w.container, w.node],
     f.eventTime,

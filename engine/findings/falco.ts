@@ -14,6 +14,7 @@ import type { Normalized } from './result.js';
 import {
   capArgs,
   capText,
+  isFilelessPath,
   MAX_ARG_LENGTH,
   MAX_ARGS,
   MAX_TEXT_LENGTH,
@@ -37,6 +38,18 @@ function exePath(fields: JsonRecord, exepath: string, exe: string): string | und
   return argv0?.startsWith('/') ? argv0 : undefined;
 }
 
+/**
+ * The executed binary's path as reported, of any type: `proc.exepath` when Falco resolved it (even to
+ * something unusable such as `memfd:x (deleted)`, which is fileless execution, not "no path"), else an
+ * absolute or fileless `proc.exe`. Undefined when the event names no executable at all (a rule about a file).
+ */
+function reportedExe(fields: JsonRecord): unknown {
+  const full = field(fields, 'proc.exepath');
+  if (full !== undefined && full !== null && full !== '' && full !== '<NA>') return full;
+  const argv0 = fstr(fields, 'proc.exe');
+  return argv0 !== undefined && (argv0.startsWith('/') || isFilelessPath(argv0)) ? argv0 : undefined;
+}
+
 /** Falco gives the command line as one string: split on spaces, for evidence only. */
 function cmdlineArgs(cmdline: string | undefined): string[] | undefined {
   if (cmdline === undefined) return undefined;
@@ -48,10 +61,10 @@ function cmdlineArgs(cmdline: string | undefined): string[] | undefined {
 export function normalizeFalcoEvent(event: JsonRecord): Normalized {
   const fields = rec(event, 'output_fields') ?? {};
   const rule = str(event, 'rule') ?? '';
-  const path = exePath(fields, 'proc.exepath', 'proc.exe');
+  const path = reportedExe(fields);
   if (path === undefined) return { skip: `the Falco event of rule ${quote(rule)} names no executable path` };
-  const built = binaryRef({ path }, false);
-  if ('skip' in built) return { skip: `Falco rule ${quote(rule)}: ${built.skip}` };
+  // Every Falco event that names its executable is gated, so one whose path is unusable is kept too.
+  const binary = binaryRef({ path }, false);
 
   // The id goes first (field order is what JSON output shows); it is set once the rest is known.
   const out: Finding = {
@@ -60,7 +73,7 @@ export function normalizeFalcoEvent(event: JsonRecord): Normalized {
     category: capText(rule)!,
     // Falco has no malicious-hash verdict; IoC hashes from policies cannot apply either (no hash).
     malicious: false,
-    binary: built.binary,
+    binary,
     image: imageFromParts({
       reference: fstr(fields, 'container.image'),
       repository: fstr(fields, 'container.image.repository'),

@@ -3,17 +3,18 @@
  * other tools hand-write) → Finding.
  *
  * It is driftgate's own format, so it is validated strictly: a known field of the wrong type, a hash
- * that is not 64 hex, a relative path or a time that is not RFC 3339 is malformed input (an error
- * naming where), not something to drop quietly. Values are still normalized the way every other shape
- * is (paths, repository, times, bounds), so a hand-written `"repository": "nginx"` matches
- * `docker.io/library/nginx`. Unknown fields are ignored, like everywhere else.
+ * that is not 64 hex or a time that is not RFC 3339 is malformed input (an error naming where), not
+ * something to drop quietly. The binary's path is the exception (see `genericPath`). Values are still
+ * normalized the way every other shape is (paths, repository, times, bounds), so a hand-written
+ * `"repository": "nginx"` matches `docker.io/library/nginx`. Unknown fields are ignored, like everywhere else.
  */
 import { normalizeRepository } from '../identity/reference.js';
+import { binaryRef, unusableBinary } from './binary.js';
 import { isRecord, type JsonRecord } from './fields.js';
 import { MalformedFinding, type Normalized } from './result.js';
 import { capArgs, capText, MAX_TEXT_LENGTH, normalizeBinaryPath } from './sanitize.js';
 import { normalizeTime } from './time.js';
-import type { BinaryRef, Finding, FindingSource, ImageRef, ProcessRef, Workload } from './types.js';
+import type { Finding, FindingBinary, FindingSource, ImageRef, ProcessRef, Workload } from './types.js';
 
 const SOURCES: ReadonlySet<string> = new Set<FindingSource>(['scc', 'falco', 'docker-diff', 'generic']);
 const SHA256 = /^[0-9a-fA-F]{64}$/;
@@ -116,10 +117,26 @@ export function normalizeGenericFinding(o: JsonRecord): Normalized {
   return { finding };
 }
 
-function genericBinary(b: JsonRecord): BinaryRef {
-  const p = normalizeBinaryPath(reqString(b, 'path', 'binary.'));
-  if ('problem' in p) fail(p.problem);
-  const binary: BinaryRef = { path: p.path };
+/**
+ * The binary's path is the one field not validated strictly: a path that cannot be used (fileless,
+ * relative, of the wrong type, absent) makes an `unusable` binary, as from every other source (model.md:
+ * such a finding is never dropped, and is not an input error). A printed unusable binary reads back from
+ * its `reported` text, or its `unusable` reason when no text was reported.
+ */
+function genericPath(b: JsonRecord): FindingBinary {
+  const path = get(b, 'path');
+  if (path !== undefined && path !== null) return binaryRef({ path }, false);
+  const reported = optString(b, 'reported', 'binary.');
+  if (reported !== undefined) return binaryRef({ path: reported }, false);
+  const reason = optString(b, 'unusable', 'binary.');
+  if (reason === undefined || reason === 'missing')
+    return unusableBinary('missing', 'no binary path is reported');
+  if (reason === 'wrong-type') return unusableBinary('wrong-type', 'the binary path is not a string');
+  fail(`binary.unusable must be missing or wrong-type when no path is reported`);
+}
+
+function genericBinary(b: JsonRecord): FindingBinary {
+  const binary = genericPath(b);
   const sha256 = optString(b, 'sha256', 'binary.');
   if (sha256 !== undefined) {
     if (!SHA256.test(sha256)) fail('binary.sha256 must be 64 hex characters');
@@ -177,7 +194,7 @@ function genericParent(p: JsonRecord | undefined): ProcessRef | undefined {
   const path = optString(p, 'path', 'parent.');
   if (path !== undefined) {
     const n = normalizeBinaryPath(path);
-    if ('problem' in n) fail(`parent.path: ${n.problem.replace('the binary path', 'the path')}`);
+    if ('unusable' in n) fail(`parent.path: ${n.why.replace('the binary path', 'the path')}`);
     ref.path = n.path;
   }
   const args = optArgs(p, 'args', 'parent.');

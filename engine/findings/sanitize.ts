@@ -3,6 +3,7 @@
  * Whoever ran the binary wrote these. They decide which rule matches (paths) and whether the image
  * already carries the file (hashes), so they are normalized before anything compares them.
  */
+import type { UnusableReason } from './types.js';
 
 /** Linux PATH_MAX. A longer "path" names no file the kernel could have executed. */
 export const MAX_PATH_LENGTH = 4096;
@@ -12,22 +13,55 @@ export const MAX_TEXT_LENGTH = 1024;
 export const MAX_ARGS = 64;
 export const MAX_ARG_LENGTH = 1024;
 
-export type PathResult = { path: string } | { problem: string };
+/** Reported path text kept as evidence for an unusable binary: longer text is cut, with a marker. */
+export const MAX_REPORTED_PATH = 4096;
+
+export type PathResult =
+  | { path: string }
+  | { unusable: Exclude<UnusableReason, 'missing' | 'wrong-type'>; why: string };
+
+/**
+ * Fileless execution as the kernel names it: `/proc/<pid>/exe` of a program run from a `memfd_create`
+ * file reads `/memfd:<name> (deleted)`, and that of a program whose file was deleted after it started
+ * reads `<path> (deleted)`. Detectors pass these on (with or without the leading slash). Neither names a
+ * file any image could carry.
+ */
+export function isFilelessPath(raw: string): boolean {
+  return raw.startsWith('memfd:') || raw.startsWith('/memfd:') || raw.endsWith(' (deleted)');
+}
 
 /**
  * A reported executable path in normal posix form: `/a/./b/../c` → `/a/c`, duplicate slashes
- * collapsed, `..` clamped at the root (as the kernel resolves it), no trailing slash. Relative,
- * empty, root-only, over-long or NUL-carrying paths are not binary paths.
+ * collapsed, `..` clamped at the root (as the kernel resolves it), no trailing slash. Fileless,
+ * relative, empty, root-only, over-long or NUL-carrying paths are not binary paths: the answer says why.
  */
 export function normalizeBinaryPath(raw: string): PathResult {
-  if (raw.length === 0) return { problem: 'the binary path is empty' };
+  if (raw.length === 0) return { unusable: 'empty', why: 'the binary path is empty' };
+  if (isFilelessPath(raw)) {
+    const memfd = raw.startsWith('memfd:') || raw.startsWith('/memfd:');
+    return {
+      unusable: 'fileless',
+      why: memfd
+        ? `fileless execution: the binary ran from an in-memory file (${quote(raw)}), which no image can carry`
+        : `fileless execution: the binary's file was deleted after it started (${quote(raw)})`,
+    };
+  }
   if (raw.length > MAX_PATH_LENGTH)
-    return { problem: `the binary path is longer than ${MAX_PATH_LENGTH} characters` };
-  if (raw.charCodeAt(0) !== 47 /* / */) return { problem: 'the binary path is not absolute' };
-  if (raw.includes('\0')) return { problem: 'the binary path contains a NUL character' };
+    return { unusable: 'too-long', why: `the binary path is longer than ${MAX_PATH_LENGTH} characters` };
+  if (raw.charCodeAt(0) !== 47 /* / */)
+    return { unusable: 'relative', why: `the binary path ${quote(raw)} is not absolute` };
+  if (raw.includes('\0'))
+    return { unusable: 'nul', why: `the binary path ${quote(raw)} contains a NUL character` };
   const path = isNormal(raw) ? raw : normalizeSlow(raw);
-  if (path === '/') return { problem: 'the binary path names the root directory' };
+  if (path === '/') return { unusable: 'root', why: 'the binary path names the root directory' };
   return { path: intern(path) };
+}
+
+/** The reported text of an unusable path, bounded: evidence, never a key that must be exact. */
+export function reportedPath(raw: string): string {
+  return raw.length > MAX_REPORTED_PATH
+    ? `${raw.slice(0, MAX_REPORTED_PATH)}… (${raw.length} characters in all)`
+    : intern(raw);
 }
 
 /** The common case, checked without allocating: nothing to remove. */

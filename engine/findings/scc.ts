@@ -10,7 +10,7 @@
  * Container information is best effort in SCC: any of image, pod or cluster may be missing, and the
  * finding is still kept (it becomes `unattributed` at evaluation when it names no image).
  */
-import { binaryRef, type RawBinary, rawSccFile } from './binary.js';
+import { binaryRef, type RawBinary, rawSccFile, unusableBinary } from './binary.js';
 import { eventId } from './event-id.js';
 import {
   arr,
@@ -28,7 +28,14 @@ import { imageFromReference } from './image-ref.js';
 import type { Normalized } from './result.js';
 import { capArgs, capText, MAX_TEXT_LENGTH, normalizeBinaryPath, quote } from './sanitize.js';
 import { normalizeTime } from './time.js';
-import type { Finding, ImageRef, ProcessRef, Workload } from './types.js';
+import {
+  type Finding,
+  type FindingBinary,
+  type ImageRef,
+  isUsableBinary,
+  type ProcessRef,
+  type Workload,
+} from './types.js';
 
 /** The SCC categories for a binary or library whose hash is a known indicator of compromise. */
 export const MALICIOUS_CATEGORIES: ReadonlySet<string> = new Set([
@@ -43,6 +50,23 @@ export function isMaliciousCategory(category: string): boolean {
   return (
     MALICIOUS_CATEGORIES.has(category) ||
     (category.startsWith('Execution:') && category.includes('Malicious'))
+  );
+}
+
+/** Shown as the category of an SCC finding whose `category` is not a string. */
+export const CATEGORY_NOT_A_STRING = '(category is not a string)';
+
+/**
+ * The categories driftgate gates: a binary or library added to (or modified in) a running container,
+ * malicious or not. A finding of one of these is never dropped, whatever its binary looks like. A category
+ * that cannot be read (not a string) counts as one: nothing tells that it is not.
+ */
+export function isDriftCategory(category: string): boolean {
+  return (
+    category.includes('Binary Executed') ||
+    category.includes('Library Loaded') ||
+    category === CATEGORY_NOT_A_STRING ||
+    isMaliciousCategory(category)
   );
 }
 
@@ -66,10 +90,14 @@ export function normalizeSccFinding(input: JsonRecord, resourceInput?: JsonRecor
     finding = camelCaseKeys(finding) as JsonRecord;
     if (resource) resource = camelCaseKeys(resource) as JsonRecord;
   }
-  const category = str(finding, 'category');
-  if (category === undefined) return { skip: 'the SCC finding has no category' };
+  const categoryField = field(finding, 'category');
+  if (categoryField === undefined || categoryField === null || categoryField === '')
+    return { skip: 'the SCC finding has no category' };
+  // A category of the wrong type cannot tell whether this is drift: it is kept, as drift (never dropped).
+  const category = typeof categoryField === 'string' ? categoryField : CATEGORY_NOT_A_STRING;
   const props = rec(finding, 'sourceProperties');
   const library = isLibraryCategory(category);
+  const processesField = field(finding, 'processes');
   const processes = arr(finding, 'processes');
   const first = isRecord(processes?.[0]) ? processes[0] : undefined;
 
@@ -83,12 +111,29 @@ export function normalizeSccFinding(input: JsonRecord, resourceInput?: JsonRecor
     const path = propString(props, 'Process_Binary_Fullpath');
     if (path !== undefined) raw = { path };
   }
-  if (raw === undefined) {
-    const what = library ? 'no loaded library' : 'no process binary';
-    return { skip: `the SCC finding ${quote(category)} names ${what}` };
+  const what = library ? 'no loaded library' : 'no process binary';
+  let binary: FindingBinary;
+  if (raw !== undefined) binary = binaryRef(raw, true);
+  else if (processesField !== undefined && processesField !== null && !Array.isArray(processesField))
+    binary = unusableBinary('wrong-type', "the finding's processes field is not a list");
+  else {
+    // No path (proto3 writes an unset one as ""), or one of the wrong type. The file's hash still counts:
+    // an IoC needs no path.
+    const rawFile: RawBinary = file ? rawSccFile(file) : { path: undefined };
+    const path = rawFile.path === '' ? undefined : rawFile.path;
+    binary = binaryRef({ ...rawFile, path }, true);
+    if (!isUsableBinary(binary) && binary.unusable === 'missing') binary.why = `the finding names ${what}`;
   }
-  const built = binaryRef(raw, true);
-  if ('skip' in built) return { skip: `SCC finding ${quote(category)}: ${built.skip}` };
+  // Findings of other categories (a reverse shell, an IAM grant) without a usable binary are no drift
+  // to gate: skipped, and counted by the caller.
+  if (!isUsableBinary(binary) && !isDriftCategory(category)) {
+    return {
+      skip:
+        binary.unusable === 'missing'
+          ? `the SCC finding ${quote(category)} names ${what}`
+          : `SCC finding ${quote(category)}: ${binary.why}`,
+    };
+  }
 
   // The id goes first (field order is what JSON output shows); it is set once the rest is known.
   const out: Finding = {
@@ -96,7 +141,7 @@ export function normalizeSccFinding(input: JsonRecord, resourceInput?: JsonRecor
     source: 'scc',
     category: capText(category)!,
     malicious: isMaliciousCategory(category),
-    binary: built.binary,
+    binary,
     image: sccImage(finding, props),
     workload: sccWorkload(finding, resource, props),
   };

@@ -10,9 +10,8 @@ export type FindingSource = 'scc' | 'falco' | 'docker-diff' | 'generic';
 /** A lower-case hex sha256 (64 chars). Normalizers drop anything that is not one. */
 export type Sha256Hex = string;
 
-export interface BinaryRef {
-  /** Absolute path as reported (normalized: no `.`/`..`/duplicate slashes). */
-  path: string;
+/** What a detector says about the added file besides its path: the same for usable and unusable binaries. */
+export interface BinaryFacts {
   sha256?: Sha256Hex;
   size?: number;
   /** Bytes the detector hashed; with `partiallyHashed` or `hashedSize < size`, `sha256` covers only this prefix. */
@@ -23,6 +22,65 @@ export interface BinaryRef {
    * evaluation must not read "no hash" as "nothing to compare" (which would be `in-image`): it is `unknown`.
    */
   hashUnreadable?: boolean;
+}
+
+/** A binary whose path can be looked up in an image and matched by rules. */
+export interface BinaryRef extends BinaryFacts {
+  /** Absolute path as reported (normalized: no `.`/`..`/duplicate slashes). */
+  path: string;
+  unusable?: never;
+  why?: never;
+  reported?: never;
+}
+
+/**
+ * Why a finding's binary has no usable path (model.md: such a finding is never dropped):
+ * - `missing`: no path is reported (no process, no binary, an unset path);
+ * - `wrong-type`: the path, or the field that should hold it (`processes`, `binary`), has the wrong JSON type;
+ * - `empty`, `relative`, `root`, `nul`, `too-long`: a reported string that is no absolute file path;
+ * - `fileless`: `memfd:…` or `… (deleted)`: the binary ran from memory or from a file deleted after it started.
+ */
+export type UnusableReason =
+  | 'missing'
+  | 'wrong-type'
+  | 'empty'
+  | 'relative'
+  | 'root'
+  | 'nul'
+  | 'too-long'
+  | 'fileless';
+
+export const UNUSABLE_REASONS: readonly UnusableReason[] = [
+  'missing',
+  'wrong-type',
+  'empty',
+  'relative',
+  'root',
+  'nul',
+  'too-long',
+  'fileless',
+];
+
+/**
+ * A binary that cannot be looked up or matched by path. It is still evaluated: malicious when the category
+ * or the hash says so, otherwise an `unknown` decision (engine/evaluate/steps.ts).
+ */
+export interface UnusableBinary extends BinaryFacts {
+  unusable: UnusableReason;
+  /** Why, as a short sentence for the decision's reason (hostile text in it is quoted: printable ASCII). */
+  why: string;
+  /**
+   * The path text as reported, for evidence only: never looked up, matched or printed unescaped. Cut to
+   * MAX_REPORTED_PATH characters (with a marker). Absent when no string was reported.
+   */
+  reported?: string;
+  path?: never;
+}
+
+export type FindingBinary = BinaryRef | UnusableBinary;
+
+export function isUsableBinary(b: FindingBinary): b is BinaryRef {
+  return b.unusable === undefined;
 }
 
 export interface ImageRef {
@@ -61,7 +119,8 @@ export interface Finding {
   category: string;
   /** True for SCC malicious categories. (IoC hashes from policies are applied at evaluation.) */
   malicious: boolean;
-  binary: BinaryRef;
+  /** The added file; `unusable` (with why) when the finding names no usable path. */
+  binary: FindingBinary;
   args?: string[];
   parent?: ProcessRef;
   image: ImageRef;

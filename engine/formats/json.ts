@@ -8,7 +8,10 @@
  * - `decisions[].failsGate`: this decision alone makes the verdict `fail`. The internal `enforcing` flag is
  *   NOT exported: for an `unknown` it means "onUnknown: fail applies", which a consumer would misread;
  *   `failsGate` is the question consumers actually ask ("which rows made the gate red?");
- * - `expiringSoon`: allow rules that expire within 14 days (they turn a pass into a warn).
+ * - `expiringSoon`: allow rules that expire within 14 days (they turn a pass into a warn);
+ * - `decisions[].binary.unusable`: the binary had no usable path (fileless, relative, missing …); `path` is
+ *   then the text as reported (docs/findings.md);
+ * - `summary.skipped` and `skipped` (`[{reason, count}]`): inputs that are no drift to gate, counted.
  * `byOutcome` always carries all six outcomes (zero included), so consumers need no `?? 0`.
  * Optional fields that are absent (`resolvedPath`, `sha256`, `os`, `firstSeen`, `lastSeen`) are omitted.
  */
@@ -47,6 +50,7 @@ function decisionJson(d: Decision) {
       package: pkg
         ? defined({ db: pkg.db, name: pkg.name, version: pkg.version, arch: pkg.arch })
         : undefined,
+      unusable: d.binary.unusable,
     }),
     drift: d.drift,
     outcome: d.outcome,
@@ -76,9 +80,11 @@ export function evaluationJson(ev: Evaluation) {
       unattributed: ev.summary.unattributed,
       byOutcome,
       otherImages: ev.summary.otherImages,
+      skipped: ev.summary.skipped,
     },
     decisions: ev.decisions.map(decisionJson),
     expiringSoon: ev.expiringSoon.map((r) => ({ ...ruleJson(r), expires: r.expires })),
+    skipped: ev.skipped.map((s) => ({ reason: s.reason, count: s.count })),
   };
 }
 

@@ -15,7 +15,7 @@
  */
 import type { Decision, Evaluation } from '../evaluate/types.js';
 import { inert, truncateEnd, xmlEscape, xmlEscapeMultiline } from './escape.js';
-import { gateEffect, ruleName, ruleWhere, workloadLabel } from './view.js';
+import { binaryLabel, gateEffect, ruleName, ruleWhere, workloadLabel } from './view.js';
 
 const MAX_MESSAGE = 500;
 const MAX_LIST = 20;
@@ -57,6 +57,8 @@ function suiteProperties(ev: Evaluation): Array<[string, string]> {
     ['decisions', String(s.decisions)],
     ['unattributed', String(s.unattributed)],
     ['otherImages', String(s.otherImages)],
+    ['skipped', String(s.skipped)],
+    ...ev.skipped.map((r): [string, string] => [`skipped.${r.reason}`, String(r.count)]),
     ...ev.expiringSoon.map((r): [string, string] => [`expiringSoon.${ruleName(r)}`, r.expires]),
   ];
 }
@@ -64,10 +66,10 @@ function suiteProperties(ev: Evaluation): Array<[string, string]> {
 /** Paths, made unique by a short hash where two decisions share one (same path, different sha256). */
 function testNames(decisions: readonly Decision[]): string[] {
   const seen = new Map<string, number>();
-  for (const d of decisions) seen.set(d.binary.path, (seen.get(d.binary.path) ?? 0) + 1);
+  for (const d of decisions) seen.set(binaryLabel(d), (seen.get(binaryLabel(d)) ?? 0) + 1);
   return decisions.map((d) => {
-    if ((seen.get(d.binary.path) ?? 0) < 2) return d.binary.path;
-    return `${d.binary.path} (sha256:${d.binary.sha256 ? d.binary.sha256.slice(0, 12) : 'none'})`;
+    if ((seen.get(binaryLabel(d)) ?? 0) < 2) return binaryLabel(d);
+    return `${binaryLabel(d)} (sha256:${d.binary.sha256 ? d.binary.sha256.slice(0, 12) : 'none'})`;
   });
 }
 
@@ -93,7 +95,7 @@ function details(d: Decision): string {
     const shown = values.slice(0, MAX_LIST).map(inert).join(', ');
     return values.length > MAX_LIST ? `${shown}, and ${values.length - MAX_LIST} more` : shown;
   };
-  const lines = [`${d.outcome} (drift ${d.drift}): ${inert(d.reason)}`, `path: ${inert(d.binary.path)}`];
+  const lines = [`${d.outcome} (drift ${d.drift}): ${inert(d.reason)}`, `path: ${inert(binaryLabel(d))}`];
   if (d.binary.resolvedPath && d.binary.resolvedPath !== d.binary.path) {
     lines.push(`resolved path: ${inert(d.binary.resolvedPath)}`);
   }

@@ -13,12 +13,14 @@
 import type { Decision, Evaluation } from '../evaluate/types.js';
 import { markdownCode as codeSpan, markdownText, truncateEnd, truncateMiddle } from './escape.js';
 import {
+  binaryLabel,
   type GateEffect,
   gateEffect,
   isProblem,
   OUTCOMES_MILD_FIRST,
   plural,
   ruleName,
+  skippedClause,
   verdictReason,
   workloadLabel,
 } from './view.js';
@@ -105,7 +107,7 @@ function tableRow(d: Decision): string {
     EFFECT_CELL[gateEffect(d)],
     d.outcome,
     d.drift,
-    markdownCode(truncateMiddle(d.binary.path, MAX_PATH), { inTable: true }),
+    markdownCode(truncateMiddle(binaryLabel(d), MAX_PATH), { inTable: true }),
     String(d.count),
     ruleCell(d),
     markdownText(truncateEnd(d.reason, MAX_REASON_CELL)),
@@ -123,6 +125,8 @@ function summary(ev: Evaluation): string[] {
         .map((o) => `${o} ${s.byOutcome[o] ?? 0}`)
         .join(', ')}.`,
   ];
+  const skipped = skippedClause(ev);
+  if (skipped) lines.push('', `${markdownText(truncateEnd(skipped, MAX_TEXT))}.`);
   if (ev.expiringSoon.length > 0) {
     lines.push('', 'Allow rules expiring within 14 days (renew them or bake the binary):', '');
     for (const r of ev.expiringSoon) {
@@ -143,7 +147,7 @@ function codeList(values: readonly string[]): string {
 function detailBlock(d: Decision, index: number): string {
   const effect = gateEffect(d);
   const lines = [
-    `#### ${index + 1}. ${markdownCode(truncateMiddle(d.binary.path, MAX_PATH))}`,
+    `#### ${index + 1}. ${markdownCode(truncateMiddle(binaryLabel(d), MAX_PATH))}`,
     '',
     `- Outcome: ${d.outcome} (drift ${d.drift}); ${effect === 'fail' ? '**fails the gate**' : 'does not fail the gate'}`,
     `- Rule: ${d.rule ? `${markdownCode(ruleName(d.rule))} in ${markdownCode(`${d.rule.file}:${d.rule.line}`)}` : 'none'}`,

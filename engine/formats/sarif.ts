@@ -29,7 +29,7 @@
 import type { Decision, Evaluation, Outcome } from '../evaluate/types.js';
 import type { Policy } from '../policy/types.js';
 import { inert, sarifText } from './escape.js';
-import { gateEffect, ruleName } from './view.js';
+import { binaryLabel, gateEffect, ruleName } from './view.js';
 
 export const SARIF_SCHEMA_URI = 'https://json.schemastore.org/sarif-2.1.0.json';
 /** The project's own namespace (policies say `apiVersion: driftgate.dev/v1`). */
@@ -87,7 +87,8 @@ const RULES: Record<ProblemOutcome, RuleSpec> = {
     short: 'An executed binary could not be compared with the image.',
     full:
       'The finding names a path that exists in the image, but the hashes cannot be compared (partial or ' +
-      'unreadable hash), so it is unknown whether the binary was modified at runtime.',
+      'unreadable hash), so it is unknown whether the binary was modified at runtime; or the finding names no ' +
+      'usable path at all (fileless execution from memfd or a deleted file, a relative or missing path).',
     help: 'Check the binary on a running container. The policy setting onUnknown decides whether this fails the gate.',
     level: 'warning',
   },
@@ -143,6 +144,8 @@ export function sarifLog(ev: Evaluation, ctx: SarifContext) {
           verdict: ev.verdict,
           image: { repository: ev.image.repository, digest: ev.image.digest },
           now: ev.now,
+          skipped: ev.summary.skipped,
+          ...(ev.summary.skipped > 0 ? { skippedReasons: ev.skipped.map((s) => ({ ...s })) } : {}),
         },
       },
     ],
@@ -173,7 +176,7 @@ function result(d: Decision, o: ProblemOutcome, ev: Evaluation, ctx: SarifContex
     ruleId: RULES[o].id,
     ruleIndex: RULE_ORDER.indexOf(o),
     level: levelOf(d, o),
-    message: { text: sarifText(`${TITLES[o]}: ${d.binary.path}. ${d.reason}`) },
+    message: { text: sarifText(`${TITLES[o]}: ${binaryLabel(d)}. ${d.reason}`) },
     locations: [
       {
         physicalLocation: {
@@ -188,6 +191,7 @@ function result(d: Decision, o: ProblemOutcome, ev: Evaluation, ctx: SarifContex
       drift: d.drift,
       failsGate: gateEffect(d) === 'fail',
       path: d.binary.path,
+      ...(d.binary.unusable === undefined ? {} : { unusable: d.binary.unusable }),
       ...(d.binary.resolvedPath === undefined ? {} : { resolvedPath: d.binary.resolvedPath }),
       ...(d.binary.sha256 === undefined ? {} : { sha256: d.binary.sha256 }),
       ...(d.rule ? { policyRule: ruleName(d.rule) } : {}),

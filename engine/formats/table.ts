@@ -11,12 +11,14 @@
 import type { Decision, Evaluation, Outcome, Verdict } from '../evaluate/types.js';
 import { inert, truncateEnd, truncateMiddle, widthOf } from './escape.js';
 import {
+  binaryLabel,
   type GateEffect,
   gateEffect,
   OUTCOMES_MILD_FIRST,
   plural,
   ruleName,
   ruleWhere,
+  skippedClause,
   verdictReason,
 } from './view.js';
 
@@ -104,7 +106,7 @@ function toRow(d: Decision): Row {
     outcome: d.outcome,
     drift: d.drift,
     count: String(d.count),
-    path: truncateMiddle(inert(d.binary.path), MAX_PATH),
+    path: truncateMiddle(inert(binaryLabel(d)), MAX_PATH),
     rule: d.rule ? truncateMiddle(inert(ruleName(d.rule)), MAX_RULE) : '-',
     // The rule's file:line goes with the reason, where it has room: it is where the reader goes next.
     reason:
@@ -165,6 +167,8 @@ function summaryLines(ev: Evaluation): string[] {
       .map((o) => `${o} ${s.byOutcome[o] ?? 0}`)
       .join(', '),
   ];
+  const skipped = skippedClause(ev);
+  if (skipped) lines.push(truncateEnd(inert(skipped), MAX_REASON));
   for (const r of ev.expiringSoon) {
     lines.push(
       `allow rule ${inert(ruleName(r))} (${inert(ruleWhere(r))}) expires ${inert(r.expires)}: renew it or bake the binary`,

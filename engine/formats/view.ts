@@ -80,3 +80,25 @@ export function verdictReason(ev: Evaluation): string {
   }
   return parts.length > 0 ? parts.join('; ') : 'no drift that needs a decision';
 }
+
+/**
+ * The binary as a report names it: its path, or for a binary with no usable path (fileless, relative,
+ * missing: `binary.unusable`) the text as reported, marked so it is not read as a path. Escape it like any path.
+ */
+export function binaryLabel(d: Decision): string {
+  const b = d.binary;
+  if (b.unusable === undefined) return b.path;
+  return b.path === '' ? `(no usable path: ${b.unusable})` : `${b.path} (no usable path: ${b.unusable})`;
+}
+
+/** The skipped inputs as one clause (`3 skipped: not drift (…)`), or '' when none: every format shows it. */
+export function skippedClause(ev: Evaluation): string {
+  const n = ev.summary.skipped;
+  if (n === 0) return '';
+  const top = ev.skipped
+    .slice(0, 3)
+    .map((s) => `${s.reason} (${s.count})`)
+    .join('; ');
+  const more = ev.skipped.length > 3 ? '; …' : '';
+  return `${n} input${n === 1 ? '' : 's'} skipped as no drift to gate: ${top}${more}`;
+}

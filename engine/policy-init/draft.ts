@@ -125,7 +125,7 @@ function header(
     '# tickets, and decide every commented suggestion. Until a suggestion is uncommented, the gate keeps',
     '# reporting that binary as a violation.',
     '#',
-    `# Findings: ${observed.used} about this repository; not used: ${observed.otherRepositories} about other repositories, ${observed.unattributed} with no image identity.`,
+    `# Findings: ${observed.used} about this repository; not used: ${observed.otherRepositories} about other repositories, ${observed.unattributed} with no image identity${observed.noUsablePath > 0 ? `, ${observed.noUsablePath} with no usable binary path (fileless or malformed: the gate reports them as unknown or malicious)` : ''}.`,
     `# Binaries seen executing: ${observed.binaries.length}`,
     `#   ${count('in-image')} already in the image: no rule needed${modified > 0 ? ` (${modified} of them with a different hash: overwritten at runtime, the gate reports them as violations)` : ''}`,
   ];

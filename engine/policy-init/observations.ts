@@ -3,7 +3,7 @@
  * says about it. Only counts and the path leave this module: the draft may show nothing else from a
  * finding.
  */
-import type { Finding } from '../findings/types.js';
+import { type BinaryRef, type Finding, isUsableBinary } from '../findings/types.js';
 import type { ImageLookup } from '../image/types.js';
 
 export interface ObservedBinary {
@@ -28,12 +28,15 @@ export interface Observations {
   otherRepositories: number;
   /** Findings with no image identity (model.md: counted, never silently dropped). */
   unattributed: number;
+  /** Findings about the repository whose binary has no usable path (fileless, relative, …): no rule can name them. */
+  noUsablePath: number;
 }
 
 export function observe(findings: readonly Finding[], repository: string, image: ImageLookup): Observations {
   const byPath = new Map<string, ObservedBinary>();
   let otherRepositories = 0;
   let unattributed = 0;
+  let noUsablePath = 0;
   for (const f of findings) {
     const repo = f.image.repository;
     if (repo === undefined) {
@@ -44,32 +47,37 @@ export function observe(findings: readonly Finding[], repository: string, image:
       otherRepositories++;
       continue;
     }
-    let seen = byPath.get(f.binary.path);
+    const b = f.binary;
+    if (!isUsableBinary(b)) {
+      noUsablePath++;
+      continue;
+    }
+    let seen = byPath.get(b.path);
     if (!seen) {
-      const entry = image.lookup(f.binary.path).entry;
+      const entry = image.lookup(b.path).entry;
       seen = {
-        path: f.binary.path,
+        path: b.path,
         findings: 0,
         malicious: 0,
         inImage: entry !== undefined,
         modified: false,
       };
-      byPath.set(f.binary.path, seen);
+      byPath.set(b.path, seen);
     }
     seen.findings++;
     if (f.malicious) seen.malicious++;
-    if (seen.inImage && !seen.modified) seen.modified = overwritten(f, image);
+    if (seen.inImage && !seen.modified) seen.modified = overwritten(b, image);
   }
   const binaries = [...byPath.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const used = binaries.reduce((n, b) => n + b.findings, 0);
-  return { binaries, used, otherRepositories, unattributed };
+  return { binaries, used, otherRepositories, unattributed, noUsablePath };
 }
 
-function overwritten(f: Finding, image: ImageLookup): boolean {
-  const { sha256, hashedSize, size, partiallyHashed } = f.binary;
+function overwritten(b: BinaryRef, image: ImageLookup): boolean {
+  const { sha256, hashedSize, size, partiallyHashed } = b;
   const partial =
     partiallyHashed === true || (hashedSize !== undefined && size !== undefined && hashedSize < size);
-  const imageHash = image.lookup(f.binary.path).entry?.sha256;
+  const imageHash = image.lookup(b.path).entry?.sha256;
   // A prefix hash cannot be compared with a whole-file hash; the gate works that out, the draft only counts.
   return sha256 !== undefined && !partial && imageHash !== undefined && imageHash !== sha256;
 }

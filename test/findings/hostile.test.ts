@@ -6,7 +6,12 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../engine/errors.js';
 import { normalizeFindingObject, type SkippedInput } from '../../engine/findings/parse.js';
-import { MAX_ARG_LENGTH, MAX_ARGS, MAX_TEXT_LENGTH } from '../../engine/findings/sanitize.js';
+import {
+  MAX_ARG_LENGTH,
+  MAX_ARGS,
+  MAX_REPORTED_PATH,
+  MAX_TEXT_LENGTH,
+} from '../../engine/findings/sanitize.js';
 import { parseTestdata } from './helpers.js';
 
 function sccWith(binary: Record<string, unknown>, extra: Record<string, unknown> = {}) {
@@ -35,20 +40,63 @@ describe('paths', () => {
     expect(byId.get('h0')!.binary.path).toBe('/bin/sh');
   });
 
-  it('that are relative, empty, over-long or carry NUL are skipped with a reason', () => {
-    expect(
-      skipped.map((s) => [s.where, s.reason.replace(/^SCC finding 'Added Binary Executed': /, '')]),
-    ).toEqual([
-      ['hostile.ndjson:3', 'the binary path is not absolute'],
-      // proto3 cannot tell an empty path from an unset one: the finding names no binary.
-      ['hostile.ndjson:4', "the SCC finding 'Added Binary Executed' names no process binary"],
-      ['hostile.ndjson:5', 'the binary path is longer than 4096 characters'],
-      ['hostile.ndjson:9', 'the binary path contains a NUL character'],
-    ]);
+  it('that are relative, empty, over-long or carry NUL are kept as unusable, with why and the text reported', () => {
+    expect(skipped).toEqual([]);
+    const unusable = (id: string) => byId.get(id)!.binary;
+    expect(unusable('h1')).toMatchObject({ unusable: 'relative', reported: 'bin/relative' });
+    // proto3 cannot tell an empty path from an unset one: the finding names no binary.
+    expect(unusable('h2')).toMatchObject({ unusable: 'missing', why: 'the finding names no process binary' });
+    expect(unusable('h2').reported).toBeUndefined();
+    expect(unusable('h3')).toMatchObject({ unusable: 'too-long' });
+    expect(unusable('h3').reported!.length).toBeLessThan(MAX_REPORTED_PATH + 40);
+    expect(unusable('h7')).toMatchObject({ unusable: 'nul', reported: '/usr/bin/nul\0x' });
+    expect(unusable('h7').why).toContain('\\u0000');
+    // The hash is kept: an IoC needs no path.
+    expect(unusable('h1').sha256).toBe('5'.repeat(64));
   });
 
   it('naming the root directory is not a binary', () => {
-    expect(one(sccWith({ path: '/../..' })).skipped[0]!.reason).toContain('names the root directory');
+    expect(one(sccWith({ path: '/../..' })).finding!.binary).toMatchObject({ unusable: 'root' });
+  });
+
+  it.each([
+    ['memfd:kworker (deleted)', 'in-memory file'],
+    ['/memfd:x', 'in-memory file'],
+    ['/tmp/.x (deleted)', 'deleted after it started'],
+  ])('%s is fileless execution, and said so', (path, words) => {
+    const b = one(sccWith({ path, sha256: '5'.repeat(64) })).finding!.binary;
+    expect(b).toMatchObject({ unusable: 'fileless', reported: path, sha256: '5'.repeat(64) });
+    expect(b.why).toMatch(/^fileless execution: /);
+    expect(b.why).toContain(words);
+  });
+
+  it.each([
+    [{ path: 42 }, 'wrong-type'],
+    [{ path: { p: '/x' } }, 'wrong-type'],
+    [{ path: ['/x'] }, 'wrong-type'],
+    [{ sha256: '5'.repeat(64) }, 'missing'],
+  ])('%j has an unusable binary: %s', (binary, reason) => {
+    expect(one(sccWith(binary)).finding!.binary.unusable).toBe(reason);
+  });
+
+  it('a processes field of the wrong type or a category of the wrong type is kept, not skipped', () => {
+    const obj = sccWith({ path: '/x' });
+    (obj.finding as Record<string, unknown>).processes = { binary: { path: '/x' } };
+    expect(one(obj).finding!.binary).toMatchObject({ unusable: 'wrong-type' });
+    const cat = sccWith({ path: 'memfd:x' });
+    (cat.finding as Record<string, unknown>).category = 7;
+    const { finding, skipped } = one(cat);
+    expect(skipped).toEqual([]);
+    expect(finding!.category).toBe('(category is not a string)');
+    expect(finding!.binary.unusable).toBe('fileless');
+  });
+
+  it('of a category that is no drift, when unusable, are skipped and counted with a reason', () => {
+    const obj = sccWith({ path: 'memfd:x' });
+    obj.finding.category = 'Reverse Shell';
+    const { finding, skipped } = one(obj);
+    expect(finding).toBeUndefined();
+    expect(skipped[0]!.reason).toMatch(/^SCC finding 'Reverse Shell': fileless execution/);
   });
 });
 

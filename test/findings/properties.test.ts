@@ -8,8 +8,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../engine/errors.js';
 import { normalizeFindingObject, parseFindingsText, type SkippedInput } from '../../engine/findings/parse.js';
-import { normalizeBinaryPath } from '../../engine/findings/sanitize.js';
+import { isFilelessPath, normalizeBinaryPath } from '../../engine/findings/sanitize.js';
 import { normalizeTime } from '../../engine/findings/time.js';
+import { isUsableBinary } from '../../engine/findings/types.js';
 import { toNodeClientForm } from './node-client-form.js';
 
 /** Keys that have bitten JSON readers before, mixed into generated objects. */
@@ -108,7 +109,9 @@ describe('arbitrary input', () => {
         const skipped: SkippedInput[] = [];
         readsOrRejects(() => {
           for (const f of normalizeFindingObject(obj, 'gen.json', skipped)) {
-            expect(f.binary.path.startsWith('/')).toBe(true);
+            // A usable path is absolute; an unusable one says why (model.md: never dropped).
+            if (isUsableBinary(f.binary)) expect(f.binary.path.startsWith('/')).toBe(true);
+            else expect(f.binary.why.length).toBeGreaterThan(0);
             if (f.binary.sha256 !== undefined) expect(f.binary.sha256).toMatch(/^[0-9a-f]{64}$/);
           }
         });
@@ -267,8 +270,10 @@ describe('normal forms', () => {
         ),
         (raw) => {
           const r = normalizeBinaryPath(raw);
-          if ('problem' in r) {
-            expect(raw.includes('\0') || posix.normalize(raw).replace(/\/+$/, '') === '').toBe(true);
+          if ('unusable' in r) {
+            expect(
+              raw.includes('\0') || posix.normalize(raw).replace(/\/+$/, '') === '' || isFilelessPath(raw),
+            ).toBe(true);
             return;
           }
           expect(r.path).toBe(posix.normalize(raw).replace(/\/+$/, ''));

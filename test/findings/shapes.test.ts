@@ -143,11 +143,19 @@ describe('skipped input', () => {
 
   it('reports skips through normalizeFindingObject when asked', () => {
     const sink: SkippedInput[] = [];
-    const noProcess = { finding: { ...v2[0].finding, processes: [] } };
+    const noProcess = { finding: { ...v2[0].finding, category: 'Reverse Shell', processes: [] } };
     expect(normalizeFindingObject(noProcess, 'x.json[4]', sink)).toEqual([]);
     expect(sink).toEqual([
       { where: 'x.json[4]', reason: expect.stringContaining('names no process binary') },
     ]);
+  });
+
+  it('never skips a drift category: with no process its binary is unusable, and says why', () => {
+    const sink: SkippedInput[] = [];
+    const noProcess = { finding: { ...v2[0].finding, processes: [] } };
+    const [f] = normalizeFindingObject(noProcess, 'x.json[4]', sink);
+    expect(sink).toEqual([]);
+    expect(f!.binary).toEqual({ unusable: 'missing', why: 'the finding names no process binary' });
   });
 
   it('reports a Falco event that names no executable', () => {
@@ -210,14 +218,10 @@ describe('library categories', () => {
     expect(findings[1]!.malicious).toBe(true);
   });
 
-  it('are skipped, never read as the process binary, when no library is named', () => {
-    expect(findings).toHaveLength(2);
-    expect(skipped).toEqual([
-      {
-        where: 'scc-library.json[2]',
-        reason: "the SCC finding 'Added Library Loaded' names no loaded library",
-      },
-    ]);
+  it('are kept with an unusable binary, never read as the process binary, when no library is named', () => {
+    expect(findings).toHaveLength(3);
+    expect(skipped).toEqual([]);
+    expect(findings[2]!.binary).toEqual({ unusable: 'missing', why: 'the finding names no loaded library' });
   });
 });
 
@@ -329,7 +333,6 @@ describe('driftgate findings (generic)', () => {
   it.each([
     [{ id: undefined }, 'id is required'],
     [{ source: 'syslog' }, 'source must be one of'],
-    [{ binary: { path: 'usr/bin/curl' } }, 'not absolute'],
     [{ binary: { path: '/usr/bin/curl', sha256: 'abc' } }, 'binary.sha256 must be 64 hex'],
     [{ binary: { path: '/usr/bin/curl', size: -1 } }, 'binary.size must be a non-negative integer'],
     [{ malicious: 'yes' }, 'malicious must be true or false'],

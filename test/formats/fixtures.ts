@@ -53,10 +53,12 @@ export function evaluation(decisions: Decision[], over: Partial<Evaluation> = {}
       decisions: decisions.length,
       unattributed: 1,
       otherImages: 2,
+      skipped: 0,
       byOutcome,
     },
     expiringSoon: [],
     decisions,
+    skipped: [],
     ...over,
   };
 }

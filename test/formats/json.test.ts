@@ -25,6 +25,7 @@ describe('--format json (gate.md contract)', () => {
       'summary',
       'decisions',
       'expiringSoon',
+      'skipped',
     ]);
     expect(out.schemaVersion).toBe(1);
     expect(out.verdict).toBe('fail');
@@ -35,6 +36,7 @@ describe('--format json (gate.md contract)', () => {
       'unattributed',
       'byOutcome',
       'otherImages',
+      'skipped',
     ]);
     expect(Object.keys(out.decisions[1])).toEqual([
       'id',
