@@ -4,14 +4,10 @@
  * cannot be reached is exit 3 (never an empty list, which would pass silently).
  */
 import { isAscii } from 'node:buffer';
-import { type FileHandle, open } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { InputError } from '../engine/errors.js';
-import {
-  iterateFindingsText,
-  normalizeFindingObject,
-  type SkippedInput,
-  startNdjson,
-} from '../engine/findings/parse.js';
+import { normalizeFindingObject, type SkippedInput } from '../engine/findings/parse.js';
+import { findingsStream } from '../engine/findings/stream.js';
 import type { Finding } from '../engine/findings/types.js';
 import { endpointFromEnv } from './google-endpoint.js';
 
@@ -48,10 +44,8 @@ export async function forEachFinding(
   for (const source of sources) {
     if (source.startsWith('scc:')) {
       await forEachSccFinding(source, onFinding, skipped, opts);
-    } else if (source === '-') {
-      for (const f of iterateFindingsText(await readStdin(), '<stdin>', skipped)) onFinding(f);
     } else {
-      await forEachFindingInFile(source, onFinding, skipped);
+      await forEachFindingInStream(source, onFinding, skipped);
     }
   }
   return skipped;
@@ -61,78 +55,86 @@ export async function forEachFinding(
 const PIECE_BYTES = 1 << 20;
 
 /**
- * A findings file read in pieces of whole lines: NDJSON (what large exports are) is normalized piece
- * by piece, so memory stays at a piece and what the caller keeps, whatever the file's size. A file that
- * is one JSON value (an array, an object) is read whole, as JSON.parse needs it.
+ * A findings file (or `-`, stdin) read as a stream (engine/findings/stream.ts): NDJSON line by line, a
+ * JSON array element by element, so memory stays at a piece and one value whatever the input's size; a
+ * value over the bound is exit 2 naming where, not a crash.
  */
-async function forEachFindingInFile(
-  file: string,
+async function forEachFindingInStream(
+  source: string,
   onFinding: (finding: Finding) => void,
   skipped: SkippedInput[],
 ): Promise<void> {
+  const file = source === '-' ? '<stdin>' : source;
+  const stream = findingsStream(file, skipped);
+  const text = new Utf8Pieces();
+  for await (const bytes of source === '-' ? stdinChunks() : fileChunks(source)) {
+    for (const f of stream.push(text.decode(bytes))) onFinding(f);
+  }
+  const rest = text.end();
+  if (rest) for (const f of stream.push(rest)) onFinding(f);
+  for (const f of stream.end()) onFinding(f);
+}
+
+async function* fileChunks(file: string): AsyncGenerator<Buffer, void, undefined> {
   const handle = await open(file, 'r').catch((err: unknown) => {
     throw unreadable(file, err);
   });
   try {
-    const pieces = linePieces(handle, file);
-    const first = await pieces.next();
-    if (first.done) throw new InputError('the findings file is empty (write [] for "no findings")', { file });
-    const head = decode(first.value);
-    const ndjson = startNdjson(head, file, skipped);
-    if (ndjson === undefined) {
-      // Pieces are views of one reused buffer: copied to be kept.
-      const rest: Buffer[] = [Buffer.from(first.value)];
-      for await (const piece of pieces) rest.push(Buffer.from(piece));
-      for (const f of iterateFindingsText(Buffer.concat(rest).toString('utf8'), file, skipped)) onFinding(f);
-      return;
+    const buf = Buffer.allocUnsafe(PIECE_BYTES);
+    for (;;) {
+      let n: number;
+      try {
+        ({ bytesRead: n } = await handle.read(buf, 0, buf.length, null));
+      } catch (err) {
+        throw unreadable(file, err);
+      }
+      if (n === 0) return;
+      // A view of the reused buffer: decoded before the next read.
+      yield buf.subarray(0, n);
     }
-    for (const f of ndjson.findings(head)) onFinding(f);
-    for await (const piece of pieces) for (const f of ndjson.findings(decode(piece))) onFinding(f);
   } finally {
     await handle.close();
   }
 }
 
-/**
- * The file's bytes in pieces that end at a line break (or the end of the file). A `\n` byte never occurs
- * inside a multi-byte UTF-8 character, so every piece decodes on its own. A line longer than a piece
- * grows the buffer. Each piece is a view valid until the next is asked for.
- */
-async function* linePieces(handle: FileHandle, file: string): AsyncGenerator<Buffer, void, undefined> {
-  let buf = Buffer.allocUnsafe(PIECE_BYTES);
-  let filled = 0;
-  for (;;) {
-    if (filled === buf.length) {
-      const bigger = Buffer.allocUnsafe(buf.length * 2);
-      buf.copy(bigger, 0, 0, filled);
-      buf = bigger;
-    }
-    let n: number;
-    try {
-      ({ bytesRead: n } = await handle.read(buf, filled, buf.length - filled, null));
-    } catch (err) {
-      throw unreadable(file, err);
-    }
-    if (n === 0) {
-      if (filled > 0) yield buf.subarray(0, filled);
-      return;
-    }
-    const scanFrom = filled;
-    filled += n;
-    const cut = buf.lastIndexOf(10, filled - 1);
-    if (cut < scanFrom) continue; // no line break in what was just read: read more
-    yield buf.subarray(0, cut + 1);
-    buf.copy(buf, 0, cut + 1, filled);
-    filled -= cut + 1;
-  }
+async function* stdinChunks(): AsyncGenerator<Buffer, void, undefined> {
+  for await (const chunk of process.stdin) yield chunk as Buffer;
 }
 
 /**
- * UTF-8 bytes as text. Exports are nearly always ASCII, and for ASCII the one-byte copy is the same text
- * at a fraction of the cost of UTF-8 decoding (which is most of the cost of reading a large file).
+ * Bytes to text, piece by piece, never splitting a UTF-8 character: the bytes of an unfinished one are
+ * held for the next piece. Exports are nearly always ASCII, and for ASCII the one-byte copy is the same
+ * text at a fraction of the cost of UTF-8 decoding (which is most of the cost of reading a large file).
  */
-function decode(bytes: Buffer): string {
-  return isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
+class Utf8Pieces {
+  private held: Buffer = Buffer.alloc(0);
+
+  decode(piece: Buffer): string {
+    const bytes = this.held.length > 0 ? Buffer.concat([this.held, piece]) : piece;
+    const cut = completeUtf8(bytes);
+    this.held = cut < bytes.length ? Buffer.from(bytes.subarray(cut)) : Buffer.alloc(0);
+    const whole = bytes.subarray(0, cut);
+    return isAscii(whole) ? whole.toString('latin1') : whole.toString('utf8');
+  }
+
+  /** What is held at the end: an unfinished character, decoded as the replacement character. */
+  end(): string {
+    return this.held.length > 0 ? this.held.toString('utf8') : '';
+  }
+}
+
+/** The length of the longest prefix of `b` that ends on a character boundary. */
+function completeUtf8(b: Buffer): number {
+  let i = b.length - 1;
+  let continuation = 0;
+  while (i >= 0 && continuation < 3 && (b[i]! & 0xc0) === 0x80) {
+    i--;
+    continuation++;
+  }
+  if (i < 0) return b.length;
+  const lead = b[i]!;
+  const need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+  return b.length - i < need ? i : b.length;
 }
 
 function unreadable(file: string, err: unknown): InputError {
@@ -162,10 +164,4 @@ async function forEachSccFinding(
   for await (const result of results) {
     for (const f of normalizeFindingObject(result, source, skipped)) onFinding(f);
   }
-}
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }

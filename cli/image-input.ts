@@ -52,15 +52,15 @@ export async function loadImage(flags: ImageSourceFlags, readOpts: ReadOptions):
   describeImageSource(flags);
   const opts = await withLayerCache(flags, readOpts);
   if (flags.imageArchive !== undefined) {
-    await mustExist(flags.imageArchive, 'image archive');
+    await mustExist(flags.imageArchive, 'image archive', 'file');
     return readImageArchive(flags.imageArchive, opts);
   }
   if (flags.ociLayout !== undefined) {
-    await mustExist(flags.ociLayout, 'OCI layout');
+    await mustExist(flags.ociLayout, 'OCI layout', 'directory');
     return readOciLayout(flags.ociLayout, opts);
   }
   if (flags.manifest !== undefined) {
-    await mustExist(flags.manifest, 'manifest');
+    await mustExist(flags.manifest, 'manifest', 'file');
     return parseManifestJson(await readFile(flags.manifest, 'utf8'), flags.manifest);
   }
   return loadImageRef(flags.image!, flags, opts);
@@ -104,13 +104,26 @@ async function withLayerCache(flags: ImageSourceFlags, opts: ReadOptions): Promi
   return cache === undefined ? opts : { ...opts, layerCache: cache, manifestCache: cache };
 }
 
-async function mustExist(path: string, what: string): Promise<void> {
+/**
+ * A source that is not there is exit 3 (could not be reached); one of the wrong kind — a directory given
+ * as an archive or manifest, a file given as an OCI layout — is a usage error, exit 2, said in one line
+ * (reading it would fail with EISDIR/ENOTDIR and a stack trace).
+ */
+async function mustExist(path: string, what: string, kind: 'file' | 'directory'): Promise<void> {
+  let isDirectory: boolean;
   try {
-    await stat(path);
+    isDirectory = (await stat(path)).isDirectory();
   } catch (err) {
     throw new UnreachableError(
       `${what} ${path} cannot be read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
     );
+  }
+  if (kind === 'file' && isDirectory) {
+    const hint = what === 'image archive' ? ' (an OCI layout directory is --oci-layout)' : '';
+    throw new InputError(`${what} ${path} is a directory, not a file${hint}`);
+  }
+  if (kind === 'directory' && !isDirectory) {
+    throw new InputError(`${what} ${path} is not a directory (an archive file is --image-archive)`);
   }
 }
 

@@ -41,7 +41,7 @@ export interface ParsedFindings {
 }
 
 /** Where an object came from: for skip entries and error messages. */
-interface Location {
+export interface Location {
   file: string;
   line?: number;
   /** Inside the file: `[3]`, `[3].listFindingsResults[0]`. */
@@ -52,7 +52,7 @@ function whereOf(loc: Location): string {
   return `${loc.file}${loc.line === undefined ? '' : `:${loc.line}`}${loc.path}`;
 }
 
-function inputError(loc: Location, message: string, column?: number): InputError {
+export function inputError(loc: Location, message: string, column?: number): InputError {
   const where =
     loc.line === undefined
       ? { file: loc.file }
@@ -63,7 +63,7 @@ function inputError(loc: Location, message: string, column?: number): InputError
 const EXPECTED =
   'expected an SCC finding or list result, a Pub/Sub message, a Falco event, a docker-diff entry or a driftgate finding';
 
-function unrecognised(loc: Location, v: unknown): InputError {
+export function unrecognised(loc: Location, v: unknown): InputError {
   if (!isRecord(v)) {
     const kind = v === null ? 'null' : Array.isArray(v) ? 'an array' : `a ${typeof v}`;
     return inputError(loc, `not a recognisable finding (${kind}): ${EXPECTED}`);
@@ -78,7 +78,7 @@ function unrecognised(loc: Location, v: unknown): InputError {
  * Where normalized objects go. Findings are taken out (`take`) after each top-level object, so a caller
  * iterating a large file holds one object's findings at a time; skipped entries accumulate.
  */
-class Collector {
+export class Collector {
   findings: Finding[] = [];
   readonly skipped: SkippedInput[];
 
@@ -100,7 +100,7 @@ class Collector {
 }
 
 /** Reads one object of any shape into `out`. `decoded`: it came out of a Pub/Sub message's data. */
-function normalizeInto(obj: unknown, loc: Location, out: Collector, decoded = false): void {
+export function normalizeInto(obj: unknown, loc: Location, out: Collector, decoded = false): void {
   const shape: Shape | undefined = detectShape(obj);
   if (shape === undefined) throw unrecognised(loc, obj);
   const o = obj as JsonRecord;
@@ -225,7 +225,7 @@ function* readWhole(
 }
 
 /** NDJSON when the first line is a complete JSON value and more text follows it. */
-function isNdjson(text: string, start: number): boolean {
+export function isNdjson(text: string, start: number): boolean {
   const end = text.indexOf('\n', start);
   if (end === -1 || firstNonSpace(text, end) === -1) return false;
   try {
@@ -279,19 +279,25 @@ function ndjsonCursor(text: string, start: number): { line: number; pos: number 
   };
 }
 
-/** The lines of `text` from `pos`; `cursor.line` is the number of the first and is advanced past the last. */
-function* readNdjson(
+/**
+ * The lines of `text` from `from` to `to`; `cursor.line` is the number of the first and is advanced past
+ * the last. A line longer than `maxLine` characters is an error naming it (stream.ts: a bound on memory).
+ */
+export function* readNdjson(
   text: string,
   from: number,
   file: string,
   out: Collector,
   cursor: { line: number },
+  to = text.length,
+  maxLine = Number.POSITIVE_INFINITY,
 ): Generator<Finding, void, undefined> {
   let pos = from;
-  while (pos < text.length) {
+  while (pos < to) {
     let end = text.indexOf('\n', pos);
-    if (end === -1) end = text.length;
+    if (end === -1 || end > to) end = to;
     const line = cursor.line++;
+    if (end - pos > maxLine) throw lineTooLong(file, line, maxLine);
     if (end > pos) {
       const lineText = text.slice(pos, end);
       let value: unknown;
@@ -314,6 +320,19 @@ function* readNdjson(
   }
 }
 
+/** One NDJSON line over the bound: exit 2 naming the line, never a string too long for the runtime. */
+export function lineTooLong(file: string, line: number, max: number): InputError {
+  return new InputError(
+    `line is longer than ${describeChars(max)}: one NDJSON line holds one finding, and none is that large`,
+    { file, line },
+  );
+}
+
+/** `64 MiB` for the bounds (characters of text: bytes, for the ASCII that findings are). */
+export function describeChars(n: number): string {
+  return n >= 1 << 20 && n % (1 << 20) === 0 ? `${n / (1 << 20)} MiB` : `${n} characters`;
+}
+
 function parseWhole(text: string, start: number, file: string): unknown {
   try {
     return JSON.parse(start === 0 ? text : text.slice(start));
@@ -326,7 +345,13 @@ function parseWhole(text: string, start: number, file: string): unknown {
  * A JSON syntax error as a one-line InputError at line:column where V8 says where. V8's message may
  * quote the input, which is hostile: the quote is cut and the rest shown as printable ASCII.
  */
-function jsonError(err: unknown, text: string, file: string, line?: number, linesBefore = 0): InputError {
+export function jsonError(
+  err: unknown,
+  text: string,
+  file: string,
+  line?: number,
+  linesBefore = 0,
+): InputError {
   const message = err instanceof Error ? err.message : String(err);
   const reason = message
     .replace(/, ".*" is not valid JSON$/s, '')
@@ -342,7 +367,7 @@ function jsonError(err: unknown, text: string, file: string, line?: number, line
   return new InputError(what, { file, line: (line ?? linesBefore + 1) + within, column });
 }
 
-function firstNonSpace(text: string, from: number): number {
+export function firstNonSpace(text: string, from: number): number {
   for (let i = from; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return i;

@@ -13,6 +13,8 @@
  * result says which net caught a run that did not finish by itself (`killedBy`), so the failure is legible.
  */
 import { spawn } from 'node:child_process';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { REPO_ROOT } from '../cli/cli.js';
 
 export interface Bounds {
@@ -37,7 +39,11 @@ const OUTPUT_CAP = 1024 * 1024;
 
 export function boundedDriftgate(
   args: readonly string[],
-  opts: { env?: Record<string, string>; stdin?: string } & Bounds = {},
+  opts: {
+    env?: Record<string, string>;
+    /** Text, or a generator streamed to stdin as the process reads it (inputs too large to build in memory). */
+    stdin?: string | (() => AsyncIterable<string | Buffer>);
+  } & Bounds = {},
 ): Promise<BoundedResult> {
   const dataBytes = opts.dataBytes ?? 768 * 1024 * 1024;
   const cpuSeconds = opts.cpuSeconds ?? 60;
@@ -88,8 +94,14 @@ export function boundedDriftgate(
         killedBy: wallClock ? 'wall-clock' : signal ? 'signal' : null,
       });
     });
-    child.stdin.on('error', () => {});
-    child.stdin.end(opts.stdin ?? '');
+    child.stdin.on('error', () => {}); // the CLI may exit before reading all of stdin
+    const input = opts.stdin;
+    if (typeof input === 'function') {
+      // Streamed: stops as soon as the process closes stdin (it refused the input, or exited).
+      pipeline(Readable.from(input()), child.stdin).catch(() => {});
+    } else {
+      child.stdin.end(input ?? '');
+    }
   });
 }
 
