@@ -65,7 +65,7 @@ export const DEFAULT_LIMITS: Readonly<ArchiveLimits> = Object.freeze({
   maxPackageDbFiles: PACKAGE_DB_LIMITS.maxFiles,
   maxLayers: 1000,
   maxZstdWindowBytes: 1 << 27,
-  maxDecompressedBytes: 64 * 1024 ** 3,
+  maxDecompressedBytes: 16 * 1024 ** 3,
   maxIndexDepth: 8,
 });
 
