@@ -4,7 +4,10 @@
  * the layers), so every member is handled as it streams, without knowing yet what it is for:
  * - small JSON documents (manifest.json, index.json, configs, OCI manifests) are buffered, bounded;
  * - anything else is parsed as a layer on the spot, into a LayerContribution, and never kept;
- * - members named by digest (`blobs/<alg>/<hex>`) are hashed as they pass and checked against the name.
+ * - members named by digest (`blobs/<alg>/<hex>`) are hashed as they pass and checked against the name;
+ * - every layer's uncompressed bytes are hashed too, and checked against the config's diff_id when the
+ *   image uses it (diff-id.ts); a layer referenced again is not read again but counts again;
+ * - reading stops at the outer tar's end-of-archive marker, and decompression is charged to the image.
  * A member that fails to parse as a layer, or whose digest is wrong, only matters if the image turns
  * out to use it; then its error is the archive's error. At the end the image is assembled.
  *
@@ -124,8 +127,8 @@ class ArchiveMembers {
   private jsonBytes = 0;
   private readonly layers = new Map<string, LayerResult>();
   /**
-   * `alg:hex` of members whose bytes were hashed: every blob (checked against its name), and legacy
-   * layer members when a cache may key them by the diff_id they must hash to.
+   * `alg:hex` of every blob member as hashed (checked against its name). A layer's uncompressed digest,
+   * checked against the config's diff_id, is its contribution's `diffId`.
    */
   private readonly digests = new Map<string, string>();
   private readonly sizes = new Map<string, number>();
