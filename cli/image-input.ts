@@ -50,7 +50,7 @@ function imageSourcesGiven(flags: ImageSourceFlags): string[] {
 
 export async function loadImage(flags: ImageSourceFlags, readOpts: ReadOptions): Promise<ImageManifest> {
   describeImageSource(flags);
-  const opts = await withLayerCache(flags, readOpts);
+  const opts = await withLayerCache(flags, withEnvLimits(readOpts, process.env));
   if (flags.imageArchive !== undefined) {
     await mustExist(flags.imageArchive, 'image archive', 'file');
     return readImageArchive(flags.imageArchive, opts);
@@ -79,6 +79,22 @@ async function loadImageRef(ref: string, flags: ImageSourceFlags, opts: ReadOpti
   }
   const { manifestFromRegistry } = await import('../integrations/registry/manifest.js');
   return manifestFromRegistry(ref, flags.platform ? { platform: flags.platform } : {}, readOpts);
+}
+
+/**
+ * DRIFTGATE_MAX_DECOMPRESSED_BYTES (a whole number of bytes): the per-image bound on decompressed bytes
+ * (docs/limits.md), for images larger than the default allows, or a tighter bound in CI.
+ */
+export function withEnvLimits(opts: ReadOptions, env: NodeJS.ProcessEnv): ReadOptions {
+  const text = env.DRIFTGATE_MAX_DECOMPRESSED_BYTES;
+  if (text === undefined || text.trim() === '') return opts;
+  const bytes = /^\s*\d+\s*$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(bytes) || bytes <= 0) {
+    throw new InputError(
+      `DRIFTGATE_MAX_DECOMPRESSED_BYTES=${JSON.stringify(text.slice(0, 40))} is not a positive whole number of bytes`,
+    );
+  }
+  return { ...opts, limits: { ...opts.limits, maxDecompressedBytes: bytes } };
 }
 
 let processCache: Promise<SqliteLayerCache | undefined> | undefined;

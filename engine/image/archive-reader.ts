@@ -4,7 +4,10 @@
  * the layers), so every member is handled as it streams, without knowing yet what it is for:
  * - small JSON documents (manifest.json, index.json, configs, OCI manifests) are buffered, bounded;
  * - anything else is parsed as a layer on the spot, into a LayerContribution, and never kept;
- * - members named by digest (`blobs/<alg>/<hex>`) are hashed as they pass and checked against the name.
+ * - members named by digest (`blobs/<alg>/<hex>`) are hashed as they pass and checked against the name;
+ * - every layer's uncompressed bytes are hashed too, and checked against the config's diff_id when the
+ *   image uses it (diff-id.ts); a layer referenced again is not read again but counts again;
+ * - reading stops at the outer tar's end-of-archive marker, and decompression is charged to the image.
  * A member that fails to parse as a layer, or whose digest is wrong, only matters if the image turns
  * out to use it; then its error is the archive's error. At the end the image is assembled.
  *
@@ -21,7 +24,8 @@ import { type FileHandle, open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { InputError } from '../errors.js';
 import { assembleManifest, type ImageParts } from './assemble.js';
-import { SNIFF_BYTES, sniffCompression } from './decompress.js';
+import { type InflateBounds, SNIFF_BYTES, sniffCompression } from './decompress.js';
+import { checkDiffId } from './diff-id.js';
 import { parseDockerSaveManifest, parseRepositories } from './docker-save.js';
 import { normalizeEntryName, parentOf } from './entry-path.js';
 import { fileChunks, rangeChunks } from './file-chunks.js';
@@ -66,14 +70,12 @@ async function readResolvedStream(
 ): Promise<ImageManifest> {
   const members = new ArchiveMembers(source, resolved);
   const parser = new TarParser(members, source, resolved.limits);
-  const chunks = decompressedChunks(
-    stream as AsyncIterable<unknown>,
-    source,
-    resolved.limits.maxZstdWindowBytes,
-  );
+  const chunks = decompressedChunks(stream as AsyncIterable<unknown>, source, members.inflateBounds());
   for await (const chunk of chunks) {
     const pending = parser.write(chunk);
     if (pending) await pending;
+    // The end-of-archive marker: what follows is padding, never read (`/dev/zero` is an empty archive).
+    if (parser.done) break;
   }
   parser.end();
   return members.assemble();
@@ -92,6 +94,18 @@ const IGNORED_MEMBER = /^[^/]+\/(json|VERSION)$/;
 const MAX_ALIAS_HOPS = 8;
 
 type LayerResult = { contribution: LayerContribution; fromCache?: true } | { error: unknown };
+
+/**
+ * A layer as the image references it: the member holding it, `key` the digest its bytes must hash to
+ * (the blob digest, or a legacy layer's diff_id) under which the cache knows it, `diffId` what the
+ * config says of its uncompressed bytes, `descriptor` the OCI descriptor naming it.
+ */
+interface LayerRef {
+  name: string;
+  key: string | undefined;
+  diffId: string | undefined;
+  descriptor?: Descriptor;
+}
 
 /** A layer as the image uses it; `verified`: its bytes hashed to its key, or the layer cache had it. */
 interface ImageLayer {
@@ -113,8 +127,8 @@ class ArchiveMembers {
   private jsonBytes = 0;
   private readonly layers = new Map<string, LayerResult>();
   /**
-   * `alg:hex` of members whose bytes were hashed: every blob (checked against its name), and legacy
-   * layer members when a cache may key them by the diff_id they must hash to.
+   * `alg:hex` of every blob member as hashed (checked against its name). A layer's uncompressed digest,
+   * checked against the config's diff_id, is its contribution's `diffId`.
    */
   private readonly digests = new Map<string, string>();
   private readonly sizes = new Map<string, number>();
@@ -129,7 +143,15 @@ class ArchiveMembers {
     private readonly opts: ResolvedReadOptions,
     private readonly file?: FileHandle,
   ) {
-    this.budget = new EntryBudget(opts.limits.maxEntries);
+    this.budget = EntryBudget.forImage(opts.limits);
+  }
+
+  /** The outer archive's decompression shares the image's budget with its layers. */
+  inflateBounds(): InflateBounds {
+    return {
+      maxZstdWindow: this.opts.limits.maxZstdWindowBytes,
+      charge: (bytes) => this.budget.takeDecompressed(bytes, this.source),
+    };
   }
 
   /** Streaming mode: every member as it passes; the sink returned receives its body. */
@@ -218,11 +240,8 @@ class ArchiveMembers {
   }
 
   layerSink(name: string): BodySink {
+    // The reader hashes the uncompressed bytes (the layer's diff_id), which every use checks.
     const reader = new LayerReader(`${this.source}: ${name}`, this.opts, this.budget);
-    // A legacy layer member is named by no digest; with a cache it is hashed so that it can be stored
-    // under its diff_id only if it really is that diff_id.
-    const caches = this.opts.layerCache !== undefined || this.opts.manifestCache !== undefined;
-    const hash = caches && !BLOB_NAME.test(name) ? createHash('sha256') : undefined;
     let failed = false;
     const fail = (error: unknown) => {
       failed = true;
@@ -231,7 +250,6 @@ class ArchiveMembers {
     };
     return {
       data: (chunk) => {
-        hash?.update(chunk);
         if (failed) return undefined;
         try {
           return reader.push(chunk)?.catch(fail);
@@ -241,7 +259,6 @@ class ArchiveMembers {
         }
       },
       end: () => {
-        if (hash) this.digests.set(name, `sha256:${hash.digest('hex')}`);
         if (failed) return undefined;
         return reader.finish().then((contribution) => {
           this.layers.set(name, { contribution });
@@ -289,23 +306,38 @@ class ArchiveMembers {
       source: this.source,
     };
     const keys = layers.map((d) => d.digest);
+    const { diffIds } = parseImageConfig(configJson, `${this.source}: config ${config.digest}`);
     return assembleThroughCache(parts, keys, this.opts, () =>
       this.readLayers(
         parts,
-        layers.map((d) => () => this.layer(blobMember(d.digest), d.digest, d)),
+        layers.map((d, i) => ({
+          name: blobMember(d.digest),
+          key: d.digest,
+          diffId: diffIds[i],
+          descriptor: d,
+        })),
       ),
     );
   }
 
-  /** Every layer in order, then the manifest; verified when every layer was. */
-  private async readLayers(
-    parts: ImageParts,
-    layers: ReadonlyArray<() => Promise<ImageLayer>>,
-  ): Promise<LayersRead> {
+  /**
+   * Every layer in order, then the manifest; verified when every layer was. A member referenced again is
+   * not read again, but its entries count again against the image's budget: the squash replays them.
+   */
+  private async readLayers(parts: ImageParts, layers: readonly LayerRef[]): Promise<LayersRead> {
     const contributions: LayerContribution[] = [];
+    const seen = new Map<string, ImageLayer>();
     let verified = true;
-    for (const read of layers) {
-      const layer = await read();
+    for (const [i, ref] of layers.entries()) {
+      let layer = seen.get(ref.name);
+      if (layer === undefined) {
+        layer = await this.layer(ref, i);
+        seen.set(ref.name, layer);
+      } else {
+        if (ref.descriptor) this.checkSize(ref.name, ref.descriptor);
+        takeCachedLayer(this.budget, this.opts.limits, layer.contribution, `${this.source}: ${ref.name}`);
+        checkDiffId(layer.contribution, ref.diffId, i, ref.name, this.source);
+      }
       contributions.push(layer.contribution);
       verified &&= layer.verified;
     }
@@ -352,7 +384,7 @@ class ArchiveMembers {
     return assembleThroughCache(parts, diffIds, this.opts, () =>
       this.readLayers(
         parts,
-        names.map((name, i) => () => this.layer(name, diffIds[i])),
+        names.map((name, i) => ({ name, key: diffIds[i], diffId: diffIds[i] })),
       ),
     );
   }
@@ -412,16 +444,18 @@ class ArchiveMembers {
   }
 
   /**
-   * The layer stored as member `name`. `key`: the digest its bytes must hash to (the blob digest, or a
-   * legacy layer's diff_id), under which the cache knows it. `descriptor`: the OCI descriptor naming it.
+   * The layer `ref` (the `index`th of the image), checked against its diff_id before the cache may store
+   * it: the cache never holds a layer some config did not vouch for.
    */
-  private async layer(name: string, key: string | undefined, descriptor?: Descriptor): Promise<ImageLayer> {
+  private async layer(ref: LayerRef, index: number): Promise<ImageLayer> {
+    const { name, key, descriptor } = ref;
     if (this.file !== undefined) {
       const known = key !== undefined && this.sizes.has(name) ? this.cached(key, name) : undefined;
       // Indexed mode and the cache knows this digest: the size is still checked, the bytes are not read
-      // (they were hashed to this digest when the entry was stored).
+      // (they were hashed to this digest when the entry was stored); the diff_id it was read with is.
       if (known !== undefined) {
         if (descriptor) this.checkSize(name, descriptor);
+        checkDiffId(known, ref.diffId, index, name, this.source);
         return { contribution: known, verified: true };
       }
       const span = this.spans.get(name);
@@ -445,7 +479,10 @@ class ArchiveMembers {
     let contribution: LayerContribution;
     if (result !== undefined) {
       if ('error' in result) throw result.error;
-      if (result.fromCache) return { contribution: result.contribution, verified: true };
+      if (result.fromCache) {
+        checkDiffId(result.contribution, ref.diffId, index, name, this.source);
+        return { contribution: result.contribution, verified: true };
+      }
       contribution = result.contribution;
     } else {
       // A tiny layer that happened to look like JSON was buffered instead: parse it now.
@@ -456,7 +493,12 @@ class ArchiveMembers {
         });
       contribution = await readLayer(Readable.from([buffered]), this.opts, `${this.source}: ${name}`);
     }
-    const verified = key !== undefined && this.digests.get(name) === key;
+    checkDiffId(contribution, ref.diffId, index, name, this.source);
+    // A blob's key is the digest its member was hashed to; a legacy layer's key is its diff_id, which
+    // the line above just checked.
+    const verified =
+      key !== undefined &&
+      (BLOB_NAME.test(name) ? this.digests.get(name) === key : contribution.diffId === key);
     if (verified) this.opts.layerCache?.put(key, this.opts, contribution);
     return { contribution, verified };
   }

@@ -4,6 +4,7 @@
  * the Docker engine stream and the layer cache.
  */
 import { InputError } from '../errors.js';
+import { checkDiffId } from './diff-id.js';
 import { parseImageConfig } from './image-config.js';
 import type { LayerContribution } from './layer-contribution.js';
 import { createImageLookup } from './lookup.js';
@@ -36,6 +37,9 @@ export function assembleManifest(parts: ImageParts, layers: readonly LayerContri
       `${parts.source}: the config lists ${config.diffIds.length} layers, the manifest ${parts.layers.length}, ${layers.length} were read`,
       { file: parts.source },
     );
+  }
+  for (const [i, layer] of layers.entries()) {
+    checkDiffId(layer, config.diffIds[i], i, parts.layers[i]!.digest, parts.source);
   }
   const layerInfos = parts.layers.map((l, i) => ({ ...l, diffId: l.diffId ?? config.diffIds[i]! }));
   const entries = squash(layers);

@@ -1,12 +1,13 @@
 /**
  * Layer and archive compression, told apart by magic bytes (never by file name or media type, which
- * are often wrong): gzip via node's zlib (off the main thread), zstd via fzstd's streaming Decompress,
- * otherwise the bytes are taken as they are. Output is pushed synchronously to one consumer; input
- * backpressure is a promise from `push`. Garbage and truncation become InputErrors.
+ * are often wrong): gzip via node's zlib (off the main thread), zstd block by block (zstd-stream.ts),
+ * otherwise the bytes are taken as they are. Output is pushed synchronously to one consumer in bounded
+ * pieces, each charged to the image's decompressed-bytes budget; input backpressure is a promise from
+ * `push`. Garbage and truncation become InputErrors.
  */
 import { createGunzip, type Gunzip } from 'node:zlib';
-import { Decompress } from 'fzstd';
 import { InputError } from '../errors.js';
+import { ZstdStream } from './zstd-stream.js';
 
 export type Compression = 'gzip' | 'zstd' | 'none';
 
@@ -20,32 +21,11 @@ export function sniffCompression(head: Uint8Array): Compression {
   return 'none';
 }
 
-/**
- * fzstd allocates the window a frame declares and moves it on every block, so a hostile header could
- * demand gigabytes. Refuse what the reference decoder refuses by default (windows over 2^27 bytes).
- */
-export function checkZstdWindow(head: Uint8Array, where: string, maxWindow: number): void {
-  const fhd = head[4];
-  if (fhd === undefined) return; // too short: the decoder reports it as truncated
-  const singleSegment = (fhd >> 5) & 1;
-  let window: number;
-  if (!singleSegment) {
-    const wd = head[5] ?? 0;
-    const base = 2 ** (10 + (wd >> 3));
-    window = base + (base / 8) * (wd & 7);
-  } else {
-    const dictBytes = [0, 1, 2, 4][fhd & 3]!;
-    const fcsFlag = fhd >> 6;
-    const fcsBytes = [1, 2, 4, 8][fcsFlag]!;
-    let fcs = 0;
-    for (let i = fcsBytes - 1; i >= 0; i--) fcs = fcs * 256 + (head[5 + dictBytes + i] ?? 0);
-    window = fcsFlag === 1 ? fcs + 256 : fcs;
-  }
-  if (window > maxWindow) {
-    throw new InputError(`zstd window of ${window} bytes is over the ${maxWindow}-byte limit`, {
-      file: where,
-    });
-  }
+/** What every decompressor of one image shares: its zstd window bound and its decompressed-bytes budget. */
+export interface InflateBounds {
+  maxZstdWindow: number;
+  /** Called with each piece's size before it is handed on; throws once the image's budget is spent. */
+  charge: (bytes: number) => void;
 }
 
 export interface Inflater {
@@ -57,14 +37,23 @@ export interface Inflater {
   stop(): void;
 }
 
-export function createInflater(kind: Compression, where: string, out: (chunk: Buffer) => void): Inflater {
+/**
+ * `out` receives the decompressed bytes in pieces of at most 128 KiB (gzip's chunkSize, one zstd block),
+ * synchronously: a piece is handed on, consumed, and only then is the next one decoded.
+ */
+export function createInflater(
+  kind: Compression,
+  where: string,
+  out: (chunk: Buffer) => void,
+  bounds: InflateBounds,
+): Inflater {
   switch (kind) {
     case 'none':
       return new PassInflater(out);
     case 'gzip':
-      return new GzipInflater(where, out);
+      return new GzipInflater(where, out, bounds);
     case 'zstd':
-      return new ZstdInflater(where, out);
+      return new ZstdInflater(where, out, bounds);
   }
 }
 
@@ -92,6 +81,7 @@ class GzipInflater implements Inflater {
   constructor(
     private readonly where: string,
     out: (chunk: Buffer) => void,
+    bounds: InflateBounds,
   ) {
     this.gunzip = createGunzip({ chunkSize: 128 * 1024 });
     this.done = new Promise<void>((resolve, reject) => {
@@ -106,6 +96,7 @@ class GzipInflater implements Inflater {
     this.gunzip.on('data', (chunk: Buffer) => {
       if (this.stopped || this.error) return;
       try {
+        bounds.charge(chunk.length);
         out(chunk);
       } catch (err) {
         // Thrown by the consumer (a malformed tar inside): keep it, stop inflating.
@@ -166,47 +157,37 @@ class GzipInflater implements Inflater {
 }
 
 class ZstdInflater implements Inflater {
-  private readonly decoder: Decompress;
+  private readonly stream: ZstdStream;
   private stopped = false;
 
   constructor(
-    private readonly where: string,
-    out: (chunk: Buffer) => void,
+    where: string,
+    private readonly out: (chunk: Buffer) => void,
+    bounds: InflateBounds,
   ) {
-    this.decoder = new Decompress((data) => {
-      if (!this.stopped && data.length > 0) out(Buffer.from(data.buffer, data.byteOffset, data.length));
-    });
+    this.stream = new ZstdStream(where, bounds.maxZstdWindow, bounds.charge);
   }
 
   push(chunk: Buffer): undefined {
-    if (this.stopped) return undefined;
     // fzstd keeps incomplete blocks of its input between pushes: give it its own copy (chunks are reused).
-    this.guard(() => this.decoder.push(Uint8Array.from(chunk)));
+    this.deliver(this.stream.decode(Uint8Array.from(chunk)));
     return undefined;
   }
 
   async finish(): Promise<void> {
-    if (this.stopped) return;
-    this.guard(() => this.decoder.push(new Uint8Array(0), true));
+    this.deliver(this.stream.flush());
   }
 
   stop(): void {
     this.stopped = true;
   }
 
-  private guard(fn: () => void): void {
-    try {
-      fn();
-    } catch (err) {
-      if (err instanceof InputError) throw err;
-      const code = (err as { code?: number }).code;
-      // fzstd: 5 = unexpected EOF; everything else is corrupt or unsupported data.
-      throw new InputError(
-        code === 5
-          ? `${this.where}: truncated (zstd stream ends early)`
-          : `${this.where}: not valid zstd data (${(err as Error).message})`,
-        { file: this.where },
-      );
+  /** One block decoded, handed on, consumed; then the next. */
+  private deliver(pieces: Generator<Buffer>): void {
+    if (this.stopped) return;
+    for (const piece of pieces) {
+      this.out(piece);
+      if (this.stopped) return;
     }
   }
 }

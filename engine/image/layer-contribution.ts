@@ -16,8 +16,8 @@ export type LayerEntry = FileAttributes;
  */
 export type CapturedPackageDbFile = { base64: string } | { omitted: 'too-large'; size: number };
 
-/** The current `LayerContribution.format`: 2 added `packageDbFiles`. */
-export const LAYER_CONTRIBUTION_FORMAT = 2;
+/** The current `LayerContribution.format`: 2 added `packageDbFiles`, 3 `diffId`. */
+export const LAYER_CONTRIBUTION_FORMAT = 3;
 
 export interface LayerContribution {
   /** Bumped whenever the reading rules change, so a cache drops contributions read by older rules. */
@@ -37,4 +37,10 @@ export interface LayerContribution {
   packageDbFiles: Record<string, CapturedPackageDbFile>;
   /** What the layer was read with: which hashes the entries carry depends on it. */
   read: { hashAll: boolean; prefixSizes: number[] };
+  /**
+   * `sha256:` of the layer's uncompressed bytes, as read: what the image config's `rootfs.diff_ids`
+   * must say of it. Kept with the contribution so a layer served from a cache is checked against the
+   * config of every image that uses it, as a layer read again would be.
+   */
+  diffId: string;
 }

@@ -2,16 +2,12 @@
  * One layer blob (gzip, zstd or plain tar) → LayerContribution, while it streams: compression is
  * sniffed from the first bytes, the tar is parsed as it inflates, executables are hashed as their bytes
  * pass, and nothing but metadata, os-release and package database files is kept. The layer is never
- * held whole in memory.
+ * held whole in memory. The whole uncompressed stream is hashed too (`diffId`): what the image config's
+ * `rootfs.diff_ids` must say of this layer (diff-id.ts checks it), as `docker load` checks it.
  */
+import { createHash, type Hash } from 'node:crypto';
 import { InputError } from '../errors.js';
-import {
-  checkZstdWindow,
-  createInflater,
-  type Inflater,
-  SNIFF_BYTES,
-  sniffCompression,
-} from './decompress.js';
+import { createInflater, type Inflater, SNIFF_BYTES, sniffCompression } from './decompress.js';
 import { classifyWhiteout, normalizeEntryName } from './entry-path.js';
 import { FileDigest, hasExecBit } from './file-digest.js';
 import { LAYER_CONTRIBUTION_FORMAT, type LayerContribution, type LayerEntry } from './layer-contribution.js';
@@ -35,6 +31,8 @@ export class LayerReader {
   private inflater: Inflater | undefined;
   private sniffed: Buffer[] = [];
   private sniffedBytes = 0;
+  /** sha256 of every uncompressed byte, the padding after the tar's end included (it is in the diff_id). */
+  private readonly diffHash: Hash = createHash('sha256');
 
   constructor(
     private readonly where: string,
@@ -49,6 +47,7 @@ export class LayerReader {
       files: {},
       packageDbFiles: {},
       read: { hashAll: opts.hashAll, prefixSizes: [...opts.prefixSizes] },
+      diffId: '',
     };
     this.packageDbs = new PackageDbCapture(where, opts.limits, budget, (path, file) => {
       this.contribution.packageDbFiles[path] = file;
@@ -68,13 +67,14 @@ export class LayerReader {
     if (!this.inflater) await this.startInflating();
     await this.inflater!.finish();
     this.parser.end();
+    this.contribution.diffId = `sha256:${this.diffHash.digest('hex')}`;
     return this.contribution;
   }
 
   /** The caller gave up on this layer (its outer member failed): stop inflating, drop what is left. */
   abort(): void {
     this.inflater?.stop();
-    this.inflater ??= createInflater('none', this.where, () => {});
+    this.inflater ??= createInflater('none', this.where, () => {}, this.bounds());
     this.inflater.stop();
   }
 
@@ -82,13 +82,25 @@ export class LayerReader {
     const head = Buffer.concat(this.sniffed);
     this.sniffed = [];
     const kind = sniffCompression(head);
-    if (kind === 'zstd') checkZstdWindow(head, this.where, this.opts.limits.maxZstdWindowBytes);
-    this.inflater = createInflater(kind, this.where, (out) => {
-      // Layer sinks are synchronous (hashing), so the parser never returns a promise here.
-      this.parser.write(out);
-      if (this.parser.done) this.inflater?.stop();
-    });
+    this.inflater = createInflater(
+      kind,
+      this.where,
+      (out) => {
+        this.diffHash.update(out);
+        // Layer sinks are synchronous (hashing), so the parser never returns a promise here. After the
+        // tar's end the rest is only hashed: its bytes are still part of the diff_id.
+        if (!this.parser.done) this.parser.write(out);
+      },
+      this.bounds(),
+    );
     return head.length > 0 ? this.inflater.push(head) : undefined;
+  }
+
+  private bounds() {
+    return {
+      maxZstdWindow: this.opts.limits.maxZstdWindowBytes,
+      charge: (bytes: number) => this.budget.takeDecompressed(bytes, this.where),
+    };
   }
 
   private entry(e: TarEntry): BodySink | undefined {
@@ -176,7 +188,7 @@ export async function readLayer(
   image?: EntryBudget,
 ): Promise<LayerContribution> {
   const resolved = isResolved(opts) ? opts : resolveReadOptions(opts);
-  const reader = new LayerReader(source, resolved, image ?? new EntryBudget(resolved.limits.maxEntries));
+  const reader = new LayerReader(source, resolved, image ?? EntryBudget.forImage(resolved.limits));
   for await (const chunk of stream) {
     const pending = reader.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
     if (pending) await pending;

@@ -30,10 +30,22 @@ export interface ArchiveLimits {
   /** Bytes and files of package databases kept across all layers of one image (each layer's copy counts). */
   maxPackageDbTotalBytes: number;
   maxPackageDbFiles: number;
-  /** Layers in one image (Docker's own limit is 127 with overlay; OCI sets none). */
+  /**
+   * Layers one image references (Docker's own limit is 127 with overlay; OCI sets none). Counted per
+   * reference: a layer listed twice counts twice.
+   */
   maxLayers: number;
-  /** zstd window: the reference decoder refuses larger windows by default (ZSTD_WINDOWLOG_LIMIT_DEFAULT = 27). */
+  /**
+   * zstd window, checked in EVERY frame's header: the reference decoder refuses larger windows by default
+   * (ZSTD_WINDOWLOG_LIMIT_DEFAULT = 27).
+   */
   maxZstdWindowBytes: number;
+  /**
+   * Bytes out of decompressors (gzip and zstd; the outer archive and every layer) for one image, so a
+   * small file cannot stand for unbounded work. zstd blocks count at least 1/64 of their window and each
+   * frame its window (zstd-stream.ts). Overridable with DRIFTGATE_MAX_DECOMPRESSED_BYTES.
+   */
+  maxDecompressedBytes: number;
   /** Nesting depth of OCI image indexes. */
   maxIndexDepth: number;
 }
@@ -53,6 +65,7 @@ export const DEFAULT_LIMITS: Readonly<ArchiveLimits> = Object.freeze({
   maxPackageDbFiles: PACKAGE_DB_LIMITS.maxFiles,
   maxLayers: 1000,
   maxZstdWindowBytes: 1 << 27,
+  maxDecompressedBytes: 16 * 1024 ** 3,
   maxIndexDepth: 8,
 });
 

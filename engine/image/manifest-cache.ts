@@ -13,6 +13,7 @@
  * same image saved under another tag is the same entry, named by the source that read it this time.
  */
 import { createHash } from 'node:crypto';
+import { InputError } from '../errors.js';
 import type { ImageParts } from './assemble.js';
 import { LAYER_CONTRIBUTION_FORMAT } from './layer-contribution.js';
 import type { ResolvedReadOptions } from './read-options.js';
@@ -23,7 +24,7 @@ import type { ImageManifest } from './types.js';
  * Bump whenever what assembly derives from the layers changes (squash rules, package ownership, os
  * detection, warnings): manifests assembled by older rules are then never served.
  */
-export const ASSEMBLY_FORMAT = 1;
+export const ASSEMBLY_FORMAT = 2; // 2: every layer checked against its diff_id
 
 export interface ManifestCache {
   /** The manifest stored under `key` for these options, unnamed (`references` empty), or undefined. */
@@ -65,6 +66,7 @@ export async function assembleThroughCache(
   opts: ResolvedReadOptions,
   read: () => Promise<LayersRead>,
 ): Promise<ImageManifest> {
+  checkLayerCount(parts, opts);
   const cache = opts.manifestCache;
   // A source whose layer list disagrees with its keys is malformed: let the read say so.
   if (cache === undefined || layerKeys.length !== parts.layers.length) return (await read()).manifest;
@@ -76,4 +78,18 @@ export async function assembleThroughCache(
   const { manifest, verified } = await read();
   if (verified) cache.putManifest(key, opts, nameManifest(manifest, []));
   return manifest;
+}
+
+/**
+ * Every source comes through here before it reads a layer: the number of layers the image references is
+ * bounded (ArchiveLimits.maxLayers) before any work is done per reference.
+ */
+function checkLayerCount(parts: ImageParts, opts: ResolvedReadOptions): void {
+  const { maxLayers } = opts.limits;
+  if (parts.layers.length > maxLayers) {
+    throw new InputError(
+      `${parts.source}: the image references ${parts.layers.length} layers, over the limit of ${maxLayers}`,
+      { file: parts.source },
+    );
+  }
 }

@@ -3,8 +3,9 @@
  * for an OCI archive, with blobs read from files. Every blob is checked against its digest and its
  * descriptor's size; JSON blobs are size-checked before they are read; layers stream one at a time.
  * Blob paths are built from validated digests only, so no name from the layout reaches the filesystem.
- * With a layer cache, a layer the cache knows by its digest is not opened at all; one it does not know
- * is stored once its bytes matched the digest.
+ * Each layer's uncompressed bytes are checked against the config's diff_id. With a layer cache, a layer
+ * the cache knows by its digest is not opened at all (the diff_id it was read with is checked); one it
+ * does not know is stored once its bytes matched the digest and the diff_id.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -12,6 +13,8 @@ import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError, UnreachableError } from '../errors.js';
 import { assembleManifest, type ImageParts } from './assemble.js';
+import { checkDiffId } from './diff-id.js';
+import { parseImageConfig } from './image-config.js';
 import type { LayerContribution } from './layer-contribution.js';
 import { LayerReader, takeCachedLayer } from './layer-reader.js';
 import { assembleThroughCache } from './manifest-cache.js';
@@ -52,11 +55,28 @@ export async function readOciLayout(dir: string, opts?: ReadOptions): Promise<Im
     source: dir,
   };
   const keys = layers.map((d) => d.digest);
+  const { diffIds } = parseImageConfig(configJson, `${dir}: config ${config.digest}`);
   return assembleThroughCache(parts, keys, resolved, async () => {
-    const budget = new EntryBudget(resolved.limits.maxEntries);
+    const budget = EntryBudget.forImage(resolved.limits);
     const contributions: LayerContribution[] = [];
-    for (const d of layers) contributions.push(await readLayerBlob(dir, d, resolved, budget));
-    // Every blob was checked against its digest (readLayerBlob throws otherwise).
+    // A blob referenced again is not read again; its entries count again (the squash replays them).
+    const seen = new Map<string, { contribution: LayerContribution; size: number }>();
+    for (const [i, d] of layers.entries()) {
+      const again = seen.get(d.digest);
+      let contribution: LayerContribution;
+      if (again === undefined) {
+        contribution = await readLayerBlob(dir, d, resolved, budget, diffIds[i], i);
+        seen.set(d.digest, { contribution, size: d.size });
+      } else {
+        contribution = again.contribution;
+        if (d.size !== again.size)
+          throw new InputError(`${dir}: layer ${d.digest} is listed with two sizes`, { file: dir });
+        takeCachedLayer(budget, resolved.limits, contribution, `${dir}: layer ${d.digest}`);
+        checkDiffId(contribution, diffIds[i], i, d.digest, dir);
+      }
+      contributions.push(contribution);
+    }
+    // Every blob was checked against its digest and its diff_id (readLayerBlob throws otherwise).
     return { manifest: assembleManifest(parts, contributions), verified: true };
   });
 }
@@ -66,11 +86,14 @@ async function readLayerBlob(
   d: Descriptor,
   opts: ResolvedReadOptions,
   budget: EntryBudget,
+  diffId: string | undefined,
+  index: number,
 ): Promise<LayerContribution> {
   const where = `${dir}: layer ${d.digest}`;
   const cached = opts.layerCache?.get(d.digest, opts);
   if (cached !== undefined) {
     takeCachedLayer(budget, opts.limits, cached, where);
+    checkDiffId(cached, diffId, index, d.digest, dir);
     return cached;
   }
   const path = blobPath(dir, d.digest);
@@ -97,6 +120,7 @@ async function readLayerBlob(
   if (hash.digest('hex') !== hex)
     throw new InputError(`${where}: content does not match its digest`, { file: dir });
   const contribution = await reader.finish();
+  checkDiffId(contribution, diffId, index, d.digest, dir);
   opts.layerCache?.put(d.digest, opts, contribution);
   return contribution;
 }

@@ -1,17 +1,19 @@
 /**
  * The outer archive's bytes, decompressed when the file is a .tar.gz / .tar.zst (sniffed, not by name),
- * as an async iterable with backpressure: the consumer pulls, so a slow layer parse slows the read.
+ * as an async iterable with backpressure: the consumer pulls, so a slow layer parse slows the read, and
+ * nothing is decoded ahead of what it takes (gzip: zlib's 256 KiB chunks and the stream's buffer; zstd:
+ * one block at a time). Every decompressed byte is charged to the image's budget (`bounds.charge`).
  */
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { Decompress } from 'fzstd';
 import { InputError } from '../errors.js';
-import { checkZstdWindow, SNIFF_BYTES, sniffCompression } from './decompress.js';
+import { type InflateBounds, SNIFF_BYTES, sniffCompression } from './decompress.js';
+import { ZstdStream } from './zstd-stream.js';
 
 export async function* decompressedChunks(
   source: AsyncIterable<unknown>,
   where: string,
-  maxZstdWindow: number,
+  bounds: InflateBounds,
 ): AsyncGenerator<Buffer> {
   const it = source[Symbol.asyncIterator]();
   const head: Buffer[] = [];
@@ -48,7 +50,10 @@ export async function* decompressedChunks(
     input.on('error', (err) => gunzip.destroy(err));
     input.pipe(gunzip);
     try {
-      for await (const chunk of gunzip) yield chunk as Buffer;
+      for await (const chunk of gunzip) {
+        bounds.charge((chunk as Buffer).length);
+        yield chunk as Buffer;
+      }
     } catch (err) {
       if (err instanceof InputError) throw err;
       const message = (err as Error).message;
@@ -63,31 +68,10 @@ export async function* decompressedChunks(
     }
     return;
   }
-  checkZstdWindow(first, where, maxZstdWindow);
-  const out: Buffer[] = [];
-  const decoder = new Decompress((data) => {
-    if (data.length > 0) out.push(Buffer.from(data.buffer, data.byteOffset, data.length));
-  });
-  const push = (chunk: Uint8Array, final: boolean) => {
-    try {
-      decoder.push(chunk, final);
-    } catch (err) {
-      const code = (err as { code?: number }).code;
-      throw new InputError(
-        code === 5
-          ? `${where}: truncated (zstd stream ends early)`
-          : `${where}: not valid zstd data (${(err as Error).message})`,
-        { file: where },
-      );
-    }
-  };
-  for await (const chunk of all(true)) {
-    push(chunk, false);
-    // fzstd hands out fresh arrays per block, so the pieces can be passed on without copying.
-    yield* out.splice(0);
-  }
-  push(new Uint8Array(0), true);
-  yield* out.splice(0);
+  const zstd = new ZstdStream(where, bounds.maxZstdWindow, bounds.charge);
+  // fzstd hands out fresh arrays per block, so the pieces can be passed on without copying.
+  for await (const chunk of all(true)) yield* zstd.decode(chunk);
+  yield* zstd.flush();
 }
 
 function toBuffer(v: unknown): Buffer {

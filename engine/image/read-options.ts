@@ -70,10 +70,34 @@ export function parsePlatform(text: string): Platform {
   return variant === undefined ? { os, architecture } : { os, architecture, variant };
 }
 
-/** One budget of entries per image, shared by all its layers, so many small layers cannot add up unbounded. */
+/**
+ * One budget per image, shared by all its layers (and its outer archive), so many small layers cannot add
+ * up unbounded: entries, and bytes out of decompressors (ArchiveLimits.maxDecompressedBytes).
+ */
 export class EntryBudget {
   private used = 0;
-  constructor(private readonly max: number) {}
+  private decompressed = 0;
+  constructor(
+    private readonly max: number,
+    private readonly maxDecompressed = Number.POSITIVE_INFINITY,
+  ) {}
+
+  /** The budget of one image read with `limits`. */
+  static forImage(limits: ArchiveLimits): EntryBudget {
+    return new EntryBudget(limits.maxEntries, limits.maxDecompressedBytes);
+  }
+
+  /** Bytes a decompressor produced (or the work it was charged, see zstd-stream.ts), outer or layer. */
+  takeDecompressed(bytes: number, where: string): void {
+    this.decompressed += bytes;
+    if (this.decompressed > this.maxDecompressed) {
+      throw new InputError(
+        `more than ${this.maxDecompressed} bytes decompressed for one image (DRIFTGATE_MAX_DECOMPRESSED_BYTES)`,
+        { file: where },
+      );
+    }
+  }
+
   take(where: string): void {
     if (++this.used > this.max) {
       throw new InputError(`more than ${this.max} entries in one image`, { file: where });

@@ -80,6 +80,8 @@ function isContribution(v: unknown, expected: Expected): v is LayerContribution 
   if (!isObject(v.files) || !Object.values(v.files).every((t) => typeof t === 'string')) return false;
   // Package database captures (format 2): an object by path wherever present.
   if ('packageDbFiles' in v && !isObject(v.packageDbFiles)) return false;
+  // The uncompressed digest (format 3): what every image using the layer checks against its diff_id.
+  if (typeof v.diffId !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(v.diffId)) return false;
   const read = v.read;
   if (
     !isObject(read) ||

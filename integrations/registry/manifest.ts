@@ -7,6 +7,8 @@
  * assembled manifest `readOpts.manifestCache` holds (by manifest digest) fetches no blob but its config.
  */
 import { UnreachableError } from '../../engine/errors.js';
+import { checkDiffId } from '../../engine/image/diff-id.js';
+import { parseImageConfig } from '../../engine/image/image-config.js';
 import {
   assembleManifest,
   type ImageParts,
@@ -67,20 +69,27 @@ async function readLayers(
   const cache = resolved.layerCache;
   // One budget for the whole image, as the archive readers keep: entries and captured package databases
   // of many layers must not add up past the image's bounds.
-  const budget = new EntryBudget(resolved.limits.maxEntries);
+  const budget = EntryBudget.forImage(resolved.limits);
   const contributions: LayerContribution[] = [];
-  for (const layer of img.layers) {
+  // Each layer is checked against the config's diff_id before the cache may store it.
+  const { diffIds } = parseImageConfig(img.config.raw.toString('utf8'), `${source}: config`);
+  const seen = new Map<string, LayerContribution>();
+  for (const [i, layer] of img.layers.entries()) {
     const where = `${source}: layer ${layer.digest}`;
-    const cached = cache?.get(layer.digest, resolved);
+    // A blob referenced again is not fetched again; its entries count again (the squash replays them).
+    const cached = seen.get(layer.digest) ?? cache?.get(layer.digest, resolved);
     if (cached !== undefined) {
       takeCachedLayer(budget, resolved.limits, cached, where);
+      checkDiffId(cached, diffIds[i], i, layer.digest, source);
       contributions.push(cached);
       continue;
     }
     const blob = await openBlob(img, layer.digest, clientOpts);
     try {
       const contribution = await readLayer(blob, resolved, where, budget);
+      checkDiffId(contribution, diffIds[i], i, layer.digest, source);
       cache?.put(layer.digest, resolved, contribution);
+      seen.set(layer.digest, contribution);
       contributions.push(contribution);
     } catch (err) {
       if (err instanceof UnreachableError) throw err;

@@ -16,6 +16,7 @@ import {
   parseManifestJson,
   readLayer,
 } from '../../engine/image/index.js';
+import { LAYER_CONTRIBUTION_FORMAT } from '../../engine/image/layer-contribution.js';
 import { takeCachedPackageDbFiles } from '../../engine/image/package-db-capture.js';
 import { EntryBudget, resolveReadOptions } from '../../engine/image/read-options.js';
 import type { ImageManifest } from '../../engine/image/types.js';
@@ -248,7 +249,7 @@ describe('layer contributions', () => {
   it('keep database bytes as plain JSON: a cached contribution gives the same manifest', async () => {
     const tars = [mergedUsrBase(), dpkgLayer()];
     const read1 = await Promise.all(tars.map((t) => readLayer(Readable.from([t]))));
-    expect(read1[1]!.format).toBe(2);
+    expect(read1[1]!.format).toBe(LAYER_CONTRIBUTION_FORMAT);
     expect(
       Buffer.from((read1[1]!.packageDbFiles['/var/lib/dpkg/status'] as { base64: string }).base64, 'base64'),
     ).toEqual(read('dpkg/status'));

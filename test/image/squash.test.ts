@@ -11,7 +11,8 @@ import { layerTar } from './helpers.js';
 
 function layer(entries: Partial<LayerEntry>[], extra: Partial<LayerContribution> = {}): LayerContribution {
   return {
-    format: 2,
+    format: 3,
+    diffId: `sha256:${'0'.repeat(64)}`,
     whiteouts: [],
     opaqueDirs: [],
     files: {},

@@ -117,16 +117,19 @@ describe('what makes a cache key', () => {
     cache.close();
   });
 
-  it('a legacy docker-save layer is stored under its diff_id only if its bytes hash to it', async () => {
+  it('a legacy docker-save layer that does not hash to its diff_id is refused and never stored', async () => {
     const legacy = archives.find((a) => a.endsWith('docker-save.tar'))!;
     const dir = await tempDir();
     const tampered = join(dir, 'tampered.tar');
     await writeFile(tampered, await alterLastLayerFile(legacy));
     const cache = await freshCache();
-    // The reader accepts the altered layer (the legacy layout is not verified without a cache either)...
-    const altered = await readImageArchive(tampered, { layerCache: cache });
-    const layers = altered.layers.length;
-    // ...but does not store it under the diff_id the config claims.
+    // The altered layer is refused (with or without a cache, as `docker load` refuses it)...
+    await expect(readImageArchive(tampered)).rejects.toThrow(/does not match the image config/);
+    await expect(readImageArchive(tampered, { layerCache: cache })).rejects.toThrow(
+      /does not match the image config/,
+    );
+    const layers = (await readImageArchive(legacy)).layers.length;
+    // ...and not stored under the diff_id the config claims; the layers below it were verified.
     expect(cache.stats().stored).toBe(layers - 1);
     // So the genuine archive reads its genuine layer, and only now stores it.
     expect(await readImageArchive(legacy, { layerCache: cache })).toEqual(await readImageArchive(legacy));

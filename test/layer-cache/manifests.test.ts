@@ -79,11 +79,12 @@ describe('what a stored manifest is', () => {
     cache.close();
   });
 
-  it('not stored when a legacy layer does not hash to its diff_id; the genuine image is read in full', async () => {
+  it('a legacy layer that does not hash to its diff_id is refused and not stored; the genuine image is read in full', async () => {
     const tampered = join(await tempDir(), 'tampered.tar');
     await writeFile(tampered, await alterLastLayerFile(legacy));
     const cache = await freshCache();
-    await readImageArchive(tampered, both(cache));
+    await expect(readImageArchive(tampered, both(cache))).rejects.toThrow(/does not match the image config/);
+    await expect(readImageArchive(tampered)).rejects.toThrow(/does not match the image config/);
     expect(cache.stats().manifestsStored).toBe(0);
     expect(await readImageArchive(legacy, both(cache))).toEqual(await readImageArchive(legacy));
     expect(cache.stats()).toMatchObject({ manifestHits: 0, manifestMisses: 2, manifestsStored: 1 });

@@ -38,7 +38,12 @@ describe('an OCI layout directory', () => {
     // Every layer "cached" with 600 bytes of dpkg status kept: one fits in 1000 bytes, two do not.
     const kept = { base64: Buffer.alloc(600).toString('base64') };
     const layer = { ...(await contributionWith([])), packageDbFiles: { '/var/lib/dpkg/status': kept } };
-    const cache = { get: () => layer, put: () => undefined };
+    // Each "cached" layer says the diff_id the config expects, so only the bound can refuse the image.
+    const diffIds = new Map((await readOciLayout(dir)).layers.map((l) => [l.digest, l.diffId!]));
+    const cache = {
+      get: (digest: string) => ({ ...layer, diffId: diffIds.get(digest)! }),
+      put: () => undefined,
+    };
     await expect(
       readOciLayout(dir, { layerCache: cache, limits: { maxPackageDbTotalBytes: 1000 } }),
     ).rejects.toThrow(/package database files add up to more than 1000 bytes in one image/);
