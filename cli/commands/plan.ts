@@ -30,7 +30,12 @@ export function registerPlan(program: Command): void {
       const { evaluation, policies } = await runGateEvaluation({ ...flags, format: 'json' });
       const plans = await planAll(bakeItemsByDockerfile(evaluation, policies, flags.dockerfile));
       if (flags.write) {
-        for (const p of plans) if (p.after !== p.before) await writeFile(p.dockerfile, p.after);
+        const { assertWritableInside, repositoryRoot } = await import('../write-confined.js');
+        const root = await repositoryRoot();
+        const changed = plans.filter((p) => p.after !== p.before);
+        // Every path is checked before any is written: a refused one leaves all files as they were.
+        for (const p of changed) await assertWritableInside(root, p.dockerfile);
+        for (const p of changed) await writeFile(p.dockerfile, p.after);
       }
       await writeReport(
         flags.format === 'json' ? planJson(plans) : planDiff(plans, unifiedDiff),

@@ -3,8 +3,8 @@
  * normalizer, policy loader, image lookup, evaluate() — and reports each case's mismatches.
  * An invalid test file, policy, findings or manifest file is an InputError (exit 2), not a failed case.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { InputError } from '../errors.js';
 import { evaluate } from '../evaluate/evaluate.js';
 import { normalizeFindingObject, parseFindingsText } from '../findings/parse.js';
@@ -146,6 +146,7 @@ async function caseFindings(c: TestCase, file: string, dir: string): Promise<Fin
     return c.findings.objects.flatMap((o) => normalizeFindingObject(o.value, `${file}:${o.line}`));
   }
   const ref = located(dir, c.findings.path);
+  await confine(ref, dir, 'findingsFile', c.findings.path.value, file);
   const text = await readText(ref.path, { file, line: ref.line, column: ref.column });
   return parseFindingsText(text, ref.path).findings;
 }
@@ -158,6 +159,40 @@ async function caseManifest(
 ): Promise<ImageManifest> {
   if (c.manifest.kind === 'inline') return inlineManifest(c.manifest.files, repository);
   const ref = located(dir, c.manifest.path);
+  await confine(ref, dir, 'manifestFile', c.manifest.path.value, file);
   const text = await readText(ref.path, { file, line: ref.line, column: ref.column });
   return parseManifestJson(text, ref.path);
+}
+
+/**
+ * `findingsFile` and `manifestFile` name files beside the test file (its folder or below), never
+ * elsewhere on the machine: a test file from a pull request must not make `policy test` read (and quote
+ * in its errors) a secret. Checked by name and again after symlinks are resolved.
+ */
+async function confine(
+  ref: { path: string; line: number; column: number },
+  dir: string,
+  key: string,
+  value: string,
+  file: string,
+): Promise<void> {
+  const where = { file, line: ref.line, column: ref.column };
+  const refuse = () =>
+    new InputError(
+      `${key} ${JSON.stringify(value)} is outside the test file's folder: name a file in it or below`,
+      where,
+    );
+  if (!inside(resolve(dir), ref.path)) throw refuse();
+  let real: string;
+  try {
+    real = await realpath(ref.path);
+  } catch {
+    throw new InputError(`cannot read ${key} ${JSON.stringify(value)}`, where);
+  }
+  if (!inside(await realpath(dir), real)) throw refuse();
+}
+
+function inside(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
 }

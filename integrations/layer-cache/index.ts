@@ -24,7 +24,7 @@ export async function openLayerCache(
   try {
     return new SqliteLayerCache(settings, format, onWarning);
   } catch (err) {
-    onWarning(`layer cache in ${settings.dir} not used: ${(err as Error).message}`);
+    onWarning(`layer cache in ${settings.dir} not used, running without one: ${(err as Error).message}`);
     return undefined;
   }
 }

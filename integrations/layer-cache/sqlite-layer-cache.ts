@@ -13,13 +13,14 @@
  * Every failure of the cache itself (a locked, full or unreadable database) costs speed, never a
  * result: the read goes to the layer bytes and the cache is told once through `onWarning`.
  */
-import { chmodSync, mkdirSync } from 'node:fs';
+import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { LayerContribution } from '../../engine/image/layer-contribution.js';
 import type { ManifestCache } from '../../engine/image/manifest-cache.js';
 import type { LayerCache, ResolvedReadOptions } from '../../engine/image/read-options.js';
 import type { ImageManifest } from '../../engine/image/types.js';
+import { makeCacheDir } from './cache-dir.js';
 import { variantOf } from './cache-key.js';
 import { decodeEntry, decodeManifest, encodeEntry, encodeManifest } from './entry-codec.js';
 import type { LayerCacheSettings } from './settings.js';
@@ -92,7 +93,7 @@ export class SqliteLayerCache implements LayerCache, ManifestCache {
     private readonly onWarning: (message: string) => void = () => {},
   ) {
     // The entries describe the user's images: keep the directory private.
-    mkdirSync(settings.dir, { recursive: true, mode: 0o700 });
+    makeCacheDir(settings.dir);
     this.path = join(settings.dir, DATABASE_FILE);
     const db = new Database(this.path, { timeout: BUSY_TIMEOUT_MS });
     try {

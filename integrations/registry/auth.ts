@@ -4,7 +4,9 @@
  * at the realm (distribution's token spec; the OAuth2 refresh-token form for `identitytoken`).
  */
 import { UnreachableError } from '../../engine/errors.js';
+import { readBounded } from './body.js';
 import type { Credentials } from './docker-config.js';
+import { BOUND_VARIABLES } from './network-bounds.js';
 import { isLoopbackHost } from './reference.js';
 import { send, type TransportOptions } from './transport.js';
 
@@ -150,9 +152,12 @@ async function fetchToken(
       `${transport.what}: token service ${url.host} answered HTTP ${response.status}`,
     );
   }
+  // The token answer is read under a size bound: an endless body must not fill memory.
+  const limit = { bytes: transport.bounds.maxTokenBytes, variable: BOUND_VARIABLES.maxTokenBytes };
+  const raw = await readBounded(response, limit, 'token answer', transport);
   let body: unknown;
   try {
-    body = await response.json();
+    body = JSON.parse(raw.toString('utf8'));
   } catch {
     throw new UnreachableError(`${transport.what}: token service ${url.host} did not answer JSON`);
   }

@@ -9,12 +9,13 @@
  * whole blob again) has the part already received skipped; one that answers anything else, or loses the
  * connection too often, ends the read with UnreachableError (exit 3), never a short blob.
  */
-import { Readable } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { UnreachableError } from '../../engine/errors.js';
+import { checkDeclaredLength, declaredBlobSize, tooLarge } from './blob-bounds.js';
+import { TransferStalled, WatchedBody } from './body.js';
 import { assertDigest, VerifyingStream } from './digest.js';
 import { type RegistryClientOptions, type ResolvedImage, sessionFor } from './resolve.js';
 import { describeFailure } from './session.js';
+import { hostOf } from './transport.js';
 
 /** How many times one blob is resumed after a lost connection. */
 const MAX_RESUMES = 3;
@@ -27,22 +28,34 @@ export async function openBlob(
   assertDigest(digest);
   const session = sessionFor(img, opts);
   const what = session.what;
-  const size =
-    digest === img.config.digest ? img.config.raw.length : img.layers.find((l) => l.digest === digest)?.size;
+  const bounds = session.transport.bounds;
+  // The manifest's size, checked against the bound before a byte is asked for; never more is read.
+  const size = declaredBlobSize(
+    digest === img.config.digest ? img.config.raw.length : img.layers.find((l) => l.digest === digest)?.size,
+    bounds,
+    what,
+    digest,
+  );
 
   const first = await session.get(`blobs/${digest}`);
-  if (!first.ok) throw await describeFailure(first, what, `blob ${digest}`);
+  if (!first.ok) throw await describeFailure(first, session.transport, `blob ${digest}`);
+  await checkDeclaredLength(first, size, what, digest);
 
   const verified = new VerifyingStream(digest, size, what);
   let closed = false;
   // A consumer that stops early (a layer reader that found what it needed) releases the connection.
-  let current: Readable | undefined;
+  let current: WatchedBody | undefined;
   verified.on('close', () => {
     closed = true;
-    current?.destroy();
+    current?.cancel();
   });
 
-  const lost = () => new UnreachableError(`${what}: connection lost while reading blob ${digest}`);
+  const host = hostOf(first.url || '');
+  let stalled: TransferStalled | undefined;
+  const lost = () =>
+    stalled
+      ? new UnreachableError(`${what}: blob ${digest} from ${host} stalled: ${stalled.message}`)
+      : new UnreachableError(`${what}: connection lost while reading blob ${digest}`);
   const copy = async () => {
     let received = 0;
     let response = first;
@@ -51,11 +64,12 @@ export async function openBlob(
         throw new UnreachableError(`${what}: the registry sent no content for blob ${digest}`);
       // 200 to a Range request: the whole blob again; skip what already went through the digest check.
       let skip = resumes > 0 && response.status === 200 ? received : 0;
-      current = Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
+      current = new WatchedBody(response.body, bounds);
+      stalled = undefined;
       try {
-        for await (const chunk of current as AsyncIterable<Buffer>) {
+        for await (const chunk of current.chunks()) {
           if (closed) return;
-          let part = chunk;
+          let part = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
           if (skip > 0) {
             const dropped = Math.min(skip, part.length);
             skip -= dropped;
@@ -63,13 +77,18 @@ export async function openBlob(
             if (part.length === 0) continue;
           }
           received += part.length;
+          // A blob the manifest does not size (none today) is still bounded.
+          if (size === undefined && received > bounds.maxBlobBytes) throw tooLarge(what, digest, bounds);
           if (!verified.write(part)) await drainedOrClosed(verified);
         }
+        if (closed) return;
         verified.end();
         return;
       } catch (err) {
         if (closed) return;
         if (err instanceof UnreachableError) throw err;
+        // A stalled or trickling transfer is resumed like a lost connection.
+        if (err instanceof TransferStalled) stalled = err;
         // Nothing more is coming, or the blob is complete as far as we know: the digest check decides.
         if (resumes >= MAX_RESUMES || (size !== undefined && received >= size)) throw lost();
       }

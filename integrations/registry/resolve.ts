@@ -11,6 +11,7 @@ import {
   type ManifestDocument,
   parseManifestDocument,
 } from './media-types.js';
+import { BOUND_VARIABLES, type NetworkBounds } from './network-bounds.js';
 import {
   DEFAULT_PLATFORM,
   formatPlatform,
@@ -30,6 +31,8 @@ export interface RegistryClientOptions {
   /** Default: the global fetch (Node's undici). */
   fetch?: typeof fetch;
   retry?: RetryPolicy;
+  /** Default: from the environment (DRIFTGATE_REGISTRY_*), see network-bounds.ts. */
+  bounds?: NetworkBounds;
 }
 
 export interface ResolvedImage {
@@ -49,10 +52,6 @@ export interface ResolvedImage {
   layers: Array<{ digest: string; mediaType: string; size: number }>;
 }
 
-/** distribution refuses manifests over 4 MiB; nothing legitimate is bigger. */
-const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
-/** Configs carry history and env; 32 MiB is far beyond any real one. */
-const MAX_CONFIG_BYTES = 32 * 1024 * 1024;
 /** An index may point at an index; two levels is more than any real image uses. */
 const MAX_INDEX_DEPTH = 2;
 
@@ -134,8 +133,10 @@ async function fetchManifest(
 ): Promise<FetchedManifest> {
   const what = session.what;
   const response = await session.get(`manifests/${selector}`, MANIFEST_ACCEPT);
-  if (!response.ok) throw await describeFailure(response, what, asked);
-  const raw = await readBounded(response, MAX_MANIFEST_BYTES, what, asked);
+  const ctx = session.transport;
+  if (!response.ok) throw await describeFailure(response, ctx, asked);
+  const limit = { bytes: ctx.bounds.maxManifestBytes, variable: BOUND_VARIABLES.maxManifestBytes };
+  const raw = await readBounded(response, limit, asked, ctx);
 
   const announced = response.headers.get('docker-content-digest');
   if (isDigest(announced) && digestOf(raw, algorithmOf(announced)) !== announced) {
@@ -158,12 +159,18 @@ async function fetchConfig(
   desc: Descriptor,
   what: string,
 ): Promise<ResolvedImage['config']> {
-  if (desc.size > MAX_CONFIG_BYTES)
-    throw new UnreachableError(`${what}: config blob is ${desc.size} bytes, too large`);
+  const ctx = session.transport;
   const asked = `config blob ${desc.digest}`;
+  const max = ctx.bounds.maxConfigBytes;
+  if (desc.size > max) {
+    throw new UnreachableError(
+      `${what}: the manifest declares ${asked} as ${desc.size} bytes, more than the ${max} allowed (${BOUND_VARIABLES.maxConfigBytes})`,
+    );
+  }
   const response = await session.get(`blobs/${desc.digest}`);
-  if (!response.ok) throw await describeFailure(response, what, asked);
-  const raw = await readBounded(response, desc.size, what, asked);
+  if (!response.ok) throw await describeFailure(response, ctx, asked);
+  // The manifest's size, never more: a longer body is refused as it arrives.
+  const raw = await readBounded(response, { bytes: desc.size }, asked, ctx);
   if (digestOf(raw, algorithmOf(desc.digest)) !== desc.digest) {
     throw new UnreachableError(`${what}: ${asked} does not match its digest`);
   }

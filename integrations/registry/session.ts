@@ -5,8 +5,9 @@
  */
 import { UnreachableError } from '../../engine/errors.js';
 import { AuthRejected, authorize, parseChallenges } from './auth.js';
-import { readBounded } from './body.js';
+import { type BodyContext, readBounded } from './body.js';
 import { type Credentials, credentialsFor, defaultDockerConfigPath } from './docker-config.js';
+import { type NetworkBounds, networkBoundsFromEnv } from './network-bounds.js';
 import { baseUrl, type ImageReference, isLoopbackHost, printable } from './reference.js';
 import { DEFAULT_RETRY, type RetryPolicy, send, type TransportOptions } from './transport.js';
 
@@ -14,6 +15,8 @@ export interface SessionOptions {
   dockerConfigPath?: string;
   fetch?: typeof fetch;
   retry?: RetryPolicy;
+  /** Default: from the environment (DRIFTGATE_REGISTRY_*), see network-bounds.ts. */
+  bounds?: NetworkBounds;
 }
 
 const MAX_REDIRECTS = 5;
@@ -29,7 +32,12 @@ export class RegistrySession {
     readonly what: string,
     private readonly options: SessionOptions = {},
   ) {
-    this.transport = { fetch: options.fetch ?? fetch, retry: options.retry ?? DEFAULT_RETRY, what };
+    this.transport = {
+      fetch: options.fetch ?? fetch,
+      retry: options.retry ?? DEFAULT_RETRY,
+      what,
+      bounds: options.bounds ?? networkBoundsFromEnv(),
+    };
   }
 
   /**
@@ -113,9 +121,10 @@ export class RegistrySession {
 }
 
 /** Registry error bodies (`{"errors":[{"code":"MANIFEST_UNKNOWN",…}]}`): the codes only, they are safe to print. */
-export async function errorCodes(response: Response): Promise<string[]> {
+export async function errorCodes(response: Response, ctx: BodyContext): Promise<string[]> {
   try {
-    const text = (await readBounded(response, 64 * 1024, 'registry', 'error body')).toString('utf8');
+    const limit = { bytes: ctx.bounds.maxErrorBytes };
+    const text = (await readBounded(response, limit, 'error body', ctx)).toString('utf8');
     const body = JSON.parse(text) as { errors?: Array<{ code?: unknown }> };
     return (body.errors ?? [])
       .map((e) => e.code)
@@ -128,10 +137,11 @@ export async function errorCodes(response: Response): Promise<string[]> {
 /** One line for a non-2xx answer: what a user needs to tell "no such image" from "registry broken". */
 export async function describeFailure(
   response: Response,
-  what: string,
+  ctx: BodyContext,
   asked: string,
 ): Promise<UnreachableError> {
-  const codes = await errorCodes(response);
+  const what = ctx.what;
+  const codes = await errorCodes(response, ctx);
   const detail = codes.length > 0 ? ` (${codes.join(', ')})` : '';
   if (response.status === 404) {
     return new UnreachableError(`${what}: ${asked} not found in the registry${detail}`);

@@ -5,6 +5,7 @@
  * unreachable registry is reported promptly instead of after a long backoff.
  */
 import { UnreachableError } from '../../engine/errors.js';
+import { BOUND_VARIABLES, formatDuration, type NetworkBounds } from './network-bounds.js';
 
 export interface RetryPolicy {
   /** Total tries, the first included. */
@@ -21,7 +22,14 @@ export interface TransportOptions {
   retry: RetryPolicy;
   /** Names the image in error messages. */
   what: string;
+  bounds: NetworkBounds;
 }
+
+/**
+ * A request that got no status line within the first-byte deadline is tried once more, not `attempts`
+ * times: each try costs the whole deadline, and a server that holds one connection usually holds the next.
+ */
+const FIRST_BYTE_TRIES = 2;
 
 const RETRY_STATUS = new Set([429, 500, 502, 503, 504]);
 const TRANSIENT_CODES = new Set([
@@ -40,17 +48,33 @@ const TRANSIENT_CODES = new Set([
  */
 export async function send(url: string, init: RequestInit, opts: TransportOptions): Promise<Response> {
   const attempts = Math.max(1, opts.retry.attempts);
+  let timeouts = 0;
   for (let attempt = 1; ; attempt++) {
     let response: Response;
+    // The deadline covers the status line and headers only; the body is watched by its rate (body.ts).
+    const deadline = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      deadline.abort();
+    }, opts.bounds.firstByteTimeoutMs);
     try {
-      response = await opts.fetch(url, { ...init, redirect: 'manual' });
+      response = await opts.fetch(url, { ...init, redirect: 'manual', signal: deadline.signal });
     } catch (err) {
+      if (timedOut) {
+        if (++timeouts < FIRST_BYTE_TRIES && attempt < attempts) continue;
+        throw new UnreachableError(
+          `${opts.what}: ${hostOf(url)} sent no response within ${formatDuration(opts.bounds.firstByteTimeoutMs)} (${BOUND_VARIABLES.firstByteTimeoutMs}), ${timeouts} tries`,
+        );
+      }
       const code = errorCode(err);
       if (attempt < attempts && code !== undefined && TRANSIENT_CODES.has(code)) {
         await sleep(backoff(attempt, opts.retry.baseDelayMs));
         continue;
       }
       throw new UnreachableError(`${opts.what}: cannot reach ${hostOf(url)}: ${describeNetworkError(err)}`);
+    } finally {
+      clearTimeout(timer);
     }
     if (RETRY_STATUS.has(response.status) && attempt < attempts) {
       const wait =

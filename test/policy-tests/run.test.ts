@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -236,5 +236,29 @@ ${generic('f1', '/usr/bin/x', `, sha256: ${digits}`)}
       'cases:\n  - name: x\n    findings: []\n    manifest: []\n    expect: { verdict: pass }\n',
     );
     await expect(runPolicyTests([noRepo], { now: NOW })).rejects.toThrow(/no repository/);
+  });
+
+  it.each([
+    ['findingsFile', '../secret.json'],
+    ['findingsFile', 'ABSOLUTE'],
+    ['manifestFile', 'inside/link.json'],
+  ])("%s %s outside the test file's folder is refused, and nothing of it is quoted", async (key, value) => {
+    const secret = join(dir, 'secret.json');
+    await writeFile(secret, 'TOP-SECRET-CONTENT that is not JSON');
+    await mkdir(join(dir, 'suite', 'inside'), { recursive: true });
+    await symlink(secret, join(dir, 'suite', 'inside', 'link.json'));
+    await write('suite/checkout.yaml', POLICY);
+    const other = key === 'findingsFile' ? 'manifest: []' : 'findings: []';
+    const named = value === 'ABSOLUTE' ? secret : value;
+    const file = await write(
+      'suite/checkout.test.yaml',
+      `repository: ${REPO}\ncases:\n  - name: x\n    ${key}: ${named}\n    ${other}\n    expect: { verdict: pass }\n`,
+    );
+    const err = await runPolicyTests([file], { now: NOW }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect(String(err)).toMatch(
+      new RegExp(`checkout\\.test\\.yaml:4:\\d+: ${key} .* is outside the test file's folder`),
+    );
+    expect(String(err)).not.toContain('TOP-SECRET');
   });
 });

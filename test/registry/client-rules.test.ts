@@ -10,6 +10,7 @@ import { describe, expect, test } from 'vitest';
 import { InputError } from '../../engine/errors.js';
 import { AuthRejected, authorize, parseChallenges } from '../../integrations/registry/auth.js';
 import { credentialsFor, defaultDockerConfigPath } from '../../integrations/registry/docker-config.js';
+import { DEFAULT_NETWORK_BOUNDS } from '../../integrations/registry/network-bounds.js';
 import { parsePlatform, platformMatches } from '../../integrations/registry/platform.js';
 import { baseUrl, isLoopbackHost, parseReference } from '../../integrations/registry/reference.js';
 import { DEFAULT_RETRY, retryAfterMs } from '../../integrations/registry/transport.js';
@@ -96,6 +97,7 @@ describe('WWW-Authenticate challenges', () => {
         fetch: fetchMustNotRun,
         retry: DEFAULT_RETRY,
         what: 'image x',
+        bounds: DEFAULT_NETWORK_BOUNDS,
       }),
     ).rejects.toThrow(AuthRejected);
   });
