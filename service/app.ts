@@ -53,6 +53,8 @@ export interface ServiceOptions {
 declare module 'fastify' {
   interface FastifyInstance {
     driftgate: ServiceContext;
+    /** Every route registered (the contract test compares them with openapi.yaml). */
+    routesServed: Array<{ method: string; url: string }>;
   }
 }
 
@@ -88,6 +90,10 @@ export async function buildApp(options: ServiceOptions): Promise<FastifyInstance
     route: (instance, method, url, handler) => routeFromContract(instance, contract, method, url, handler),
   };
   app.decorate('driftgate', ctx);
+  app.decorate('routesServed', [] as Array<{ method: string; url: string }>);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) app.routesServed.push({ method, url: route.url });
+  });
 
   await app.register(problems);
   // Plain HTTP on loopback is a supported setup: CSP must not upgrade the docs page's own requests to https.

@@ -68,7 +68,9 @@ export function parseTokens(text: string, file: string): TokenEntry[] {
     if (typeof name !== 'string' || !NAME.test(name)) throw at(item, `tokens[${i}].name must be a short name`);
     if (names.has(name)) throw at(item, `tokens[${i}].name ${name} is used twice`);
     names.add(name);
-    const sha = item.get('sha256');
+    // The text as written: an all-digit hash (or one like `12e4…`) would otherwise read as a number.
+    const shaNode = item.get('sha256', true) as { source?: unknown; value?: unknown } | undefined;
+    const sha = typeof shaNode?.source === 'string' ? shaNode.source : shaNode?.value;
     if (typeof sha !== 'string' || !HEX64.test(sha))
       throw at(item.get('sha256', true) ?? item, `tokens[${i}].sha256 must be 64 lower-case hex digits (sha256 of the token)`);
     const scopesNode = item.get('scopes', true);

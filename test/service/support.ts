@@ -104,3 +104,49 @@ export async function call(
   if (type.includes('json')) json = JSON.parse(text);
   return { status: response.status, type, headers: response.headers, text, json };
 }
+
+/** The built CLI's `serve`, as an operator starts it: its own process group, JSON logs captured. */
+export interface SpawnedServer {
+  url: string;
+  pid: number;
+  logs(): string;
+  /** Resolves with the exit code or signal. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  signal(sig: NodeJS.Signals): void;
+}
+
+export async function spawnServer(args: string[], env: Record<string, string> = {}): Promise<SpawnedServer> {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, ['bin/driftgate.js', 'serve', '--port', '0', ...args], {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => {
+    out += c.toString('utf8');
+  });
+  child.stderr!.on('data', (c: Buffer) => {
+    out += c.toString('utf8');
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const signal = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, sig);
+    } catch {
+      // already gone
+    }
+  };
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+    if (m) return { url: m[1]!, pid: child.pid!, logs: () => out, exited, signal };
+    if (child.exitCode !== null || Date.now() > deadline) {
+      signal('SIGKILL');
+      throw new Error(`driftgate serve did not start: ${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
