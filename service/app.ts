@@ -110,11 +110,15 @@ export async function buildApp(options: ServiceOptions): Promise<FastifyInstance
   }
   await app.register(metricsHook, { metrics });
   await app.register(auth, options.auth);
-  app.addContentTypeParser('application/x-ndjson', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+  app.addContentTypeParser('application/x-ndjson', { parseAs: 'string' }, (_request, body, done) =>
+    done(null, body),
+  );
 
   await app.register(swagger, { mode: 'static', specification: { document: contract.document as never } });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
-  app.get('/openapi.json', { schema: { hide: true }, config: { rateLimit: false } }, async () => app.swagger());
+  app.get('/openapi.json', { schema: { hide: true }, config: { rateLimit: false } }, async () =>
+    app.swagger(),
+  );
 
   await app.register(async (scope) => {
     await operationRoutes(scope, ctx);
@@ -148,7 +152,11 @@ function routeFromContract(
           preValidation: async (request) => {
             const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
             if (!bodyTypes.includes(type))
-              throw new HttpProblem(415, 'unsupported-media-type', `send the body as ${bodyTypes.join(' or ')}`);
+              throw new HttpProblem(
+                415,
+                'unsupported-media-type',
+                `send the body as ${bodyTypes.join(' or ')}`,
+              );
           },
         }
       : {}),

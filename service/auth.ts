@@ -45,7 +45,12 @@ async function authPlugin(app: FastifyInstance, settings: AuthSettings): Promise
     }
     const token = bearer(request);
     if (token === undefined)
-      throw new HttpProblem(401, 'unauthenticated', 'a bearer token is required (Authorization: Bearer …)', CHALLENGE);
+      throw new HttpProblem(
+        401,
+        'unauthenticated',
+        'a bearer token is required (Authorization: Bearer …)',
+        CHALLENGE,
+      );
     const entry = findToken(settings.tokens, token);
     if (entry !== undefined) {
       if (!entry.scopes.has(operation.scope)) {
@@ -61,7 +66,12 @@ async function authPlugin(app: FastifyInstance, settings: AuthSettings): Promise
         return;
       }
       request.log.info({ reason: verified.reason }, 'Pub/Sub OIDC token refused');
-      throw new HttpProblem(401, 'unauthenticated', `the Pub/Sub OIDC token is not accepted: ${verified.reason}`, CHALLENGE);
+      throw new HttpProblem(
+        401,
+        'unauthenticated',
+        `the Pub/Sub OIDC token is not accepted: ${verified.reason}`,
+        CHALLENGE,
+      );
     }
     throw new HttpProblem(401, 'unauthenticated', 'the bearer token is not known to this server', CHALLENGE);
   });

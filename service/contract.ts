@@ -8,7 +8,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 
-export const SCOPES = ['findings:write', 'evaluate', 'deployments:check', 'reports:read', 'rebuilds:write'] as const;
+export const SCOPES = [
+  'findings:write',
+  'evaluate',
+  'deployments:check',
+  'reports:read',
+  'rebuilds:write',
+] as const;
 export type Scope = (typeof SCOPES)[number];
 
 export type HttpMethod = 'GET' | 'POST';
@@ -136,7 +142,9 @@ function operationOf(path: string, method: HttpMethod, op: Json, document: Json)
   const body = op.requestBody as { content: Record<string, { schema: Json }> } | undefined;
   if (body) {
     schema.body = {
-      content: Object.fromEntries(Object.entries(body.content).map(([type, c]) => [type, { schema: c.schema }])),
+      content: Object.fromEntries(
+        Object.entries(body.content).map(([type, c]) => [type, { schema: c.schema }]),
+      ),
     };
   }
   const responses = (op.responses ?? {}) as Record<string, { content?: Record<string, { schema: Json }> }>;

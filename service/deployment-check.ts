@@ -7,13 +7,19 @@
  * asks again and again costs a map look-up. What cannot be evaluated (registry down, unknown tag, no
  * policies) is `allowed: false` with the reason, or, with `failOpen`, `allowed: true` saying so.
  */
+
+import { InputError } from '../engine/errors.js';
 import { startEvaluation } from '../engine/evaluate/evaluate.js';
 import { partialHashSizes } from '../engine/evaluate/partial-hash-sizes.js';
 import type { Evaluation } from '../engine/evaluate/types.js';
-import { InputError } from '../engine/errors.js';
 import { evaluationJson } from '../engine/formats/json.js';
 import type { Store } from '../integrations/store/index.js';
-import { DEFAULT_PLATFORM, type ImageManifests, parseDeployReference, type PinnedImage } from './image-manifests.js';
+import {
+  DEFAULT_PLATFORM,
+  type ImageManifests,
+  type PinnedImage,
+  parseDeployReference,
+} from './image-manifests.js';
 import type { Metrics } from './metrics.js';
 import type { PolicySet } from './policy-set.js';
 
@@ -116,7 +122,9 @@ export class DeploymentChecker {
         verdict: evaluation.verdict,
         image: { reference: req.image, repository: image.repository, digest: image.digest },
         ...target(req),
-        decisions: json.decisions,
+        // Compact: the finding ids and workloads of every decision (thousands, for a busy repository) are
+        // for reports (GET /v1/findings, POST /v1/evaluations), not for a deploy tool's yes or no.
+        decisions: json.decisions.map(({ findings: _f, workloads: _w, ...rest }) => rest),
         reasons,
       }),
     };
@@ -162,7 +170,9 @@ export class DeploymentChecker {
   }
 
   private count(answer: CheckAnswer): void {
-    this.metrics.deploymentCheck(answer.verdict === 'unevaluated' ? 'unevaluated' : answer.allowed ? 'allowed' : 'denied');
+    this.metrics.deploymentCheck(
+      answer.verdict === 'unevaluated' ? 'unevaluated' : answer.allowed ? 'allowed' : 'denied',
+    );
   }
 }
 

@@ -43,9 +43,14 @@ export function registrySource(baseReadOptions: ReadOptions = {}): ImageSource {
 }
 
 /** A reference as a deploy names it → repository plus tag or digest. Not a reference: 400 (InputError). */
-export function parseDeployReference(reference: string): { repository: string; tag?: string; digest?: string } {
+export function parseDeployReference(reference: string): {
+  repository: string;
+  tag?: string;
+  digest?: string;
+} {
   const parsed = parseImageReference(reference);
-  if (parsed === undefined) throw new InputError(`not an image reference: ${JSON.stringify(reference.slice(0, 200))}`);
+  if (parsed === undefined)
+    throw new InputError(`not an image reference: ${JSON.stringify(reference.slice(0, 200))}`);
   if (parsed.digest !== undefined && !/^sha256:[0-9a-f]{64}$/.test(parsed.digest))
     throw new InputError('only sha256 digests are supported');
   return parsed;
@@ -65,14 +70,23 @@ export class ImageManifests {
   async pin(reference: string, platform: string): Promise<PinnedImage> {
     const parsed = parseDeployReference(reference);
     if (parsed.digest !== undefined)
-      return { reference, repository: parsed.repository, digest: parsed.digest, ...(parsed.tag ? { tag: parsed.tag } : {}) };
+      return {
+        reference,
+        repository: parsed.repository,
+        digest: parsed.digest,
+        ...(parsed.tag ? { tag: parsed.tag } : {}),
+      };
     const tag = parsed.tag ?? 'latest';
     const digest = await this.source.resolveTag(parsed.repository, tag, platform);
     return { reference, repository: parsed.repository, digest, tag };
   }
 
   /** The manifest of a digest, from memory, else the store, else the registry (then kept in both). */
-  async lookup(image: PinnedImage, platform: string, prefixSizes: readonly number[] = []): Promise<ImageLookup> {
+  async lookup(
+    image: PinnedImage,
+    platform: string,
+    prefixSizes: readonly number[] = [],
+  ): Promise<ImageLookup> {
     const key = manifestKey(image.digest, platform);
     const held = this.memory.get(key);
     if (held !== undefined) {

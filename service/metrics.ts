@@ -21,9 +21,9 @@ export class Metrics {
   findingsIngested = 0;
 
   request(method: string, route: string, status: number, seconds: number): void {
-    const key = `method="${method}",route="${escape(route)}",status="${status}"`;
+    const key = `method="${method}",route="${labelValue(route)}",status="${status}"`;
     this.requests.set(key, (this.requests.get(key) ?? 0) + 1);
-    const hkey = `method="${method}",route="${escape(route)}"`;
+    const hkey = `method="${method}",route="${labelValue(route)}"`;
     let h = this.latency.get(hkey);
     if (!h) {
       h = { counts: BUCKETS.map(() => 0), sum: 0, count: 0 };
@@ -50,7 +50,8 @@ export class Metrics {
     out.push('# HELP driftgate_http_request_duration_seconds HTTP request latency by route.');
     out.push('# TYPE driftgate_http_request_duration_seconds histogram');
     for (const [k, h] of this.latency) {
-      BUCKETS.forEach((b, i) => out.push(`driftgate_http_request_duration_seconds_bucket{${k},le="${b}"} ${h.counts[i]}`));
+      for (let i = 0; i < BUCKETS.length; i++)
+        out.push(`driftgate_http_request_duration_seconds_bucket{${k},le="${BUCKETS[i]}"} ${h.counts[i]}`);
       out.push(`driftgate_http_request_duration_seconds_bucket{${k},le="+Inf"} ${h.count}`);
       out.push(`driftgate_http_request_duration_seconds_sum{${k}} ${h.sum}`);
       out.push(`driftgate_http_request_duration_seconds_count{${k}} ${h.count}`);
@@ -63,7 +64,8 @@ export class Metrics {
     out.push(`driftgate_findings_ingested_total ${this.findingsIngested}`);
     out.push('# HELP driftgate_decisions_total Decisions of computed evaluations, by outcome.');
     out.push('# TYPE driftgate_decisions_total counter');
-    for (const [k, v] of this.decisions) out.push(`driftgate_decisions_total{outcome="${escape(k)}"} ${v}`);
+    for (const [k, v] of this.decisions)
+      out.push(`driftgate_decisions_total{outcome="${labelValue(k)}"} ${v}`);
     out.push('# HELP driftgate_deployment_checks_total Deployment checks by answer.');
     out.push('# TYPE driftgate_deployment_checks_total counter');
     for (const [k, v] of this.checks) out.push(`driftgate_deployment_checks_total{answer="${k}"} ${v}`);
@@ -71,7 +73,7 @@ export class Metrics {
   }
 }
 
-function escape(label: string): string {
+function labelValue(label: string): string {
   return label.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
 

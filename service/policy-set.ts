@@ -37,7 +37,9 @@ export class PolicySet {
 
   async reload(): Promise<ReloadResult> {
     if (this.paths.length === 0) {
-      return this.snapshot ? { ok: true, snapshot: this.snapshot } : { ok: false, errors: ['no --policy given'] };
+      return this.snapshot
+        ? { ok: true, snapshot: this.snapshot }
+        : { ok: false, errors: ['no --policy given'] };
     }
     const now = this.clock();
     const { policies, errors, files } = await validatePolicies([...this.paths], { now });

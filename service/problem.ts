@@ -31,7 +31,10 @@ export class HttpProblem extends Error {
   }
 }
 
-export function sendProblem(reply: FastifyReply, problem: Omit<Problem, 'title'> & { title?: string }): FastifyReply {
+export function sendProblem(
+  reply: FastifyReply,
+  problem: Omit<Problem, 'title'> & { title?: string },
+): FastifyReply {
   const body: Problem = {
     type: problem.type,
     title: problem.title ?? STATUS_CODES[problem.status] ?? 'Error',
@@ -80,7 +83,8 @@ async function problemPlugin(app: FastifyInstance): Promise<void> {
       return sendProblem(reply, { type: typeOf('unreachable'), status: 502, detail: error.message });
     }
     const known = error.code ? FASTIFY_KINDS[error.code] : undefined;
-    if (known) return sendProblem(reply, { type: typeOf(known.kind), status: known.status, detail: error.message });
+    if (known)
+      return sendProblem(reply, { type: typeOf(known.kind), status: known.status, detail: error.message });
     if (error instanceof SyntaxError || error.statusCode === 400) {
       // The body parser: the message says where the JSON broke.
       return sendProblem(reply, { type: typeOf('malformed-json'), status: 400, detail: error.message });
@@ -89,7 +93,11 @@ async function problemPlugin(app: FastifyInstance): Promise<void> {
       return sendProblem(reply, { type: typeOf('rate-limited'), status: 429, detail: error.message });
     }
     if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
-      return sendProblem(reply, { type: typeOf('bad-request'), status: error.statusCode, detail: error.message });
+      return sendProblem(reply, {
+        type: typeOf('bad-request'),
+        status: error.statusCode,
+        detail: error.message,
+      });
     }
     request.log.error({ err: error }, 'internal error');
     return sendProblem(reply, {

@@ -18,7 +18,9 @@ export interface PubsubOidcOptions {
 export const GOOGLE_ISSUER = 'https://accounts.google.com';
 export const GOOGLE_JWKS_URL = 'https://www.googleapis.com/oauth2/v3/certs';
 
-export type OidcVerifier = (token: string) => Promise<{ ok: true; email: string } | { ok: false; reason: string }>;
+export type OidcVerifier = (
+  token: string,
+) => Promise<{ ok: true; email: string } | { ok: false; reason: string }>;
 
 export function pubsubOidcVerifier(opts: PubsubOidcOptions): OidcVerifier {
   const jwks = createRemoteJWKSet(new URL(opts.jwksUrl ?? GOOGLE_JWKS_URL));

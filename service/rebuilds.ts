@@ -25,7 +25,15 @@ export class RebuildRunner {
 
   async submit(image: string): Promise<RebuildJob> {
     const at = new Date(this.clock()).toISOString();
-    const job: RebuildJob = { id: randomUUID(), image, state: 'queued', createdAt: at, updatedAt: at, result: null, error: null };
+    const job: RebuildJob = {
+      id: randomUUID(),
+      image,
+      state: 'queued',
+      createdAt: at,
+      updatedAt: at,
+      result: null,
+      error: null,
+    };
     await this.store.createRebuild(job);
     this.queue = this.queue.then(() => this.run(job.id, image));
     return job;
@@ -41,12 +49,17 @@ export class RebuildRunner {
     const stamp = () => new Date(this.clock()).toISOString();
     try {
       await this.store.updateRebuild(id, { state: 'running', updatedAt: stamp() });
-      if (perform === undefined) throw new Error('the server runs without --rebuild-repo: rebuilds are not configured');
+      if (perform === undefined)
+        throw new Error('the server runs without --rebuild-repo: rebuilds are not configured');
       const result = await perform(image);
       await this.store.updateRebuild(id, { state: 'succeeded', updatedAt: stamp(), result });
     } catch (err) {
-      const message = (err instanceof Error ? err.message : String(err)).replace(/[\u0000-\u001f]/g, ' ').slice(0, 1000);
-      await this.store.updateRebuild(id, { state: 'failed', updatedAt: stamp(), error: message }).catch(() => {});
+      const message = (err instanceof Error ? err.message : String(err))
+        .replace(/[\u0000-\u001f]/g, ' ')
+        .slice(0, 1000);
+      await this.store
+        .updateRebuild(id, { state: 'failed', updatedAt: stamp(), error: message })
+        .catch(() => {});
     }
   }
 }

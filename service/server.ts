@@ -5,16 +5,16 @@
  * the old one, and the log says why with file:line:col).
  */
 import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
 import { InputError } from '../engine/errors.js';
 import { openLayerCache } from '../integrations/layer-cache/index.js';
 import { SqliteStore } from '../integrations/store/index.js';
-import { DAY_MS, buildApp } from './app.js';
-import { PolicySet } from './policy-set.js';
-import { pubsubOidcVerifier, type PubsubOidcOptions } from './pubsub-oidc.js';
-import { registrySource } from './image-manifests.js';
-import { loadTokensFile } from './tokens.js';
+import { buildApp, DAY_MS } from './app.js';
 import type { AuthSettings } from './auth.js';
-import type { FastifyInstance } from 'fastify';
+import { registrySource } from './image-manifests.js';
+import { PolicySet } from './policy-set.js';
+import { type PubsubOidcOptions, pubsubOidcVerifier } from './pubsub-oidc.js';
+import { loadTokensFile } from './tokens.js';
 
 export interface ServeSettings {
   policy: string[];
@@ -95,7 +95,8 @@ export async function serve(settings: ServeSettings): Promise<FastifyInstance> {
           'policies reloaded',
         );
       } else {
-        for (const e of result.errors) app.log.error(`policy reload refused, the policies in force stay: ${e}`);
+        for (const e of result.errors)
+          app.log.error(`policy reload refused, the policies in force stay: ${e}`);
       }
     });
   });
@@ -108,7 +109,9 @@ export async function serve(settings: ServeSettings): Promise<FastifyInstance> {
 async function authSettings(settings: ServeSettings): Promise<AuthSettings> {
   if (settings.tokens === undefined) {
     if (!settings.insecureNoAuth)
-      throw new InputError('no tokens file: give --tokens <file> (or DRIFTGATE_TOKENS_FILE), or --insecure-no-auth on loopback');
+      throw new InputError(
+        'no tokens file: give --tokens <file> (or DRIFTGATE_TOKENS_FILE), or --insecure-no-auth on loopback',
+      );
     if (!LOOPBACK.has(settings.host))
       throw new InputError(`--insecure-no-auth listens on loopback only, not on ${settings.host}`);
     return { kind: 'none' };

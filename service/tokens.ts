@@ -27,9 +27,12 @@ export async function loadTokensFile(file: string): Promise<TokenEntry[]> {
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new InputError(`cannot read the tokens file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, {
-      file,
-    });
+    throw new InputError(
+      `cannot read the tokens file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+      {
+        file,
+      },
+    );
   }
   return parseTokens(text, file);
 }
@@ -45,7 +48,10 @@ export function parseTokens(text: string, file: string): TokenEntry[] {
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     const pos = e.linePos?.[0];
-    throw new InputError(e.message.split('\n')[0]!, { file, ...(pos ? { line: pos.line, column: pos.col } : {}) });
+    throw new InputError(e.message.split('\n')[0]!, {
+      file,
+      ...(pos ? { line: pos.line, column: pos.col } : {}),
+    });
   }
   const root = doc.contents;
   if (!isMap(root)) throw at(root, 'expected a mapping with `tokens:`');
@@ -65,14 +71,18 @@ export function parseTokens(text: string, file: string): TokenEntry[] {
         throw at(pair.key, `tokens[${i}]: unknown key ${JSON.stringify(key)}`);
     }
     const name = item.get('name');
-    if (typeof name !== 'string' || !NAME.test(name)) throw at(item, `tokens[${i}].name must be a short name`);
+    if (typeof name !== 'string' || !NAME.test(name))
+      throw at(item, `tokens[${i}].name must be a short name`);
     if (names.has(name)) throw at(item, `tokens[${i}].name ${name} is used twice`);
     names.add(name);
     // The text as written: an all-digit hash (or one like `12e4…`) would otherwise read as a number.
     const shaNode = item.get('sha256', true) as { source?: unknown; value?: unknown } | undefined;
     const sha = typeof shaNode?.source === 'string' ? shaNode.source : shaNode?.value;
     if (typeof sha !== 'string' || !HEX64.test(sha))
-      throw at(item.get('sha256', true) ?? item, `tokens[${i}].sha256 must be 64 lower-case hex digits (sha256 of the token)`);
+      throw at(
+        item.get('sha256', true) ?? item,
+        `tokens[${i}].sha256 must be 64 lower-case hex digits (sha256 of the token)`,
+      );
     const scopesNode = item.get('scopes', true);
     if (!isSeq(scopesNode) || scopesNode.items.length === 0)
       throw at(scopesNode ?? item, `tokens[${i}].scopes must be a non-empty list`);

@@ -33,7 +33,12 @@ export function registerServe(program: Command): void {
   program
     .command('serve')
     .description('run the REST service: findings store, deployment checks, evaluations (openapi.yaml)')
-    .requiredOption('--policy <file|dir>', 'policy file or folder (repeatable); SIGHUP reloads them', collect, [])
+    .requiredOption(
+      '--policy <file|dir>',
+      'policy file or folder (repeatable); SIGHUP reloads them',
+      collect,
+      [],
+    )
     .option('--data-dir <dir>', 'where the store and the layer cache live', 'driftgate-data')
     .option('--port <n>', 'port to listen on (0: any free port)', integer('--port', 0, 65535), 8080)
     .option('--host <addr>', 'address to listen on', '127.0.0.1')
@@ -41,8 +46,18 @@ export function registerServe(program: Command): void {
     .option('--insecure-no-auth', 'no tokens: every request is allowed (loopback only)')
     .option('--fail-open', 'allow a deployment that cannot be evaluated (the answer says so)')
     .option('--since <duration>', 'how far back stored findings count for deployment checks', '30d')
-    .option('--body-limit <bytes>', 'largest request body', integer('--body-limit', 1024, 1024 ** 3), 10 * 1024 * 1024)
-    .option('--rate-limit <n>', 'requests per client per minute (0: no limit)', integer('--rate-limit', 0, 1e9), 1200)
+    .option(
+      '--body-limit <bytes>',
+      'largest request body',
+      integer('--body-limit', 1024, 1024 ** 3),
+      10 * 1024 * 1024,
+    )
+    .option(
+      '--rate-limit <n>',
+      'requests per client per minute (0: no limit)',
+      integer('--rate-limit', 0, 1e9),
+      1200,
+    )
     .option('--pubsub-audience <aud>', 'accept Pub/Sub push OIDC tokens for this audience')
     .option('--pubsub-email <email>', 'the push subscription service account')
     .option('--pubsub-issuer <url>', 'OIDC issuer (default https://accounts.google.com)')

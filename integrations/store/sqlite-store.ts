@@ -162,7 +162,15 @@ export class SqliteStore implements Store {
       .prepare(
         'INSERT INTO evaluations (kind, repository, digest, verdict, allowed, decisions, evaluated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
       )
-      .run(r.kind, r.repository, r.digest, r.verdict, r.allowed === null ? null : r.allowed ? 1 : 0, r.decisions, r.at);
+      .run(
+        r.kind,
+        r.repository,
+        r.digest,
+        r.verdict,
+        r.allowed === null ? null : r.allowed ? 1 : 0,
+        r.decisions,
+        r.at,
+      );
   }
 
   async createRebuild(job: RebuildJob): Promise<void> {

@@ -3,16 +3,16 @@
  * for the same inputs (the same formatter writes both). Nothing is stored but the evaluation's record.
  */
 import type { FastifyInstance } from 'fastify';
+import { parseSince } from '../../cli/clock.js';
+import { InputError } from '../../engine/errors.js';
 import { startEvaluation } from '../../engine/evaluate/evaluate.js';
 import { partialHashSizes } from '../../engine/evaluate/partial-hash-sizes.js';
-import { InputError } from '../../engine/errors.js';
-import { normalizeRepository } from '../../engine/identity/reference.js';
 import { formatJson } from '../../engine/formats/json.js';
+import { normalizeRepository } from '../../engine/identity/reference.js';
 import { createImageLookup, parseManifestJson } from '../../engine/image/index.js';
 import type { ImageManifest } from '../../engine/image/types.js';
 import { parsePolicyText } from '../../engine/policy/load.js';
 import type { Policy } from '../../engine/policy/types.js';
-import { parseSince } from '../../cli/clock.js';
 import type { ServiceContext } from '../context.js';
 import { DEFAULT_PLATFORM } from '../image-manifests.js';
 import { HttpProblem } from '../problem.js';
@@ -34,7 +34,8 @@ export async function evaluationRoutes(app: FastifyInstance, ctx: ServiceContext
     const now = body.now === undefined ? ctx.clock() : Date.parse(body.now);
     const since = parseSince(body.since, now);
     const policies = inlinePolicies(body.policies, now) ?? ctx.policies.current()?.policies;
-    if (policies === undefined) throw new HttpProblem(503, 'no-policies', 'the server has no policies loaded');
+    if (policies === undefined)
+      throw new HttpProblem(503, 'no-policies', 'the server has no policies loaded');
     const { findings } = readFindings(body.findings);
     const manifest = await imageOf(body.image, ctx, partialHashSizes(findings));
     const repository = repositoryOf(body.repository, manifest);
@@ -68,7 +69,9 @@ function inlinePolicies(given: EvaluationRequest['policies'], now: number): Poli
   given.forEach((p, i) => {
     for (const policy of parsePolicyText(p.text, p.name ?? `policies[${i}]`, { now })) {
       if (names.has(policy.name))
-        throw new InputError(`policy name ${policy.name} is used twice`, { file: p.name ?? `policies[${i}]` });
+        throw new InputError(`policy name ${policy.name} is used twice`, {
+          file: p.name ?? `policies[${i}]`,
+        });
       names.add(policy.name);
       all.push(policy);
     }
@@ -83,13 +86,22 @@ async function imageOf(
 ): Promise<ImageManifest> {
   const given = (['reference', 'digest', 'manifest'] as const).filter((k) => image[k] !== undefined);
   if (given.length !== 1)
-    throw new HttpProblem(400, 'invalid-request', 'name the image once: one of image.reference, image.digest, image.manifest');
-  if (image.manifest !== undefined) return parseManifestJson(JSON.stringify(image.manifest), 'image.manifest');
+    throw new HttpProblem(
+      400,
+      'invalid-request',
+      'name the image once: one of image.reference, image.digest, image.manifest',
+    );
+  if (image.manifest !== undefined)
+    return parseManifestJson(JSON.stringify(image.manifest), 'image.manifest');
   const platform = image.platform ?? DEFAULT_PLATFORM;
   if (image.digest !== undefined) {
     const stored = await ctx.images.stored(image.digest, platform);
     if (stored === undefined)
-      throw new HttpProblem(404, 'unknown-digest', `the server has not read ${image.digest}: give image.reference`);
+      throw new HttpProblem(
+        404,
+        'unknown-digest',
+        `the server has not read ${image.digest}: give image.reference`,
+      );
     return stored;
   }
   const pinned = await ctx.images.pin(image.reference!, platform);
@@ -101,7 +113,8 @@ async function imageOf(
 function repositoryOf(flag: string | undefined, manifest: ImageManifest): string {
   if (flag !== undefined) {
     const repo = normalizeRepository(flag);
-    if (!repo) throw new InputError(`repository '${flag.slice(0, 200)}' is not an image repository (registry/path)`);
+    if (!repo)
+      throw new InputError(`repository '${flag.slice(0, 200)}' is not an image repository (registry/path)`);
     return repo;
   }
   if (manifest.repository) return manifest.repository;

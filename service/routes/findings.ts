@@ -4,15 +4,15 @@
  * stores nothing (422, naming the element): a partial store would hide what was lost.
  */
 import type { FastifyInstance } from 'fastify';
+import { canonicalTime } from '../../engine/evaluate/seen-time.js';
 import {
   iterateFindingsText,
   normalizeFindingObject,
   type SkippedInput,
 } from '../../engine/findings/parse.js';
 import type { Finding } from '../../engine/findings/types.js';
-import { canonicalTime } from '../../engine/evaluate/seen-time.js';
-import { HttpProblem } from '../problem.js';
 import type { ServiceContext } from '../context.js';
+import { HttpProblem } from '../problem.js';
 
 interface ListQuery {
   repository?: string;
@@ -84,7 +84,8 @@ export function readFindings(body: unknown): { findings: Finding[]; skipped: Ski
   if (typeof body === 'string') {
     for (const f of iterateFindingsText(body, 'body', skipped)) findings.push(f);
   } else if (Array.isArray(body)) {
-    for (let i = 0; i < body.length; i++) findings.push(...normalizeFindingObject(body[i], `body[${i}]`, skipped));
+    for (let i = 0; i < body.length; i++)
+      findings.push(...normalizeFindingObject(body[i], `body[${i}]`, skipped));
   } else {
     findings.push(...normalizeFindingObject(body, 'body', skipped));
   }

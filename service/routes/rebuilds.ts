@@ -9,7 +9,11 @@ export async function rebuildRoutes(app: FastifyInstance, ctx: ServiceContext): 
     const { image } = request.body as { image: string };
     parseDeployReference(image);
     if (!ctx.rebuilds.configured)
-      throw new HttpProblem(422, 'rebuilds-not-configured', 'this server runs without --rebuild-repo: rebuilds are not configured');
+      throw new HttpProblem(
+        422,
+        'rebuilds-not-configured',
+        'this server runs without --rebuild-repo: rebuilds are not configured',
+      );
     const job = await ctx.rebuilds.submit(image);
     return reply.code(202).header('location', `/v1/rebuilds/${job.id}`).send(job);
   });

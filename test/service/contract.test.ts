@@ -14,7 +14,8 @@ beforeAll(async () => {
 afterAll(async () => svc?.close());
 
 /** The interactive reference and the document itself are served beside the API, not part of it. */
-const isDocumentation = (url: string) => url === '/openapi.json' || url === '/docs' || url.startsWith('/docs/');
+const isDocumentation = (url: string) =>
+  url === '/openapi.json' || url === '/docs' || url.startsWith('/docs/');
 
 describe('openapi.yaml', () => {
   test('is a valid OpenAPI 3.1 document', async () => {

@@ -29,7 +29,16 @@ const finding = (i: number) => ({
 });
 
 test('every acknowledged finding survives SIGKILL, exactly once', async () => {
-  const args = ['--policy', 'testdata/demo/policy.yaml', '--data-dir', join(dir, 'data'), '--tokens', join(dir, 'tokens.yaml'), '--rate-limit', '0'];
+  const args = [
+    '--policy',
+    'testdata/demo/policy.yaml',
+    '--data-dir',
+    join(dir, 'data'),
+    '--tokens',
+    join(dir, 'tokens.yaml'),
+    '--rate-limit',
+    '0',
+  ];
   const server = await spawnServer(args);
   const acknowledged = new Set<number>();
   let next = 0;
@@ -38,7 +47,10 @@ test('every acknowledged finding survives SIGKILL, exactly once', async () => {
       const batch = [next, next + 1, next + 2];
       next += 3;
       try {
-        const r = await call(server.url, 'POST', '/v1/findings', { token: TOKENS['findings:write'], body: batch.map(finding) });
+        const r = await call(server.url, 'POST', '/v1/findings', {
+          token: TOKENS['findings:write'],
+          body: batch.map(finding),
+        });
         if (r.status >= 200 && r.status < 300) for (const i of batch) acknowledged.add(i);
       } catch {
         return; // the server is gone
@@ -57,9 +69,14 @@ test('every acknowledged finding survives SIGKILL, exactly once', async () => {
     const ids: string[] = [];
     let cursor: string | null = null;
     do {
-      const r = await call(again.url, 'GET', `/v1/findings?repository=example.com/crash/app&limit=1000${cursor ? `&cursor=${cursor}` : ''}`, {
-        token: TOKENS['reports:read'],
-      });
+      const r = await call(
+        again.url,
+        'GET',
+        `/v1/findings?repository=example.com/crash/app&limit=1000${cursor ? `&cursor=${cursor}` : ''}`,
+        {
+          token: TOKENS['reports:read'],
+        },
+      );
       expect(r.status).toBe(200);
       for (const item of r.json.items) ids.push(item.id);
       cursor = r.json.nextCursor;

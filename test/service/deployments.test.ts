@@ -5,9 +5,14 @@
  */
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { PolicySet } from '../../service/policy-set.js';
 import { parsePolicyText } from '../../engine/policy/load.js';
-import { pushWithSkopeo, requireRegistryTools, startRegistry, type TestRegistry } from '../support/registry.js';
+import { PolicySet } from '../../service/policy-set.js';
+import {
+  pushWithSkopeo,
+  requireRegistryTools,
+  startRegistry,
+  type TestRegistry,
+} from '../support/registry.js';
 import { startService, type TestService, TOKENS } from './support.js';
 
 let registry: TestRegistry;
@@ -19,17 +24,31 @@ let repo: string;
 beforeAll(async () => {
   await requireRegistryTools();
   registry = await startRegistry();
-  digest = await pushWithSkopeo('oci-archive:testdata/images/merged-usr.oci-gzip.tar', registry, 'driftgate-test/merged-usr:1');
+  digest = await pushWithSkopeo(
+    'oci-archive:testdata/images/merged-usr.oci-gzip.tar',
+    registry,
+    'driftgate-test/merged-usr:1',
+  );
   repo = `${registry.host}/driftgate-test/merged-usr`;
   // The demo's findings and policy, about the image as the loopback registry names it.
   const policy = (await readFile('testdata/demo/policy.yaml', 'utf8'))
     .replaceAll('docker.io/driftgate-test/merged-usr', repo)
-    .replace('expires: 2026-12-05', `expires: ${new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10)}`);
+    .replace(
+      'expires: 2026-12-05',
+      `expires: ${new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10)}`,
+    );
   const policies = PolicySet.fixed(parsePolicyText(policy, 'policy.yaml', { now: Date.now() }));
   svc = await startService({ policies, windowMs: 1000 * 86_400_000 });
   failOpen = await startService({ policies, failOpen: true });
-  const findings = (await readFile('testdata/demo/findings.ndjson', 'utf8')).replaceAll('docker.io/driftgate-test/merged-usr', repo);
-  const stored = await svc.call('POST', '/v1/findings', { token: TOKENS.all, raw: findings, type: 'application/x-ndjson' });
+  const findings = (await readFile('testdata/demo/findings.ndjson', 'utf8')).replaceAll(
+    'docker.io/driftgate-test/merged-usr',
+    repo,
+  );
+  const stored = await svc.call('POST', '/v1/findings', {
+    token: TOKENS.all,
+    raw: findings,
+    type: 'application/x-ndjson',
+  });
   expect(stored.status).toBe(200);
 }, 180_000);
 
@@ -39,7 +58,8 @@ afterAll(async () => {
   await registry?.stop();
 });
 
-const check = (s: TestService, body: unknown) => s.call('POST', '/v1/deployments/check', { token: TOKENS['deployments:check'], body });
+const check = (s: TestService, body: unknown) =>
+  s.call('POST', '/v1/deployments/check', { token: TOKENS['deployments:check'], body });
 
 describe('POST /v1/deployments/check', () => {
   test('a tag is resolved to its digest; the stored findings decide (a denied binary ran: not allowed)', async () => {
@@ -49,7 +69,9 @@ describe('POST /v1/deployments/check', () => {
     expect(r.json.target).toEqual({ cluster: 'shop-prod', namespace: 'demo' });
     expect(r.json.verdict).toBe('fail');
     expect(r.json.allowed).toBe(false);
-    expect(r.json.reasons.some((x: string) => x.startsWith('violation: ') || x.startsWith('malicious: '))).toBe(true);
+    expect(
+      r.json.reasons.some((x: string) => x.startsWith('violation: ') || x.startsWith('malicious: ')),
+    ).toBe(true);
     expect(r.json.decisions.length).toBeGreaterThan(0);
   });
 
@@ -72,10 +94,14 @@ describe('POST /v1/deployments/check', () => {
       workload: {},
       eventTime: new Date().toISOString(),
     };
-    expect((await svc.call('POST', '/v1/findings', { token: TOKENS.all, body: finding })).json.stored).toBe(1);
+    expect((await svc.call('POST', '/v1/findings', { token: TOKENS.all, body: finding })).json.stored).toBe(
+      1,
+    );
     const after = await check(svc, { image: `${repo}@${digest}` });
     expect(after.json.decisions.length).toBe(before.json.decisions.length + 1);
-    expect(after.json.reasons.some((x: string) => x.startsWith('malicious: /usr/local/bin/miner'))).toBe(true);
+    expect(after.json.reasons.some((x: string) => x.startsWith('malicious: /usr/local/bin/miner'))).toBe(
+      true,
+    );
   });
 
   test('an image that is not in the registry: not allowed, with the reason', async () => {

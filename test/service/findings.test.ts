@@ -12,7 +12,8 @@ beforeAll(async () => {
 });
 afterAll(async () => svc?.close());
 
-const post = (init: Parameters<TestService['call']>[2]) => svc.call('POST', '/v1/findings', { token: TOKENS['findings:write'], ...init });
+const post = (init: Parameters<TestService['call']>[2]) =>
+  svc.call('POST', '/v1/findings', { token: TOKENS['findings:write'], ...init });
 const list = (query: string) => svc.call('GET', `/v1/findings${query}`, { token: TOKENS['reports:read'] });
 
 describe('POST /v1/findings', () => {
@@ -30,13 +31,21 @@ describe('POST /v1/findings', () => {
     expect(first.json.received).toBeGreaterThan(0);
     const again = await post({ raw, type });
     expect(again.status).toBe(200);
-    expect(again.json).toMatchObject({ received: first.json.received, stored: 0, duplicates: first.json.received });
+    expect(again.json).toMatchObject({
+      received: first.json.received,
+      stored: 0,
+      duplicates: first.json.received,
+    });
   });
 
   test('the same finding name and event time is one row, however often it is posted', async () => {
     const raw = await readFile('testdata/findings/generic-finding.json', 'utf8');
     const one = JSON.parse(raw);
-    const finding = { ...(Array.isArray(one) ? one[0] : one), id: 'idempotency-probe', eventTime: '2026-11-01T00:00:00.000Z' };
+    const finding = {
+      ...(Array.isArray(one) ? one[0] : one),
+      id: 'idempotency-probe',
+      eventTime: '2026-11-01T00:00:00.000Z',
+    };
     const results = await Promise.all([1, 2, 3, 4].map(() => post({ body: [finding, finding] })));
     expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200]);
     expect(results.reduce((n, r) => n + r.json.stored, 0)).toBe(1);
@@ -88,7 +97,9 @@ describe('GET /v1/findings', () => {
     const all: string[] = [];
     let cursor: string | null = null;
     do {
-      const r = await list(`?repository=docker.io/driftgate-test/merged-usr&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      const r = await list(
+        `?repository=docker.io/driftgate-test/merged-usr&limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       expect(r.status).toBe(200);
       expect(r.json.items.length).toBeLessThanOrEqual(2);
       for (const i of r.json.items) {

@@ -40,7 +40,15 @@ test('logs are JSON lines and carry neither the token nor the finding', async ()
   const secretPath = '/tmp/very-secret-binary-name';
   const r = await call(server.url, 'POST', '/v1/findings', {
     token: TOKENS.all,
-    body: { id: 'log-probe', source: 'generic', category: 'Added Binary Executed', malicious: false, binary: { path: secretPath }, image: {}, workload: {} },
+    body: {
+      id: 'log-probe',
+      source: 'generic',
+      category: 'Added Binary Executed',
+      malicious: false,
+      binary: { path: secretPath },
+      image: {},
+      workload: {},
+    },
   });
   expect(r.status).toBe(200);
   const logs = await waitForLog(/findings stored/);
@@ -53,8 +61,12 @@ test('logs are JSON lines and carry neither the token nor the finding', async ()
 test('metrics: requests by route, findings stored', async () => {
   const r = await call(server.url, 'GET', '/metrics');
   expect(r.status).toBe(200);
-  expect(r.text).toMatch(/driftgate_http_requests_total\{method="POST",route="\/v1\/findings",status="200"\} \d+/);
-  expect(r.text).toMatch(/driftgate_http_request_duration_seconds_bucket\{method="POST",route="\/v1\/findings",le="\+Inf"\} \d+/);
+  expect(r.text).toMatch(
+    /driftgate_http_requests_total\{method="POST",route="\/v1\/findings",status="200"\} \d+/,
+  );
+  expect(r.text).toMatch(
+    /driftgate_http_request_duration_seconds_bucket\{method="POST",route="\/v1\/findings",le="\+Inf"\} \d+/,
+  );
   expect(r.text).toMatch(/^driftgate_findings_stored 1$/m);
 });
 

@@ -2,9 +2,13 @@
  * Pub/Sub push with its OIDC token: a JWKS served on loopback with a key made here; a valid token stores the
  * push request, forged ones (another key, audience, service account, expired) are refused with 401.
  */
-import { createServer, type Server } from 'node:http';
+
 import { readFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+
+type CryptoKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
+
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { pubsubOidcVerifier } from '../../service/pubsub-oidc.js';
 import { parseTokens } from '../../service/tokens.js';
@@ -21,8 +25,8 @@ let otherKey: CryptoKey;
 
 beforeAll(async () => {
   const pair = await generateKeyPair('RS256');
-  key = pair.privateKey as CryptoKey;
-  otherKey = (await generateKeyPair('RS256')).privateKey as CryptoKey;
+  key = pair.privateKey;
+  otherKey = (await generateKeyPair('RS256')).privateKey;
   const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'test-key', alg: 'RS256', use: 'sig' };
   jwks = createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' });
@@ -44,7 +48,9 @@ afterAll(async () => {
   await new Promise((r) => jwks?.close(r));
 });
 
-async function token(opts: { signWith?: CryptoKey; aud?: string; email?: string; exp?: number } = {}): Promise<string> {
+async function token(
+  opts: { signWith?: CryptoKey; aud?: string; email?: string; exp?: number } = {},
+): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
   return new SignJWT({ email: opts.email ?? EMAIL, email_verified: true })
     .setProtectedHeader({ alg: 'RS256', kid: 'test-key', typ: 'JWT' })
@@ -56,7 +62,10 @@ async function token(opts: { signWith?: CryptoKey; aud?: string; email?: string;
 }
 
 const push = async (jwt: string) =>
-  svc.call('POST', '/v1/findings', { token: jwt, raw: await readFile('testdata/findings/scc-pubsub-push-request.json', 'utf8') });
+  svc.call('POST', '/v1/findings', {
+    token: jwt,
+    raw: await readFile('testdata/findings/scc-pubsub-push-request.json', 'utf8'),
+  });
 
 test('a push request with a valid OIDC token is stored', async () => {
   const r = await push(await token());
@@ -77,6 +86,9 @@ test.each([
 });
 
 test('an OIDC token opens no other operation', async () => {
-  const r = await svc.call('POST', '/v1/deployments/check', { token: await token(), body: { image: 'example.com/a:1' } });
+  const r = await svc.call('POST', '/v1/deployments/check', {
+    token: await token(),
+    body: { image: 'example.com/a:1' },
+  });
   expect(r.status).toBe(401);
 });

@@ -25,9 +25,17 @@ export const TOKENS: Record<Scope | 'all', string> = {
 export function tokensYaml(): string {
   const lines = ['tokens:'];
   for (const scope of SCOPES) {
-    lines.push(`  - name: only-${scope.replace(':', '-')}`, `    sha256: ${sha256Hex(TOKENS[scope])}`, `    scopes: [${scope}]`);
+    lines.push(
+      `  - name: only-${scope.replace(':', '-')}`,
+      `    sha256: ${sha256Hex(TOKENS[scope])}`,
+      `    scopes: [${scope}]`,
+    );
   }
-  lines.push('  - name: everything', `    sha256: ${sha256Hex(TOKENS.all)}`, `    scopes: [${SCOPES.join(', ')}]`);
+  lines.push(
+    '  - name: everything',
+    `    sha256: ${sha256Hex(TOKENS.all)}`,
+    `    scopes: [${SCOPES.join(', ')}]`,
+  );
   return `${lines.join('\n')}\n`;
 }
 
@@ -36,7 +44,11 @@ export interface TestService {
   app: FastifyInstance;
   store: SqliteStore;
   dataDir: string;
-  call(method: string, path: string, init?: { token?: string; body?: unknown; raw?: string; type?: string; headers?: Record<string, string> }): Promise<Answer>;
+  call(
+    method: string,
+    path: string,
+    init?: { token?: string; body?: unknown; raw?: string; type?: string; headers?: Record<string, string> },
+  ): Promise<Answer>;
   close(): Promise<void>;
 }
 
@@ -45,6 +57,7 @@ export interface Answer {
   type: string;
   headers: Headers;
   text: string;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read answers of every operation's shape
   json: any;
 }
 
@@ -85,7 +98,13 @@ export async function call(
   url: string,
   method: string,
   path: string,
-  init: { token?: string; body?: unknown; raw?: string; type?: string; headers?: Record<string, string> } = {},
+  init: {
+    token?: string;
+    body?: unknown;
+    raw?: string;
+    type?: string;
+    headers?: Record<string, string>;
+  } = {},
 ): Promise<Answer> {
   const headers: Record<string, string> = { ...init.headers };
   if (init.token !== undefined) headers.authorization = `Bearer ${init.token}`;
