@@ -5,8 +5,8 @@
  */
 import { InputError } from '../engine/errors.js';
 import { type EvaluateOptions, type EvaluationRun, startEvaluation } from '../engine/evaluate/evaluate.js';
+import { PartialHashSizes, partialHashSizes } from '../engine/evaluate/partial-hash-sizes.js';
 import type { Evaluation } from '../engine/evaluate/types.js';
-import type { Finding } from '../engine/findings/types.js';
 import type { FormatName } from '../engine/formats/names.js';
 import { createImageLookup } from '../engine/image/index.js';
 import type { ImageManifest } from '../engine/image/types.js';
@@ -90,30 +90,4 @@ export async function runGateEvaluation(flags: GateFlags): Promise<GateRun> {
   return { evaluation: run.finish(createImageLookup(manifest)), policies };
 }
 
-/**
- * Findings whose hash covers only a prefix (`hashedSize` < `size`) need that prefix hashed in the image.
- * Bounded: a findings file could name thousands of distinct sizes; beyond the bound they compare as `unknown`.
- */
-export class PartialHashSizes {
-  private readonly found = new Set<number>();
-
-  constructor(private readonly max = 32) {}
-
-  add(f: Finding): void {
-    if (this.found.size >= this.max) return;
-    const { hashedSize, size, partiallyHashed } = f.binary;
-    if (hashedSize === undefined || hashedSize <= 0) return;
-    if (partiallyHashed || (size !== undefined && hashedSize < size)) this.found.add(hashedSize);
-  }
-
-  /** Ascending. */
-  sizes(): number[] {
-    return [...this.found].sort((a, b) => a - b);
-  }
-}
-
-export function partialHashSizes(findings: Iterable<Finding>, max = 32): number[] {
-  const sizes = new PartialHashSizes(max);
-  for (const f of findings) sizes.add(f);
-  return sizes.sizes();
-}
+export { PartialHashSizes, partialHashSizes } from '../engine/evaluate/partial-hash-sizes.js';

@@ -99,7 +99,7 @@ export async function removeDir(dir: string): Promise<void> {
 
 // ---- building dist/ -------------------------------------------------------------------------------
 
-const SOURCE_DIRS = ['cli', 'engine', 'integrations'];
+const SOURCE_DIRS = ['cli', 'engine', 'integrations', 'service'];
 const BUILT_ENTRY = join(REPO_ROOT, 'dist/cli/main.js');
 const LOCK = join(tmpdir(), 'driftgate-cli-tests-build.lock');
 /** A lock older than this was left by a killed run. */

@@ -1,0 +1,178 @@
+/**
+ * Benchmark (issue 8): `POST /v1/deployments/check` for a cached digest with 10,000 stored findings, beside a
+ * bare Fastify route that answers a constant, in the same run and on the same loopback. Both servers run in
+ * one child process (as a deployment runs them: logs off, auth on, rate limit on with a limit no client
+ * reaches); autocannon runs in this process.
+ *   node dist/bench/service.js            # 10 s per saturation run, 60 s at 1,000 req/s
+ *   BENCH_SECONDS=3 BENCH_FIXED_SECONDS=10 node dist/bench/service.js   # quick
+ * Targets: saturation throughput ≥ 50 % of the bare route's; at a fixed 1,000 req/s p99 < 10 ms; no errors;
+ * the server's resident memory flat (within 10 %) over the fixed-rate run.
+ */
+import { fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import Fastify from 'fastify';
+import type { Finding } from '../engine/findings/types.js';
+import { readImageArchive } from '../engine/image/index.js';
+import { SqliteStore } from '../integrations/store/index.js';
+import { buildApp } from '../service/app.js';
+import { PolicySet } from '../service/policy-set.js';
+import { parseTokens, sha256Hex } from '../service/tokens.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const REPOSITORY = 'docker.io/driftgate-test/merged-usr';
+const TOKEN = 'bench-token-0123456789abcdef';
+const FINDINGS = 10_000;
+
+interface Ports {
+  bare: number;
+  service: number;
+  digest: string;
+}
+
+async function runServers(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'driftgate-bench-service-'));
+  const store = new SqliteStore(dir);
+  const manifest = await readImageArchive(join(ROOT, 'testdata/images/merged-usr.docker-save.tar'), {});
+  // 10,000 findings of the repository: about 25 distinct binaries (a busy repository: the same few tools run again and again).
+  const findings: Finding[] = [];
+  for (let i = 0; i < FINDINGS; i++) {
+    findings.push({
+      id: `bench-${i}`,
+      source: 'generic',
+      category: 'Added Binary Executed',
+      malicious: false,
+      binary: { path: `/usr/local/bin/tool-${i % 25}` },
+      image: { repository: REPOSITORY },
+      workload: { cluster: 'shop-prod', namespace: 'checkout', pod: `pod-${i % 50}` },
+      eventTime: new Date(Date.now() - (i % 20) * 86_400_000).toISOString(),
+    });
+  }
+  await store.addFindings(findings, new Date().toISOString());
+  const policies = new PolicySet([join(ROOT, 'testdata/demo/policy.yaml')]);
+  await policies.reload();
+  const app = await buildApp({
+    store,
+    policies,
+    auth: {
+      kind: 'tokens',
+      tokens: parseTokens(
+        `tokens:\n  - name: bench\n    sha256: ${sha256Hex(TOKEN)}\n    scopes: [deployments:check]\n`,
+        'tokens.yaml',
+      ),
+    },
+    rateLimitPerMinute: 1_000_000_000,
+    // The image is read once by the real archive reader; the bench measures the cached digest.
+    imageSource: {
+      resolveTag: async () => manifest.digest,
+      read: async () => manifest,
+    },
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const bare = Fastify({ logger: false });
+  bare.post('/bare', async () => ({ allowed: true }));
+  await bare.listen({ port: 0, host: '127.0.0.1' });
+  const ports: Ports = {
+    bare: (bare.server.address() as { port: number }).port,
+    service: (app.server.address() as { port: number }).port,
+    digest: manifest.digest,
+  };
+  process.send!(ports);
+  process.on('disconnect', async () => {
+    await app.close();
+    await bare.close();
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+    process.exit(0);
+  });
+}
+
+function rssOf(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
+}
+
+async function load(opts: autocannon.Options): Promise<autocannon.Result> {
+  return autocannon({ ...opts, connections: opts.connections ?? 32 });
+}
+
+async function main(): Promise<void> {
+  const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+  const fixedSeconds = Number(process.env.BENCH_FIXED_SECONDS ?? 60);
+  const child = fork(fileURLToPath(import.meta.url), ['--servers'], { stdio: 'inherit' });
+  const ports = await new Promise<Ports>((resolve) => child.once('message', (m) => resolve(m as Ports)));
+  const check = {
+    url: `http://127.0.0.1:${ports.service}/v1/deployments/check`,
+    method: 'POST' as const,
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ image: `${REPOSITORY}@${ports.digest}` }),
+  };
+  const bare = {
+    url: `http://127.0.0.1:${ports.bare}/bare`,
+    method: 'POST' as const,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ image: `${REPOSITORY}@${ports.digest}` }),
+  };
+  // Warm-up: the first check reads the manifest and evaluates; every later one is the cached digest.
+  const first = await fetch(check.url, { method: 'POST', headers: check.headers, body: check.body });
+  const answer = (await first.json()) as { verdict: string; decisions: unknown[] };
+  console.log(
+    `first answer: ${first.status} verdict ${answer.verdict}, ${answer.decisions.length} decisions`,
+  );
+  await load({ ...bare, duration: 2 });
+  await load({ ...check, duration: 2 });
+
+  const bareSat = await load({ ...bare, duration: seconds });
+  const checkSat = await load({ ...check, duration: seconds });
+  const ratio = checkSat.requests.average / bareSat.requests.average;
+
+  const samples: number[] = [];
+  const sampler = setInterval(() => samples.push(rssOf(child.pid!)), 1000);
+  const fixed = await load({ ...check, duration: fixedSeconds, connections: 16, overallRate: 1000 });
+  clearInterval(sampler);
+  const bareFixed = await load({
+    ...bare,
+    duration: Math.min(fixedSeconds, 10),
+    connections: 16,
+    overallRate: 1000,
+  });
+  // Flat: the last sample against the first after warm-up (the first seconds still grow the heap).
+  const settled = samples.slice(Math.min(5, Math.floor(samples.length / 4)));
+  const rssGrowth = settled.length > 1 ? settled[settled.length - 1]! / settled[0]! - 1 : 0;
+  const errors = checkSat.errors + checkSat.non2xx + fixed.errors + fixed.non2xx;
+
+  const rows = [
+    [
+      'bare route, saturation',
+      `${bareSat.requests.average.toFixed(0)} req/s`,
+      `p99 ${bareSat.latency.p99} ms`,
+    ],
+    [
+      'deployments/check, saturation',
+      `${checkSat.requests.average.toFixed(0)} req/s`,
+      `p99 ${checkSat.latency.p99} ms`,
+    ],
+    ['throughput ratio (target ≥ 0.50)', ratio.toFixed(2), ratio >= 0.5 ? 'ok' : 'MISSED'],
+    [
+      'deployments/check at 1,000 req/s',
+      `p99 ${fixed.latency.p99} ms (target < 10)`,
+      fixed.latency.p99 < 10 ? 'ok' : 'MISSED',
+    ],
+    ['bare route at 1,000 req/s', `p99 ${bareFixed.latency.p99} ms`, ''],
+    ['errors and non-2xx (target 0)', String(errors), errors === 0 ? 'ok' : 'MISSED'],
+    [
+      `server RSS over ${fixedSeconds} s (target within 10 %)`,
+      `${(settled[0]! / 2 ** 20).toFixed(0)} → ${(settled[settled.length - 1]! / 2 ** 20).toFixed(0)} MiB (${(rssGrowth * 100).toFixed(1)} %)`,
+      Math.abs(rssGrowth) <= 0.1 ? 'ok' : 'MISSED',
+    ],
+  ];
+  for (const r of rows) console.log(`${r[0]!.padEnd(42)} ${r[1]!.padEnd(40)} ${r[2]}`);
+  child.disconnect();
+}
+
+if (process.argv.includes('--servers')) await runServers();
+else await main();

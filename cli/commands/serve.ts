@@ -1,0 +1,98 @@
+/** `driftgate serve`: the REST service (docs/service.md, openapi.yaml). Thin: flags → service/server.ts. */
+import { type Command, InvalidArgumentError } from 'commander';
+import { InputError } from '../../engine/errors.js';
+import { collect } from '../options.js';
+
+interface ServeFlags {
+  policy: string[];
+  dataDir: string;
+  port: number;
+  host: string;
+  tokens?: string;
+  insecureNoAuth?: boolean;
+  failOpen?: boolean;
+  since: string;
+  bodyLimit: number;
+  rateLimit: number;
+  pubsubAudience?: string;
+  pubsubEmail?: string;
+  pubsubIssuer?: string;
+  pubsubJwksUrl?: string;
+}
+
+function integer(flag: string, min: number, max: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!/^[0-9]+$/.test(value) || n < min || n > max)
+      throw new InvalidArgumentError(`${flag} must be an integer from ${min} to ${max}`);
+    return n;
+  };
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('run the REST service: findings store, deployment checks, evaluations (openapi.yaml)')
+    .requiredOption(
+      '--policy <file|dir>',
+      'policy file or folder (repeatable); SIGHUP reloads them',
+      collect,
+      [],
+    )
+    .option('--data-dir <dir>', 'where the store and the layer cache live', 'driftgate-data')
+    .option('--port <n>', 'port to listen on (0: any free port)', integer('--port', 0, 65535), 8080)
+    .option('--host <addr>', 'address to listen on', '127.0.0.1')
+    .option('--tokens <file>', 'bearer tokens file (default $DRIFTGATE_TOKENS_FILE)')
+    .option('--insecure-no-auth', 'no tokens: every request is allowed (loopback only)')
+    .option('--fail-open', 'allow a deployment that cannot be evaluated (the answer says so)')
+    .option('--since <duration>', 'how far back stored findings count for deployment checks', '30d')
+    .option(
+      '--body-limit <bytes>',
+      'largest request body',
+      integer('--body-limit', 1024, 1024 ** 3),
+      10 * 1024 * 1024,
+    )
+    .option(
+      '--rate-limit <n>',
+      'requests per client per minute (0: no limit)',
+      integer('--rate-limit', 0, 1e9),
+      1200,
+    )
+    .option('--pubsub-audience <aud>', 'accept Pub/Sub push OIDC tokens for this audience')
+    .option('--pubsub-email <email>', 'the push subscription service account')
+    .option('--pubsub-issuer <url>', 'OIDC issuer (default https://accounts.google.com)')
+    .option('--pubsub-jwks-url <url>', "the issuer's JWKS (default Google's)")
+    .action(async (flags: ServeFlags) => {
+      const { serve, DEFAULT_WINDOW_MS } = await import('../../service/server.js');
+      const { parseSince } = await import('../clock.js');
+      const { DEFAULT_MAX_BYTES } = await import('../../integrations/layer-cache/index.js');
+      const windowMs = flags.since === '30d' ? DEFAULT_WINDOW_MS : 0 - (parseSince(flags.since, 0) ?? 0);
+      if (!(windowMs > 0)) throw new InputError('--since must be a duration such as 30d or 12h');
+      if ((flags.pubsubAudience === undefined) !== (flags.pubsubEmail === undefined))
+        throw new InputError('--pubsub-audience and --pubsub-email go together');
+      const tokens = flags.tokens ?? process.env.DRIFTGATE_TOKENS_FILE;
+      await serve({
+        policy: flags.policy,
+        dataDir: flags.dataDir,
+        port: flags.port,
+        host: flags.host,
+        ...(tokens ? { tokens } : {}),
+        insecureNoAuth: flags.insecureNoAuth === true,
+        failOpen: flags.failOpen === true,
+        windowMs,
+        bodyLimit: flags.bodyLimit,
+        rateLimitPerMinute: flags.rateLimit === 0 ? false : flags.rateLimit,
+        cacheMaxBytes: DEFAULT_MAX_BYTES,
+        ...(flags.pubsubAudience && flags.pubsubEmail
+          ? {
+              pubsub: {
+                audience: flags.pubsubAudience,
+                email: flags.pubsubEmail,
+                ...(flags.pubsubIssuer ? { issuer: flags.pubsubIssuer } : {}),
+                ...(flags.pubsubJwksUrl ? { jwksUrl: flags.pubsubJwksUrl } : {}),
+              },
+            }
+          : {}),
+      });
+    });
+}

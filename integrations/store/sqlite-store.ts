@@ -1,0 +1,279 @@
+/**
+ * The embedded store: one SQLite file (better-sqlite3) in WAL mode under the server's data directory.
+ *
+ * Durability: `synchronous = FULL` makes every commit reach the disk before better-sqlite3 returns, and
+ * the service answers a POST only after that. (WAL with NORMAL may lose the last commits on a power cut,
+ * which would lose findings the server had already acknowledged.) A process killed at any moment loses
+ * nothing it acknowledged: the crash test kills it with SIGKILL mid-burst.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { seenAt } from '../../engine/evaluate/seen-time.js';
+import type { Finding } from '../../engine/findings/types.js';
+import { parseManifestJson } from '../../engine/image/manifest-json.js';
+import type { ImageManifest } from '../../engine/image/types.js';
+import { MIGRATIONS } from './migrations.js';
+import type {
+  EvaluationRecord,
+  FindingFilter,
+  FindingsPage,
+  IngestCounts,
+  RebuildJob,
+  Store,
+  StoredFinding,
+} from './store.js';
+
+export const STORE_FILE = 'driftgate.sqlite';
+
+/** How long a statement waits for another connection's write lock (a second process on the same dir). */
+const BUSY_TIMEOUT_MS = 5_000;
+
+interface FindingRow {
+  seq: number;
+  finding_id: string;
+  event_time: string;
+  received_at: string;
+  repository: string | null;
+  digest: string | null;
+  body: string;
+}
+
+export class SqliteStore implements Store {
+  readonly path: string;
+  private readonly db: Database.Database;
+  private readonly insertFinding: Database.Statement;
+  private readonly byRepository: Database.Statement;
+  private readonly byRepositorySince: Database.Statement;
+
+  constructor(dataDir: string) {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    this.path = join(dataDir, STORE_FILE);
+    this.db = new Database(this.path, { timeout: BUSY_TIMEOUT_MS });
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('foreign_keys = ON');
+    migrate(this.db);
+    this.insertFinding = this.db.prepare(
+      `INSERT INTO findings (finding_id, event_time, event_at, received_at, repository, digest, binary_path, category, body)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (finding_id, event_time) DO NOTHING`,
+    );
+    this.byRepository = this.db.prepare('SELECT body FROM findings WHERE repository = ? ORDER BY seq');
+    this.byRepositorySince = this.db.prepare(
+      'SELECT body FROM findings WHERE repository = ? AND (event_at IS NULL OR event_at >= ?) ORDER BY seq',
+    );
+  }
+
+  /** The schema version the file is at (the last migration applied). */
+  schemaVersion(): number {
+    const row = this.db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number };
+    return row.v;
+  }
+
+  async addFindings(findings: readonly Finding[], receivedAt: string): Promise<IngestCounts> {
+    const insert = this.insertFinding;
+    const run = this.db.transaction((all: readonly Finding[]) => {
+      let stored = 0;
+      for (const f of all) {
+        const result = insert.run(
+          f.id,
+          f.eventTime ?? '',
+          eventAt(f),
+          receivedAt,
+          f.image.repository ?? null,
+          f.image.digest ?? null,
+          f.binary.path,
+          f.category,
+          JSON.stringify(f),
+        );
+        stored += result.changes;
+      }
+      return stored;
+    });
+    // IMMEDIATE: take the write lock up front, so two writers queue instead of failing on upgrade.
+    const stored = run.immediate(findings);
+    return { stored, duplicates: findings.length - stored };
+  }
+
+  async listFindings(filter: FindingFilter, limit: number, after = 0): Promise<FindingsPage> {
+    const where = ['seq > ?'];
+    const params: unknown[] = [after];
+    const eq = (column: string, value: string | undefined) => {
+      if (value === undefined) return;
+      where.push(`${column} = ?`);
+      params.push(value);
+    };
+    eq('repository', filter.repository);
+    eq('digest', filter.digest);
+    eq('binary_path', filter.path);
+    eq('category', filter.category);
+    if (filter.since !== undefined) {
+      where.push('event_at >= ?');
+      params.push(filter.since);
+    }
+    if (filter.until !== undefined) {
+      where.push('event_at < ?');
+      params.push(filter.until);
+    }
+    // One row more than asked tells whether another page follows.
+    const rows = this.db
+      .prepare(
+        `SELECT seq, finding_id, event_time, received_at, repository, digest, body FROM findings
+         WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`,
+      )
+      .all(...params, limit + 1) as FindingRow[];
+    const more = rows.length > limit;
+    const page = more ? rows.slice(0, limit) : rows;
+    return {
+      items: page.map(storedFinding),
+      next: more ? page[page.length - 1]!.seq : undefined,
+    };
+  }
+
+  async findingsOfRepository(repository: string, since?: string): Promise<Finding[]> {
+    const rows = (
+      since === undefined ? this.byRepository.all(repository) : this.byRepositorySince.all(repository, since)
+    ) as Array<{ body: string }>;
+    return rows.map((r) => JSON.parse(r.body) as Finding);
+  }
+
+  async countFindings(): Promise<number> {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM findings').get() as { n: number }).n;
+  }
+
+  async getManifest(key: string): Promise<ImageManifest | undefined> {
+    const row = this.db.prepare('SELECT body FROM manifests WHERE manifest_key = ?').get(key) as
+      | { body: string }
+      | undefined;
+    // Read back through the strict reader: a damaged row is an error, never a manifest with holes.
+    return row === undefined ? undefined : parseManifestJson(row.body, `stored manifest ${key}`);
+  }
+
+  async putManifest(key: string, manifest: ImageManifest): Promise<void> {
+    this.db
+      .prepare(
+        'INSERT INTO manifests (manifest_key, body, stored_at) VALUES (?, ?, ?) ON CONFLICT (manifest_key) DO NOTHING',
+      )
+      .run(key, JSON.stringify(manifest), new Date().toISOString());
+  }
+
+  async addEvaluation(r: EvaluationRecord): Promise<void> {
+    this.db
+      .prepare(
+        'INSERT INTO evaluations (kind, repository, digest, verdict, allowed, decisions, evaluated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(
+        r.kind,
+        r.repository,
+        r.digest,
+        r.verdict,
+        r.allowed === null ? null : r.allowed ? 1 : 0,
+        r.decisions,
+        r.at,
+      );
+  }
+
+  async createRebuild(job: RebuildJob): Promise<void> {
+    this.db
+      .prepare(
+        'INSERT INTO rebuild_jobs (id, image, state, created_at, updated_at, result, error) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(
+        job.id,
+        job.image,
+        job.state,
+        job.createdAt,
+        job.updatedAt,
+        job.result === null ? null : JSON.stringify(job.result),
+        job.error,
+      );
+  }
+
+  async updateRebuild(
+    id: string,
+    change: Pick<RebuildJob, 'state' | 'updatedAt'> & Partial<Pick<RebuildJob, 'result' | 'error'>>,
+  ): Promise<void> {
+    this.db
+      .prepare(
+        'UPDATE rebuild_jobs SET state = ?, updated_at = ?, result = COALESCE(?, result), error = COALESCE(?, error) WHERE id = ?',
+      )
+      .run(
+        change.state,
+        change.updatedAt,
+        change.result == null ? null : JSON.stringify(change.result),
+        change.error ?? null,
+        id,
+      );
+  }
+
+  async getRebuild(id: string): Promise<RebuildJob | undefined> {
+    const row = this.db.prepare('SELECT * FROM rebuild_jobs WHERE id = ?').get(id) as
+      | {
+          id: string;
+          image: string;
+          state: RebuildJob['state'];
+          created_at: string;
+          updated_at: string;
+          result: string | null;
+          error: string | null;
+        }
+      | undefined;
+    if (row === undefined) return undefined;
+    return {
+      id: row.id,
+      image: row.image,
+      state: row.state,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+      result: row.result === null ? null : (JSON.parse(row.result) as Record<string, unknown>),
+      error: row.error,
+    };
+  }
+
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function migrate(db: Database.Database): void {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL)');
+  const applied = new Set(
+    (db.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map(
+      (r) => r.version,
+    ),
+  );
+  const newest = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
+  const beyond = [...applied].filter((v) => v > newest);
+  if (beyond.length > 0) {
+    throw new Error(
+      `the store is at schema version ${Math.max(...beyond)}, newer than this driftgate knows (${newest}): upgrade driftgate`,
+    );
+  }
+  for (const m of MIGRATIONS) {
+    if (applied.has(m.version)) continue;
+    db.transaction(() => {
+      for (const sql of m.statements) db.exec(sql);
+      db.prepare('INSERT INTO schema_migrations (version, name) VALUES (?, ?)').run(m.version, m.name);
+    }).immediate();
+  }
+}
+
+/** When it was seen, as the gate's window reads it (canonical RFC 3339, orders as text); null when undated. */
+function eventAt(f: Finding): string | null {
+  return seenAt(f) ?? null;
+}
+
+function storedFinding(r: FindingRow): StoredFinding {
+  return {
+    id: r.finding_id,
+    eventTime: r.event_time === '' ? null : r.event_time,
+    receivedAt: r.received_at,
+    repository: r.repository,
+    digest: r.digest,
+    finding: JSON.parse(r.body) as Finding,
+  };
+}

@@ -1,0 +1,125 @@
+/**
+ * Running the service as a process (`driftgate serve`): logs, the store in the data dir, the policies,
+ * the tokens, listening, and the signals. SIGTERM/SIGINT stop taking connections and finish the requests
+ * in flight before closing the store; SIGHUP reloads the policies atomically (an invalid new policy keeps
+ * the old one, and the log says why with file:line:col).
+ */
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { InputError } from '../engine/errors.js';
+import { openLayerCache } from '../integrations/layer-cache/index.js';
+import { SqliteStore } from '../integrations/store/index.js';
+import { buildApp, DAY_MS } from './app.js';
+import type { AuthSettings } from './auth.js';
+import { registrySource } from './image-manifests.js';
+import { PolicySet } from './policy-set.js';
+import { type PubsubOidcOptions, pubsubOidcVerifier } from './pubsub-oidc.js';
+import { loadTokensFile } from './tokens.js';
+
+export interface ServeSettings {
+  policy: string[];
+  dataDir: string;
+  port: number;
+  host: string;
+  /** The tokens file; undefined with `insecureNoAuth`. */
+  tokens?: string;
+  insecureNoAuth: boolean;
+  failOpen: boolean;
+  windowMs: number;
+  bodyLimit: number;
+  rateLimitPerMinute: number | false;
+  pubsub?: PubsubOidcOptions;
+  /** Layer cache bound, bytes (0: no layer cache). */
+  cacheMaxBytes: number;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+export const DEFAULT_WINDOW_MS = 30 * DAY_MS;
+
+export async function serve(settings: ServeSettings): Promise<FastifyInstance> {
+  const auth = await authSettings(settings);
+  const policies = new PolicySet(settings.policy);
+  const loaded = await policies.reload();
+  if (!loaded.ok) throw new InputError(`policies not loaded: ${loaded.errors.join('; ')}`);
+  const store = new SqliteStore(settings.dataDir);
+  const cache =
+    settings.cacheMaxBytes > 0
+      ? await openLayerCache({ dir: join(settings.dataDir, 'layer-cache'), maxBytes: settings.cacheMaxBytes })
+      : undefined;
+
+  const app = await buildApp({
+    store,
+    policies,
+    auth,
+    failOpen: settings.failOpen,
+    windowMs: settings.windowMs,
+    bodyLimit: settings.bodyLimit,
+    rateLimitPerMinute: settings.rateLimitPerMinute,
+    imageSource: registrySource(cache ? { layerCache: cache, manifestCache: cache } : {}),
+    logger: {
+      level: process.env.DRIFTGATE_LOG_LEVEL ?? 'info',
+      // JSON lines for collectors; readable only for a person at a terminal.
+      ...(process.stdout.isTTY ? { transport: { target: 'pino-pretty' } } : {}),
+      // Never the headers (the token) nor the body (finding contents): Fastify's request serializer logs
+      // method, url, host and address only; this redaction is the belt to those braces.
+      redact: ['req.headers.authorization', 'req.headers.cookie'],
+    },
+  });
+  app.addHook('onClose', async () => {
+    await app.driftgate.rebuilds.idle();
+    await store.close();
+    cache?.close();
+  });
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.log.info({ signal }, 'stopping: finishing requests in flight');
+    app.close().then(
+      () => process.exit(0),
+      (err) => {
+        app.log.error({ err }, 'stopping failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGHUP', () => {
+    policies.reload().then((result) => {
+      if (result.ok) {
+        app.log.info(
+          { policies: result.snapshot.policies.length, version: result.snapshot.version },
+          'policies reloaded',
+        );
+      } else {
+        for (const e of result.errors)
+          app.log.error(`policy reload refused, the policies in force stay: ${e}`);
+      }
+    });
+  });
+
+  await app.listen({ port: settings.port, host: settings.host });
+  app.log.info({ policies: loaded.snapshot.files, dataDir: settings.dataDir }, 'driftgate service ready');
+  return app;
+}
+
+async function authSettings(settings: ServeSettings): Promise<AuthSettings> {
+  if (settings.tokens === undefined) {
+    if (!settings.insecureNoAuth)
+      throw new InputError(
+        'no tokens file: give --tokens <file> (or DRIFTGATE_TOKENS_FILE), or --insecure-no-auth on loopback',
+      );
+    if (!LOOPBACK.has(settings.host))
+      throw new InputError(`--insecure-no-auth listens on loopback only, not on ${settings.host}`);
+    return { kind: 'none' };
+  }
+  const tokens = await loadTokensFile(settings.tokens);
+  return {
+    kind: 'tokens',
+    tokens,
+    ...(settings.pubsub ? { pubsub: pubsubOidcVerifier(settings.pubsub) } : {}),
+  };
+}

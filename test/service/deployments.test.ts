@@ -1,0 +1,129 @@
+/**
+ * POST /v1/deployments/check against a real registry (Debian's docker-registry on loopback, the committed
+ * test image pushed with skopeo): by tag (resolved, the answer names the digest) and by digest, from the
+ * stored findings of the repository; an image that cannot be read is denied, or allowed under --fail-open.
+ */
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { parsePolicyText } from '../../engine/policy/load.js';
+import { PolicySet } from '../../service/policy-set.js';
+import {
+  pushWithSkopeo,
+  requireRegistryTools,
+  startRegistry,
+  type TestRegistry,
+} from '../support/registry.js';
+import { startService, type TestService, TOKENS } from './support.js';
+
+let registry: TestRegistry;
+let svc: TestService;
+let failOpen: TestService;
+let digest: string;
+let repo: string;
+
+beforeAll(async () => {
+  await requireRegistryTools();
+  registry = await startRegistry();
+  digest = await pushWithSkopeo(
+    'oci-archive:testdata/images/merged-usr.oci-gzip.tar',
+    registry,
+    'driftgate-test/merged-usr:1',
+  );
+  repo = `${registry.host}/driftgate-test/merged-usr`;
+  // The demo's findings and policy, about the image as the loopback registry names it.
+  const policy = (await readFile('testdata/demo/policy.yaml', 'utf8'))
+    .replaceAll('docker.io/driftgate-test/merged-usr', repo)
+    .replace(
+      'expires: 2026-12-05',
+      `expires: ${new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10)}`,
+    );
+  const policies = PolicySet.fixed(parsePolicyText(policy, 'policy.yaml', { now: Date.now() }));
+  svc = await startService({ policies, windowMs: 1000 * 86_400_000 });
+  failOpen = await startService({ policies, failOpen: true });
+  const findings = (await readFile('testdata/demo/findings.ndjson', 'utf8')).replaceAll(
+    'docker.io/driftgate-test/merged-usr',
+    repo,
+  );
+  const stored = await svc.call('POST', '/v1/findings', {
+    token: TOKENS.all,
+    raw: findings,
+    type: 'application/x-ndjson',
+  });
+  expect(stored.status).toBe(200);
+}, 180_000);
+
+afterAll(async () => {
+  await svc?.close();
+  await failOpen?.close();
+  await registry?.stop();
+});
+
+const check = (s: TestService, body: unknown) =>
+  s.call('POST', '/v1/deployments/check', { token: TOKENS['deployments:check'], body });
+
+describe('POST /v1/deployments/check', () => {
+  test('a tag is resolved to its digest; the stored findings decide (a denied binary ran: not allowed)', async () => {
+    const r = await check(svc, { image: `${repo}:1`, cluster: 'shop-prod', namespace: 'demo' });
+    expect(r.status).toBe(200);
+    expect(r.json.image).toEqual({ reference: `${repo}:1`, repository: repo, digest });
+    expect(r.json.target).toEqual({ cluster: 'shop-prod', namespace: 'demo' });
+    expect(r.json.verdict).toBe('fail');
+    expect(r.json.allowed).toBe(false);
+    expect(
+      r.json.reasons.some((x: string) => x.startsWith('violation: ') || x.startsWith('malicious: ')),
+    ).toBe(true);
+    expect(r.json.decisions.length).toBeGreaterThan(0);
+  });
+
+  test('by digest: the same answer, from the manifest kept by digest', async () => {
+    const byTag = await check(svc, { image: `${repo}:1` });
+    const r = await check(svc, { image: `${repo}@${digest}` });
+    expect(r.json.decisions).toEqual(byTag.json.decisions);
+    expect(await svc.store.getManifest(digest)).toBeDefined();
+  });
+
+  test('new findings change the answer at once (the cached answer is dropped)', async () => {
+    const before = await check(svc, { image: `${repo}@${digest}` });
+    const finding = {
+      id: 'deploy-check-new-finding',
+      source: 'generic',
+      category: 'Added Binary Executed',
+      malicious: true,
+      binary: { path: '/usr/local/bin/miner' },
+      image: { repository: repo },
+      workload: {},
+      eventTime: new Date().toISOString(),
+    };
+    expect((await svc.call('POST', '/v1/findings', { token: TOKENS.all, body: finding })).json.stored).toBe(
+      1,
+    );
+    const after = await check(svc, { image: `${repo}@${digest}` });
+    expect(after.json.decisions.length).toBe(before.json.decisions.length + 1);
+    expect(after.json.reasons.some((x: string) => x.startsWith('malicious: /usr/local/bin/miner'))).toBe(
+      true,
+    );
+  });
+
+  test('an image that is not in the registry: not allowed, with the reason', async () => {
+    const r = await check(svc, { image: `${repo}:no-such-tag` });
+    expect(r.status).toBe(200);
+    expect(r.json).toMatchObject({ allowed: false, verdict: 'unevaluated', decisions: [] });
+    expect(r.json.reasons[0]).toMatch(/^could not evaluate: /);
+  });
+
+  test('with --fail-open: allowed, and the answer says why', async () => {
+    const r = await check(failOpen, { image: '127.0.0.1:1/nothing/here:1' });
+    expect(r.json).toMatchObject({ allowed: true, failOpen: true, verdict: 'unevaluated' });
+    expect(r.json.reasons[0]).toContain('--fail-open');
+  });
+
+  test.each([
+    ['not a reference', { image: 'Foo/Bar::1' }, 422],
+    ['an unknown field', { image: `${repo}:1`, extra: 1 }, 400],
+    ['a wrong type', { image: ['x'] }, 400],
+  ])('%s: problem %i', async (_n, body, status) => {
+    const r = await check(svc, body);
+    expect(r.status).toBe(status);
+    expect(r.type).toMatch(/^application\/problem\+json/);
+  });
+});
