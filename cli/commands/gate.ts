@@ -46,16 +46,34 @@ export function registerGate(program: Command): void {
   addGateInputs(program.command('gate').description('fail or pass an image: findings × image × policy'))
     .option('--format <format>', FORMAT_NAMES.join('|'), oneOf('--format', FORMAT_NAMES), 'table')
     .option('--output <file>', 'write the report here instead of stdout')
-    .action(async (flags: GateFlags) => {
+    .option(
+      '--fail-on <conditions>',
+      'also fail (exit 1) on: warn (bakes, pending decisions), no-findings (none about this image); comma list, repeatable',
+      collect,
+      [],
+    )
+    .action(async (flags: GateFlags & { failOn: string[] }) => {
+      const { parseFailOn, failOnResult, failsRun } = await import('../../engine/gate/fail-on.js');
+      const conditions = parseFailOn(flags.failOn);
       const { runGateEvaluation } = await import('../gate-evaluation.js');
       const { formatEvaluation } = await import('../../engine/formats/index.js');
       const { evaluation, policies } = await runGateEvaluation(flags);
+      const failOn = failOnResult(evaluation, conditions);
       const text = formatEvaluation(evaluation, flags.format, {
         policies,
         toolVersion: TOOL_VERSION,
         color: flags.format === 'table' && flags.output === undefined && process.stdout.isTTY === true,
+        failOn,
       });
       await writeReport(text, flags.output);
-      process.exitCode = evaluation.verdict === 'fail' ? 1 : 0;
+      const { otherImagesHint } = await import('../../engine/gate/other-images.js');
+      const hint = otherImagesHint(
+        evaluation.image.repository,
+        evaluation.decisions.length,
+        evaluation.summary.otherImages,
+        evaluation.otherRepositories ?? new Map(),
+      );
+      if (hint !== undefined) process.stderr.write(`driftgate: ${hint}\n`);
+      process.exitCode = failsRun(failOn) ? 1 : 0;
     });
 }
