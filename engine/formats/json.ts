@@ -8,7 +8,10 @@
  * - `decisions[].failsGate`: this decision alone makes the verdict `fail`. The internal `enforcing` flag is
  *   NOT exported: for an `unknown` it means "onUnknown: fail applies", which a consumer would misread;
  *   `failsGate` is the question consumers actually ask ("which rows made the gate red?");
- * - `expiringSoon`: allow rules that expire within 14 days (they turn a pass into a warn).
+ * - `expiringSoon`: allow rules that expire within 14 days (they turn a pass into a warn);
+ * - `decisions[].evidence` (`executed` | `loaded` | `added`), `decisions[].runtimePackage` (the package
+ *   the container's database attributes the file to) and `decisions[].broughtBy` (the package whose
+ *   installation brings it): see README "Packages that bring others".
  * `byOutcome` always carries all six outcomes (zero included), so consumers need no `?? 0`.
  * Optional fields that are absent (`resolvedPath`, `sha256`, `os`, `firstSeen`, `lastSeen`) are omitted.
  */
@@ -59,6 +62,15 @@ function decisionJson(d: Decision) {
     lastSeen: d.lastSeen,
     workloads: d.workloads.map(workloadJson),
     failsGate: failsGate(d),
+    evidence: d.evidence,
+    runtimePackage: d.runtimePackage
+      ? defined({
+          manager: d.runtimePackage.manager,
+          name: d.runtimePackage.name,
+          version: d.runtimePackage.version,
+        })
+      : undefined,
+    broughtBy: d.broughtBy,
   });
 }
 

@@ -12,6 +12,7 @@
  */
 import type { Decision, Evaluation } from '../evaluate/types.js';
 import { markdownCode as codeSpan, markdownText, truncateEnd, truncateMiddle } from './escape.js';
+import { groupByPackage, headingText } from './package-groups.js';
 import {
   type GateEffect,
   gateEffect,
@@ -39,7 +40,12 @@ export function formatMarkdown(ev: Evaluation): string {
   const head = [`## driftgate gate: ${ev.verdict.toUpperCase()}`, '', headline(ev), ''];
   const tail = ['', ...summary(ev)];
 
-  const rows = ev.decisions.map(tableRow);
+  // Files one package brings are listed together under a row naming it (package-groups.ts).
+  const grouped = groupByPackage(ev.decisions);
+  const rows = grouped.decisions.map((d, i) => {
+    const heading = grouped.headings.get(i);
+    return heading ? `${groupRow(heading)}\n${tableRow(d)}` : tableRow(d);
+  });
   const problems = ev.decisions.filter((d) => isProblem(d.outcome));
   const details = problems.map(detailBlock);
 
@@ -98,6 +104,10 @@ const EFFECT_CELL: Record<GateEffect, string> = { fail: '**fail**', warn: 'warn'
 
 function ruleCell(d: Decision): string {
   return d.rule ? markdownCode(truncateMiddle(ruleName(d.rule), MAX_PATH), { inTable: true }) : 'none';
+}
+
+function groupRow(h: { package: string; size: number }): string {
+  return `| | | | **${markdownText(headingText(h))}** | | | |`;
 }
 
 function tableRow(d: Decision): string {

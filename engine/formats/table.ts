@@ -10,6 +10,7 @@
  */
 import type { Decision, Evaluation, Outcome, Verdict } from '../evaluate/types.js';
 import { inert, truncateEnd, truncateMiddle, widthOf } from './escape.js';
+import { groupByPackage, headingText } from './package-groups.js';
 import {
   type GateEffect,
   gateEffect,
@@ -113,7 +114,9 @@ function toRow(d: Decision): Row {
   };
 }
 
-function decisionRows(decisions: readonly Decision[], paint: Paint): string[] {
+function decisionRows(all: readonly Decision[], paint: Paint): string[] {
+  // Files one package brings are listed together under it (package-groups.ts).
+  const { decisions, headings } = groupByPackage(all);
   const rows = decisions.map(toRow);
   const width = (key: keyof typeof HEADERS) =>
     Math.max(widthOf(HEADERS[key]), ...rows.map((r) => widthOf(r[key])));
@@ -137,7 +140,9 @@ function decisionRows(decisions: readonly Decision[], paint: Paint): string[] {
   ].join('  ');
   const out = [paint(header, 'bold')];
   const indent = ' '.repeat(w.effect + 2);
-  for (const r of rows) {
+  for (const [i, r] of rows.entries()) {
+    const heading = headings.get(i);
+    if (heading) out.push(paint(inert(headingText(heading)), 'bold'));
     out.push(
       [
         paint(pad(r.effect, w.effect), ...EFFECT_STYLE[r.effect]),
