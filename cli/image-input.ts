@@ -15,6 +15,7 @@ import {
 import type { ImageManifest } from '../engine/image/types.js';
 import type { SqliteLayerCache } from '../integrations/layer-cache/index.js';
 import { manifestFromEngine } from './engine-image.js';
+import { note } from './ui.js';
 
 export interface ImageSourceFlags {
   image?: string;
@@ -91,9 +92,7 @@ async function withLayerCache(flags: ImageSourceFlags, opts: ReadOptions): Promi
   if (opts.layerCache !== undefined || flags.manifest !== undefined) return opts;
   // Loaded here, not at the top: commands that read no image need not load SQLite.
   processCache ??= import('../integrations/layer-cache/index.js')
-    .then(({ layerCacheFromEnv }) =>
-      layerCacheFromEnv(process.env, (message) => process.stderr.write(`driftgate: ${message}\n`)),
-    )
+    .then(({ layerCacheFromEnv }) => layerCacheFromEnv(process.env, note))
     .then((cache) => {
       // Closing folds the write-ahead log back into the database for the next run.
       if (cache !== undefined) process.once('exit', () => cache.close());
