@@ -1,7 +1,7 @@
 /**
  * The four ways to name the image being gated (gate.md): `--image`, `--image-archive`, `--oci-layout`,
- * `--manifest`. Exactly one. A source that does not exist is exit 3 (the image could not be reached);
- * one that exists but is malformed is exit 2.
+ * `--manifest`. Exactly one. A local file or folder that is not there is a mistake on the command line,
+ * exit 2 like a missing findings file; an image that cannot be reached (engine, registry) is exit 3.
  */
 import { readFile, stat } from 'node:fs/promises';
 import { InputError, UnreachableError } from '../engine/errors.js';
@@ -15,6 +15,7 @@ import {
 import type { ImageManifest } from '../engine/image/types.js';
 import type { SqliteLayerCache } from '../integrations/layer-cache/index.js';
 import { manifestFromEngine } from './engine-image.js';
+import { describeFsError } from './fs-errors.js';
 import { note } from './ui.js';
 
 export interface ImageSourceFlags {
@@ -53,15 +54,15 @@ export async function loadImage(flags: ImageSourceFlags, readOpts: ReadOptions):
   describeImageSource(flags);
   const opts = await withLayerCache(flags, readOpts);
   if (flags.imageArchive !== undefined) {
-    await mustExist(flags.imageArchive, 'image archive');
+    await mustExist(flags.imageArchive, '--image-archive');
     return readImageArchive(flags.imageArchive, opts);
   }
   if (flags.ociLayout !== undefined) {
-    await mustExist(flags.ociLayout, 'OCI layout');
+    await mustExist(flags.ociLayout, '--oci-layout');
     return readOciLayout(flags.ociLayout, opts);
   }
   if (flags.manifest !== undefined) {
-    await mustExist(flags.manifest, 'manifest');
+    await mustExist(flags.manifest, '--manifest');
     return parseManifestJson(await readFile(flags.manifest, 'utf8'), flags.manifest);
   }
   return loadImageRef(flags.image!, flags, opts);
@@ -74,12 +75,23 @@ export async function loadImage(flags: ImageSourceFlags, readOpts: ReadOptions):
  */
 async function loadImageRef(ref: string, flags: ImageSourceFlags, opts: ReadOptions): Promise<ImageManifest> {
   const readOpts: ReadOptions = flags.platform ? { ...opts, platform: flags.platform } : opts;
+  let engineMiss: string | undefined;
   if (flags.imageSource !== 'registry') {
     const fromEngine = await manifestFromEngine(ref, readOpts, { required: flags.imageSource === 'docker' });
-    if (fromEngine) return fromEngine;
+    if (!('miss' in fromEngine)) return fromEngine;
+    engineMiss = fromEngine.miss;
   }
   const { manifestFromRegistry } = await import('../integrations/registry/manifest.js');
-  return manifestFromRegistry(ref, flags.platform ? { platform: flags.platform } : {}, readOpts);
+  try {
+    return await manifestFromRegistry(ref, flags.platform ? { platform: flags.platform } : {}, readOpts);
+  } catch (err) {
+    // Both places were asked: say both, or a tag only built locally reads as a DNS problem of Docker Hub.
+    if (engineMiss === undefined || !(err instanceof UnreachableError)) throw err;
+    const registry = err.message.startsWith(`image ${ref}: `)
+      ? err.message.slice(`image ${ref}: `.length)
+      : err.message;
+    throw new UnreachableError(`image ${ref}: ${engineMiss}, and from the registry: ${registry}`);
+  }
 }
 
 let processCache: Promise<SqliteLayerCache | undefined> | undefined;
@@ -103,13 +115,12 @@ async function withLayerCache(flags: ImageSourceFlags, opts: ReadOptions): Promi
   return cache === undefined ? opts : { ...opts, layerCache: cache, manifestCache: cache };
 }
 
-async function mustExist(path: string, what: string): Promise<void> {
+/** A local path named on the command line: not there is a usage error (exit 2), said in words. */
+async function mustExist(path: string, flag: string): Promise<void> {
   try {
     await stat(path);
   } catch (err) {
-    throw new UnreachableError(
-      `${what} ${path} cannot be read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
-    );
+    throw new InputError(`${flag} ${path}: ${describeFsError(err)}`);
   }
 }
 
