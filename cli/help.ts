@@ -23,9 +23,9 @@ export const EXAMPLES: Record<string, string> = {
   'policy validate': 'driftgate policy validate policies/',
   'policy test': 'driftgate policy test policies/',
   plan: 'driftgate plan -p policies/ -f findings.json --image app:v1 --write',
-  pr: 'GITHUB_TOKEN=… driftgate pr -p policies/ -f findings.json --image-archive image.tar',
+  pr: 'driftgate pr -p policies/ -f findings.json --image-archive image.tar   # GITHUB_TOKEN set',
   demo: 'driftgate demo --format json',
-  completion: 'source <(driftgate completion bash)',
+  completion: 'driftgate completion bash > ~/.local/share/bash-completion/completions/driftgate',
 };
 
 /** Commands whose exit code is the gate's verdict, or that read an image: their help lists the codes. */
