@@ -23,7 +23,7 @@ export function buildProgram(): Command {
     .description('Enforce container immutability: runtime findings × image manifest × policy')
     .version(TOOL_VERSION)
     // Global: accepted before or after the command (`driftgate gate … --quiet`).
-    .option('-q, --quiet', 'nothing on stderr but errors (no progress, no notes)')
+    .option('-q, --quiet', 'nothing on stderr but errors')
     .option('--no-color', 'no ANSI colour (also NO_COLOR=1)')
     .exitOverride()
     // Usage errors are one line like every other error (gate.md: exit 2 with a clear message), so CI logs
