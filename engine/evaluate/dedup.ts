@@ -72,7 +72,18 @@ function variantFields(f: Finding, set: GoverningSet): unknown[] {
 
 const newVariantKey = (): VariantFields => ({ variant: true });
 
+/**
+ * How much evidence a group keeps. The gate keeps every finding id and workload (its JSON lists them);
+ * a weekly report over a million findings keeps a sample of each, while `count` stays exact.
+ */
+export interface EvidenceLimit {
+  findingIds?: number;
+  workloads?: number;
+}
+
 export class FindingGroups {
+  constructor(private readonly limit: EvidenceLimit = {}) {}
+
   /** path → sha256 (undefined for none) → group: nested maps, so no key string per finding. */
   private readonly byPath = new Map<string, Map<string | undefined, FindingGroup>>();
   private readonly workloads = new TupleInterner<Workload>();
@@ -103,9 +114,10 @@ export class FindingGroups {
       bySha.set(sha256, g);
     }
     g.count++;
-    g.findingIds.add(f.id);
+    if (g.findingIds.size < (this.limit.findingIds ?? Number.POSITIVE_INFINITY)) g.findingIds.add(f.id);
     if (!g.sources.includes(f.source)) g.sources.push(f.source);
-    g.workloads.add(this.workloads.intern(workloadFields(f.workload), workloadFromFields));
+    if (g.workloads.size < (this.limit.workloads ?? Number.POSITIVE_INFINITY))
+      g.workloads.add(this.workloads.intern(workloadFields(f.workload), workloadFromFields));
     if (time !== undefined) {
       if (g.firstSeen === undefined || time < g.firstSeen) g.firstSeen = time;
       if (g.lastSeen === undefined || time > g.lastSeen) g.lastSeen = time;

@@ -15,7 +15,7 @@ import type { Finding } from '../findings/types.js';
 import type { ImageLookup, ImageManifest, PathLookup } from '../image/types.js';
 import type { AllowRule, Policy } from '../policy/types.js';
 import { decideGroup } from './decision.js';
-import { FindingGroups } from './dedup.js';
+import { type EvidenceLimit, FindingGroups } from './dedup.js';
 import { createEnforcementResolver } from './enforcement.js';
 import type { CompiledRule } from './rules.js';
 import { compileRules } from './rules.js';
@@ -34,6 +34,8 @@ export interface EvaluateOptions {
   modeOverride?: 'enforce' | 'warn';
   /** Epoch ms: only findings whose eventTime (else createTime) is at/after it. Undated findings are kept. */
   since?: number;
+  /** Keep only this many finding ids and workloads per decision (counts stay exact). Default: all. */
+  evidenceLimit?: EvidenceLimit;
 }
 
 export function evaluate(
@@ -70,7 +72,7 @@ export function startEvaluation(policies: readonly Policy[], opts: EvaluateOptio
   let inWindow = 0;
   let unattributed = 0;
   let otherImages = 0;
-  const groups = new FindingGroups();
+  const groups = new FindingGroups(opts.evidenceLimit);
   return {
     add(f) {
       const time = seenAt(f);
