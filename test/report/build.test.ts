@@ -4,27 +4,14 @@
  * validated against the published JSON Schema.
  */
 import { readFileSync } from 'node:fs';
-import { Ajv } from 'ajv';
-import addFormats from 'ajv-formats';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { parseFindingsText } from '../../engine/findings/parse.js';
 import { parsePolicyText } from '../../engine/policy/load.js';
 import { buildDriftReport, workloadKey } from '../../engine/report/build.js';
 import { loggingQueries, sccConsoleUrl } from '../../engine/report/evidence.js';
-import type { DriftReport } from '../../engine/report/types.js';
 import { allow, bake, DAY, deny, fakeImage, finding, NOW, policy, REPO, sha } from '../evaluate/helpers.js';
-
-const schema = JSON.parse(readFileSync('docs/schemas/drift-report.schema.json', 'utf8'));
-const ajv = new Ajv({ strict: false, allErrors: true });
-addFormats(ajv);
-const validate = ajv.compile(schema);
-
-export function expectValid(r: DriftReport): void {
-  const ok = validate(JSON.parse(JSON.stringify(r)));
-  expect(validate.errors ?? []).toEqual([]);
-  expect(ok).toBe(true);
-}
+import { expectValid } from './schema.js';
 
 const at = (daysAgo: number) => new Date(NOW - daysAgo * DAY).toISOString();
 const SINCE = NOW - 7 * DAY;
@@ -45,7 +32,12 @@ const POLICIES = [
 
 describe('windows and statuses', () => {
   const findings = [
-    finding({ path: '/usr/bin/curl', sha256: sha('curl'), eventTime: at(2), pod: 'checkout-6f7d9c5b4-abcde' }),
+    finding({
+      path: '/usr/bin/curl',
+      sha256: sha('curl'),
+      eventTime: at(2),
+      pod: 'checkout-6f7d9c5b4-abcde',
+    }),
     finding({ path: '/usr/bin/curl', sha256: sha('curl'), eventTime: at(9) }), // recurring
     finding({ path: '/usr/bin/nc', sha256: sha('nc'), eventTime: at(1) }), // new violation
     finding({ path: '/bin/old', sha256: sha('old'), eventTime: at(10) }), // resolved: not seen
@@ -55,16 +47,46 @@ describe('windows and statuses', () => {
     finding({ path: '/x', repository: null, eventTime: at(1) }), // unattributed
   ];
   const image = fakeImage([{ path: '/bin/baked', sha256: sha('baked') }]);
-  const report = buildDriftReport(findings, POLICIES, { now: NOW, since: SINCE, images: new Map([[REPO, image]]) });
+  const report = buildDriftReport(findings, POLICIES, {
+    now: NOW,
+    since: SINCE,
+    images: new Map([[REPO, image]]),
+  });
   const byPath = new Map(report.repositories[0]!.binaries.map((b) => [b.path, b]));
 
   test('new, recurring and resolved, with the gate outcome of each', () => {
-    expect(byPath.get('/usr/bin/nc')).toMatchObject({ status: 'new', outcome: 'violation', count: 1, previousCount: 0 });
-    expect(byPath.get('/usr/bin/curl')).toMatchObject({ status: 'recurring', outcome: 'bake', count: 1, previousCount: 1 });
-    expect(byPath.get('/bin/old')).toMatchObject({ status: 'resolved', resolvedBecause: 'not-seen', count: 0 });
-    expect(byPath.get('/bin/baked')).toMatchObject({ status: 'resolved', resolvedBecause: 'in-image', outcome: 'in-image' });
+    expect(byPath.get('/usr/bin/nc')).toMatchObject({
+      status: 'new',
+      outcome: 'violation',
+      count: 1,
+      previousCount: 0,
+    });
+    expect(byPath.get('/usr/bin/curl')).toMatchObject({
+      status: 'recurring',
+      outcome: 'bake',
+      count: 1,
+      previousCount: 1,
+    });
+    expect(byPath.get('/bin/old')).toMatchObject({
+      status: 'resolved',
+      resolvedBecause: 'not-seen',
+      count: 0,
+    });
+    expect(byPath.get('/bin/baked')).toMatchObject({
+      status: 'resolved',
+      resolvedBecause: 'in-image',
+      outcome: 'in-image',
+    });
     expect(byPath.has('/bin/ancient')).toBe(false);
-    expect(report.totals).toMatchObject({ findings: 5, previousFindings: 2, new: 2, recurring: 1, resolved: 2, violations: 1, bakes: 1 });
+    expect(report.totals).toMatchObject({
+      findings: 5,
+      previousFindings: 2,
+      new: 2,
+      recurring: 1,
+      resolved: 2,
+      violations: 1,
+      bakes: 1,
+    });
     expect(report.unattributed.count).toBe(1);
     expectValid(report);
   });
@@ -88,7 +110,10 @@ describe('windows and statuses', () => {
   });
 
   test('findings per day by outcome, the noisiest binaries and workloads', () => {
-    const total = report.perDay.reduce((n, d) => n + Object.values(d.byOutcome).reduce((a, b) => a + (b ?? 0), 0), 0);
+    const total = report.perDay.reduce(
+      (n, d) => n + Object.values(d.byOutcome).reduce((a, b) => a + (b ?? 0), 0),
+      0,
+    );
     expect(total).toBe(4); // the attributed findings of this window
     expect(report.perDay.length).toBe(8);
     expect(report.noisiestBinaries[0]!.count).toBe(1);
@@ -102,10 +127,22 @@ describe('evidence', () => {
     expect(sccConsoleUrl(name)).toBe(
       `https://console.cloud.google.com/security/command-center/findingsv2;name=${encodeURIComponent(name)}?organizationId=905113224417`,
     );
-    const logs = loggingQueries([{ project: 'shop-prod', cluster: 'c1', location: 'europe-west1', namespace: 'ns', pod: 'p-1', node: '//compute.googleapis.com/projects/shop-prod/zones/z/instances/gke-n1' }], {
-      firstSeen: '2026-11-20T08:00:00.000Z',
-      lastSeen: '2026-11-20T09:00:00.000Z',
-    });
+    const logs = loggingQueries(
+      [
+        {
+          project: 'shop-prod',
+          cluster: 'c1',
+          location: 'europe-west1',
+          namespace: 'ns',
+          pod: 'p-1',
+          node: '//compute.googleapis.com/projects/shop-prod/zones/z/instances/gke-n1',
+        },
+      ],
+      {
+        firstSeen: '2026-11-20T08:00:00.000Z',
+        lastSeen: '2026-11-20T09:00:00.000Z',
+      },
+    );
     expect(logs.pod!.query).toContain('resource.labels.pod_name="p-1"');
     expect(logs.clusterAudit!.query).toContain('cloudaudit.googleapis.com%2Factivity');
     expect(logs.nodeSerialConsole!.query).toContain('"compute.googleapis.com/resource_name"="gke-n1"');
@@ -114,7 +151,10 @@ describe('evidence', () => {
 
   test('a hostile value leaves its link out instead of entering a query or URL', () => {
     expect(sccConsoleUrl('organizations/1/sources/2/findings/x" OR 1')).toBeUndefined();
-    const logs = loggingQueries([{ project: 'p-1', cluster: 'c"\nresource.type="x', namespace: 'n', pod: 'p' }], {});
+    const logs = loggingQueries(
+      [{ project: 'p-1', cluster: 'c"\nresource.type="x', namespace: 'n', pod: 'p' }],
+      {},
+    );
     expect(logs).toEqual({});
     const podOnly = loggingQueries([{ project: 'proj1', cluster: 'c', namespace: 'n"x', pod: 'p' }], {});
     expect(podOnly.pod).toBeUndefined();
@@ -125,7 +165,13 @@ describe('evidence', () => {
 describe('bounds', () => {
   test('a million-finding binary keeps a sample of its evidence and an exact count', () => {
     const many = Array.from({ length: 20_000 }, (_, i) =>
-      finding({ id: `organizations/1/sources/2/findings/f${i}`, path: '/usr/bin/nc', sha256: sha('nc'), pod: `p-${i}`, eventTime: at(1) }),
+      finding({
+        id: `organizations/1/sources/2/findings/f${i}`,
+        path: '/usr/bin/nc',
+        sha256: sha('nc'),
+        pod: `p-${i}`,
+        eventTime: at(1),
+      }),
     );
     const r = buildDriftReport(many, POLICIES, { now: NOW, since: SINCE });
     const b = r.repositories[0]!.binaries[0]!;
@@ -135,8 +181,12 @@ describe('bounds', () => {
   });
 
   test('a Deployment’s pods count as one workload', () => {
-    expect(workloadKey({ cluster: 'c', namespace: 'n', pod: 'checkout-6f7d9c5b4-abcde' })).toBe('c/n/checkout');
-    expect(workloadKey({ cluster: 'c', namespace: 'n', pod: 'checkout-6f7d9c5b4-zzzzz' })).toBe('c/n/checkout');
+    expect(workloadKey({ cluster: 'c', namespace: 'n', pod: 'checkout-6f7d9c5b4-abcde' })).toBe(
+      'c/n/checkout',
+    );
+    expect(workloadKey({ cluster: 'c', namespace: 'n', pod: 'checkout-6f7d9c5b4-zzzzz' })).toBe(
+      'c/n/checkout',
+    );
   });
 
   test('property: counts add up whatever the findings', () => {
@@ -152,7 +202,12 @@ describe('bounds', () => {
     fc.assert(
       fc.property(arb, (rows) => {
         const fs = rows.map((r) =>
-          finding({ path: r.path, sha256: sha(r.hash), eventTime: at(r.day + 0.5), repository: r.attributed ? REPO : null }),
+          finding({
+            path: r.path,
+            sha256: sha(r.hash),
+            eventTime: at(r.day + 0.5),
+            repository: r.attributed ? REPO : null,
+          }),
         );
         const rep = buildDriftReport(fs, POLICIES, { now: NOW, since: SINCE });
         const inWindow = rows.filter((r) => r.day + 0.5 <= 7).length;
@@ -172,7 +227,11 @@ describe('the demo data', () => {
   test('a weekly report of the demo: acts on the malicious and denied binaries', () => {
     const text = readFileSync('testdata/demo/findings.ndjson', 'utf8');
     const { findings } = parseFindingsText(text, 'findings.ndjson');
-    const policies = parsePolicyText(readFileSync('testdata/demo/policy.yaml', 'utf8'), 'testdata/demo/policy.yaml', { now: NOW });
+    const policies = parsePolicyText(
+      readFileSync('testdata/demo/policy.yaml', 'utf8'),
+      'testdata/demo/policy.yaml',
+      { now: NOW },
+    );
     const now = Date.parse('2026-11-25T00:00:00Z');
     const r = buildDriftReport(findings, policies, { now, since: now - 7 * DAY });
     expect(r.totals.malicious).toBe(1);
