@@ -7,7 +7,7 @@ import type { DriftReport } from '../../engine/report/types.js';
 
 const schema = JSON.parse(readFileSync('docs/schemas/drift-report.schema.json', 'utf8'));
 const ajv = new Ajv({ strict: false, allErrors: true });
-addFormats(ajv);
+addFormats.default(ajv);
 const validate = ajv.compile(schema);
 
 export function expectValid(r: DriftReport): void {
