@@ -62,7 +62,7 @@ const PARENT = {
   v2: /^((?:organizations|folders|projects)\/[^/]+)\/sources\/[^/]+\/locations\/[a-z0-9-]+$/,
 };
 
-function loadService(version: 'v1' | 'v2'): grpc.ServiceDefinition {
+export function loadSccService(version: 'v1' | 'v2'): grpc.ServiceDefinition {
   return loadProtoService(
     serviceProto(version),
     [PROTO_ROOT, join(GAX_DIR, 'build', 'protos')],
@@ -137,8 +137,14 @@ export async function startSccServer(): Promise<SccServer> {
     };
 
   const { host, port, stop } = await serveMethods([
-    { service: loadService('v1'), handlers: { ListFindings: listFindings('v1') as grpc.UntypedHandleCall } },
-    { service: loadService('v2'), handlers: { ListFindings: listFindings('v2') as grpc.UntypedHandleCall } },
+    {
+      service: loadSccService('v1'),
+      handlers: { ListFindings: listFindings('v1') as grpc.UntypedHandleCall },
+    },
+    {
+      service: loadSccService('v2'),
+      handlers: { ListFindings: listFindings('v2') as grpc.UntypedHandleCall },
+    },
   ]);
   return {
     host,
