@@ -95,7 +95,7 @@ describe('the HTML report in Chromium', () => {
         expect(box!.width).toBeGreaterThan(200);
         expect(await chart.locator('rect').count()).toBeGreaterThan(0);
       }
-      expect(await page.locator('h1').innerText()).toContain('Drift report');
+      expect(await page.locator('h1').textContent()).toContain('Drift report');
       expect(await page.locator('.card').count()).toBeGreaterThan(0); // the binaries to act on
       await page.screenshot({ path: join(ARTIFACTS, 'drift-report.png'), fullPage: true });
     } finally {
@@ -108,7 +108,9 @@ describe('the HTML report in Chromium', () => {
     try {
       expect(errors).toEqual([]);
       // Runs in the page (a string, so this Node project needs no DOM types).
-      const overflow = (await page.evaluate('document.documentElement.scrollWidth - window.innerWidth')) as number;
+      const overflow = (await page.evaluate(
+        'document.documentElement.scrollWidth - window.innerWidth',
+      )) as number;
       expect(overflow).toBeLessThanOrEqual(0);
       await page.screenshot({ path: join(ARTIFACTS, 'drift-report-phone.png'), fullPage: true });
     } finally {

@@ -13,6 +13,7 @@ import { truncateMiddle, xmlEscape } from '../../formats/escape.js';
 import type { DriftReport, ReportBinary } from '../types.js';
 import {
   change,
+  comparedWithBefore,
   day,
   needsAction,
   OUTCOME_COLOR,
@@ -53,7 +54,7 @@ export function formatReportHtml(r: DriftReport): string {
 <body>
 <header>
 <h1>Drift report <span class="muted">${h(windowLabel(r))}</span></h1>
-<p class="lead"><strong>${plural(t.binaries, 'binary', 'binaries')}</strong> drifted in <strong>${plural(t.findings, 'finding')}</strong> over the last ${plural(days, 'day')} <span class="chg">${h(change(t.findings, t.previousFindings))}</span> <span class="muted">(${t.previousFindings} the ${plural(days, 'day')} before)</span></p>
+<p class="lead"><strong>${plural(t.binaries, 'binary', 'binaries')}</strong> drifted in <strong>${plural(t.findings, 'finding')}</strong> over the last ${plural(days, 'day')} <span class="muted">${h(comparedWithBefore(t.findings, t.previousFindings, days))}</span></p>
 <div class="tiles">
 ${tile('malicious', t.malicious, 'malicious')}${tile('violations', t.violations, 'violation')}${tile('new', t.new)}${tile('recurring', t.recurring)}${tile('resolved', t.resolved, 'in-image')}${tile('bakes pending', t.bakes, 'bake')}${tile('exceptions expiring', r.expiringExceptions.length)}${tile('unattributed', t.unattributed)}
 </div>

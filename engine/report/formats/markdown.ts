@@ -9,7 +9,7 @@
 import { markdownCode, markdownText, truncateEnd, truncateMiddle } from '../../formats/escape.js';
 import type { DriftReport, ReportBinary } from '../types.js';
 import {
-  change,
+  comparedWithBefore,
   day,
   needsAction,
   OUTCOME_LABEL,
@@ -53,7 +53,7 @@ export function formatReportMarkdown(r: DriftReport): string {
 
   push(`## driftgate drift report: ${windowLabel(r)}`, '');
   push(
-    `**${plural(t.binaries, 'binary', 'binaries')} drifted in ${plural(t.findings, 'finding')}** over the last ${plural(days, 'day')} (${change(t.findings, t.previousFindings)} on the ${plural(days, 'day')} before: ${t.previousFindings}).`,
+    `**${plural(t.binaries, 'binary', 'binaries')} drifted in ${plural(t.findings, 'finding')}** over the last ${plural(days, 'day')} ${comparedWithBefore(t.findings, t.previousFindings, days)}.`,
     '',
     `${t.new} new · ${t.recurring} recurring · ${t.resolved} resolved · **${t.malicious} malicious** · **${plural(t.violations, 'violation')}** · ${t.unknown} unknown · ${plural(t.bakes, 'bake')} pending · ${plural(r.expiringExceptions.length, 'exception')} expiring within 14 days · ${plural(t.unattributed, 'unattributed finding')}`,
     '',
@@ -119,7 +119,7 @@ export function formatReportMarkdown(r: DriftReport): string {
         ? (link(markdownCode(pr.branch, { inTable: true }), pr.url) ?? code(pr.branch, true))
         : '—';
       push(
-        `| ${code(b.path, true)} | ${code(b.repository, true)} | ${b.bake ? code(b.bake.install, true) : '—'} | ${b.bake ? code(b.bake.dockerfile, true) : '—'} | ${prCell} | ${b.bake?.ticket ? code(b.bake.ticket, true) : '—'} |`,
+        `| ${code(b.path, true)} | ${short(b.sha256)} | ${b.count} | ${code(b.repository, true)} | ${b.bake ? code(b.bake.install, true) : '—'} | ${b.bake ? code(b.bake.dockerfile, true) : '—'} | ${prCell} | ${b.bake?.ticket ? code(b.bake.ticket, true) : '—'} |`,
       );
     }
     push('');

@@ -67,3 +67,9 @@ export function safeUrl(url: string | undefined): string | undefined {
 export function periodDays(r: DriftReport): number {
   return Math.max(1, Math.round((Date.parse(r.window.until) - Date.parse(r.window.since)) / 86_400_000));
 }
+
+/** `(+40% on the 7 days before: 20)`, or `(none in the 7 days before)`. */
+export function comparedWithBefore(current: number, previous: number, days: number): string {
+  const before = `the ${plural(days, 'day')} before`;
+  return previous === 0 ? `(none in ${before})` : `(${change(current, previous)} on ${before}: ${previous})`;
+}
