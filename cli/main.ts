@@ -12,6 +12,7 @@ import { registerPlan } from './commands/plan.js';
 import { registerPolicy } from './commands/policy.js';
 import { registerPr } from './commands/pr.js';
 import { registerReport } from './commands/report.js';
+import { registerScc } from './commands/scc.js';
 import { TOOL_VERSION } from './options.js';
 
 export const EXIT = { ok: 0, fail: 1, usage: 2, unreachable: 3 } as const;
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
   registerDemo(program);
   registerPr(program);
   registerReport(program);
+  registerScc(program);
   // Subcommands (and theirs) inherit neither exitOverride nor the output settings from commander's parent.
   const all = (cmd: Command): Command[] => [cmd, ...cmd.commands.flatMap(all)];
   for (const cmd of all(program).slice(1)) cmd.exitOverride().configureOutput(program.configureOutput());

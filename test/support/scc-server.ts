@@ -40,6 +40,14 @@ export interface SccServer {
   /** `host:port`, as DRIFTGATE_SCC_ENDPOINT takes it. */
   readonly endpoint: string;
   readonly requests: ReceivedListFindings[];
+  /** UpdateSecurityMarks and SetMute requests, as received (proto-loader form, defaults filled in). */
+  readonly writes: Array<{
+    version: 'v1' | 'v2';
+    method: 'UpdateSecurityMarks' | 'SetMute';
+    request: Record<string, unknown>;
+  }>;
+  /** Answer UpdateSecurityMarks and SetMute with this status (undefined: succeed). */
+  failWritesWith(code: grpc.status | undefined): void;
   /**
    * Stores list results (`{ finding, resource }` in the JSON API's form, as `gcloud scc findings list`
    * prints them) under the organization, folder or project of `parent`; served for any source of it.
@@ -92,6 +100,22 @@ type JsonRecord = Record<string, unknown>;
 export async function startSccServer(): Promise<SccServer> {
   const byScope = new Map<string, JsonRecord[]>();
   const requests: ReceivedListFindings[] = [];
+  const writes: SccServer['writes'] = [];
+  let writeFailure: grpc.status | undefined;
+  const write =
+    (
+      version: 'v1' | 'v2',
+      method: 'UpdateSecurityMarks' | 'SetMute',
+    ): grpc.handleUnaryCall<Record<string, unknown>, unknown> =>
+    (call, callback) => {
+      writes.push({ version, method, request: call.request });
+      if (writeFailure !== undefined) {
+        callback({ code: writeFailure, details: grpc.status[writeFailure] });
+        return;
+      }
+      if (method === 'SetMute') callback(null, { name: call.request.name, mute: call.request.mute });
+      else callback(null, call.request.securityMarks);
+    };
   let failure: { code: grpc.status; details?: string; afterRequests: number; times?: number } | undefined;
 
   const listFindings =
@@ -136,21 +160,25 @@ export async function startSccServer(): Promise<SccServer> {
       callback(null, { listFindingsResults: page, nextPageToken: next, totalSize: all.length });
     };
 
-  const { host, port, stop } = await serveMethods([
-    {
-      service: loadSccService('v1'),
-      handlers: { ListFindings: listFindings('v1') as grpc.UntypedHandleCall },
-    },
-    {
-      service: loadSccService('v2'),
-      handlers: { ListFindings: listFindings('v2') as grpc.UntypedHandleCall },
-    },
-  ]);
+  const { host, port, stop } = await serveMethods(
+    (['v1', 'v2'] as const).map((v) => ({
+      service: loadSccService(v),
+      handlers: {
+        ListFindings: listFindings(v) as grpc.UntypedHandleCall,
+        UpdateSecurityMarks: write(v, 'UpdateSecurityMarks') as grpc.UntypedHandleCall,
+        SetMute: write(v, 'SetMute') as grpc.UntypedHandleCall,
+      },
+    })),
+  );
   return {
     host,
     port,
     endpoint: `${host}:${port}`,
     requests,
+    writes,
+    failWritesWith(code) {
+      writeFailure = code;
+    },
     addResults(parent, results) {
       const scope = /^(?:organizations|folders|projects)\/[^/]+/.exec(parent)![0];
       byScope.set(scope, [...(byScope.get(scope) ?? []), ...(results as JsonRecord[])]);
