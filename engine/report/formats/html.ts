@@ -72,9 +72,10 @@ ${urgent.length === 0 ? '<p>Nothing malicious, denied or undecidable ran in this
 ${
   bakes.length > 0
     ? `<section><h2>Bakes and their pull requests</h2>${table(
-        ['binary', 'repository', 'install', 'Dockerfile', 'pull request', 'ticket'],
+        ['binary', 'findings', 'repository', 'install', 'Dockerfile', 'pull request', 'ticket'],
         bakes.map((b) => [
-          code(b.path),
+          `${code(b.path)}<br><span class="muted mono">${b.sha256 ? `${h(b.sha256.slice(0, 16))}…` : 'no hash reported'}</span>`,
+          String(b.count),
           code(b.repository),
           b.bake ? code(b.bake.install) : '—',
           b.bake ? code(b.bake.dockerfile) : '—',
