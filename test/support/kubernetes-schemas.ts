@@ -19,6 +19,7 @@ import { UserInfo } from 'kubernetes-models/authentication.k8s.io/v1/UserInfo';
 import { CronJob } from 'kubernetes-models/batch/v1/CronJob';
 import { Job } from 'kubernetes-models/batch/v1/Job';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Namespace } from 'kubernetes-models/v1/Namespace';
 import { Pod } from 'kubernetes-models/v1/Pod';
 import { Secret } from 'kubernetes-models/v1/Secret';
@@ -32,6 +33,7 @@ interface Validating {
 type ModelClass = new (data: Json) => Validating;
 
 const MODELS: Record<string, ModelClass> = {
+  'v1/ConfigMap': ConfigMap as unknown as ModelClass,
   'v1/Namespace': Namespace as unknown as ModelClass,
   'v1/Pod': Pod as unknown as ModelClass,
   'v1/Secret': Secret as unknown as ModelClass,
