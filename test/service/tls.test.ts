@@ -96,3 +96,22 @@ test('--tls-cert without --tls-key: exit 2, one line', async () => {
   expect(r.code).toBe(2);
   expect(r.stderr).toContain('--tls-cert and --tls-key go together');
 });
+
+test('a key that does not belong to the certificate: exit 2, naming both files', async () => {
+  const a = await ca.issue('a');
+  const b = await ca.issue('b');
+  const r = await driftgate([
+    'serve',
+    '--policy',
+    'testdata/demo/policy.yaml',
+    '--data-dir',
+    join(dir, 'mismatch'),
+    '--insecure-no-auth',
+    '--tls-cert',
+    a.certPath,
+    '--tls-key',
+    b.keyPath,
+  ]);
+  expect(r.code).toBe(2);
+  expect(r.stderr).toContain(`TLS certificate ${a.certPath} and key ${b.keyPath} do not load together`);
+});
