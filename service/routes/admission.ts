@@ -32,6 +32,16 @@ export async function admissionRoutes(
     const body = request.body;
     const { timeout } = (request.query ?? {}) as { timeout?: string };
     const review = await reviewer.review(body, timeout);
+    const { response } = review;
+    ctx.metrics.admissionReview(
+      response.status?.code === 400
+        ? 'malformed'
+        : !response.allowed
+          ? 'denied'
+          : response.warnings
+            ? 'warned'
+            : 'allowed',
+    );
     if (review.response.status !== undefined)
       request.log.info(
         {

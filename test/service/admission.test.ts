@@ -142,7 +142,10 @@ const RESOURCES: Record<string, [string, string, string]> = {
   Pod: ['', 'v1', 'pods'],
 };
 
-function review(object: Json, extra: { dryRun?: boolean; operation?: string; oldObject?: Json } = {}): Json {
+function review(
+  object: Json,
+  extra: { dryRun?: boolean; operation?: string; oldObject?: Json; subResource?: string } = {},
+): Json {
   const kind = object.kind as string;
   const [group, version, resource] = RESOURCES[kind]!;
   const metadata = object.metadata as { name: string; namespace: string };
@@ -155,6 +158,7 @@ function review(object: Json, extra: { dryRun?: boolean; operation?: string; old
       resource: { group, version, resource },
       requestKind: { group, version, kind },
       requestResource: { group, version, resource },
+      ...(extra.subResource ? { subResource: extra.subResource, requestSubResource: extra.subResource } : {}),
       name: metadata.name,
       namespace: metadata.namespace,
       operation: extra.operation ?? 'CREATE',
@@ -244,6 +248,27 @@ describe('POST /v1/admission over HTTPS', () => {
     expect(json.response.allowed).toBe(false);
     expect(json.response.status.message).toContain(`init container "setup" image "${repo('fails')}:1"`);
     expect(json.response.status.message).not.toContain('container "web"');
+  });
+
+  test('kubectl debug: a new ephemeral container is checked, and counted in /metrics', async () => {
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'web-2', namespace: 'shop' },
+      spec: podSpec([{ name: 'web', image: `${repo('passes')}:1` }]),
+    };
+    const debugged = {
+      ...pod,
+      spec: { ...pod.spec, ephemeralContainers: [{ name: 'debugger', image: `${repo('fails')}:1` }] },
+    };
+    const { json } = await admit(
+      svc,
+      review(debugged, { operation: 'UPDATE', oldObject: pod, subResource: 'ephemeralcontainers' }),
+    );
+    expect(json.response.allowed).toBe(false);
+    expect(json.response.status.message).toContain('ephemeral container "debugger"');
+    const metrics = await httpsCall(`${svc.url}/metrics`, { ca: ca.cert });
+    expect(metrics.text).toMatch(/driftgate_admission_reviews_total\{answer="denied"\} [1-9]/);
   });
 
   test('a CronJob is read through its job template', async () => {
