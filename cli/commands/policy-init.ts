@@ -42,7 +42,7 @@ export function registerPolicyInit(policyCommand: Command): void {
       [],
     )
     .option('--name <name>', 'metadata.name of the draft (default: the repository name)')
-    .option('--output <file>', 'write the draft here (never over an existing file) instead of stdout')
+    .option('-o, --output <file>', 'write the draft here (never over an existing file) instead of stdout')
     .option('--now <rfc3339>', 'the clock written into the draft and used to load it (default: now)')
     .action(async (flags: PolicyInitFlags) => {
       const { draftPolicy } = await import('../../engine/policy-init/index.js');

@@ -220,11 +220,17 @@ describe('exit 2: malformed image archives', () => {
   });
 });
 
-describe('exit 3: what cannot be reached', () => {
-  it('an image archive path that does not exist', async () => {
-    expectError(await gate({ image: ['--image-archive', join(dir, 'gone.tar')] }), 3, 'gone.tar');
+describe('exit 3: an image source named on the command line that is not there', () => {
+  it('an image archive or manifest path that does not exist: the image cannot be reached (exit 3), said in words', async () => {
+    for (const flag of ['--image-archive', '--manifest']) {
+      const r = await gate({ image: [flag, join(dir, 'gone.tar')] });
+      expectError(r, 3, `${flag} ${join(dir, 'gone.tar')}: no such file or folder`);
+      expect(r.stderr).not.toContain('ENOENT');
+    }
   });
+});
 
+describe('exit 3: what cannot be reached', () => {
   it('--findings scc:<parent> without Google credentials: one line, naming the source, no crash', async () => {
     // No credentials file, no gcloud login in HOME, and a metadata server that refuses at once (as off
     // Google Cloud): the lookup fails the way it does on a CI runner without workload identity.

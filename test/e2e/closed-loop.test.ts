@@ -22,6 +22,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { assertGateOutput } from '../support/gate-output-schema.js';
 import { must, type Ran, run, tail } from './processes.js';
 
 const REPO_ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
@@ -129,7 +130,9 @@ async function gate(image: string[]): Promise<{ code: number; report: GateReport
   ]);
   if (r.code !== 0 && r.code !== 1)
     throw new Error(`driftgate gate ${image.join(' ')} exited ${r.code}: ${r.stderr}`);
-  return { code: r.code, report: JSON.parse(r.stdout) as GateReport };
+  const report = JSON.parse(r.stdout) as GateReport;
+  assertGateOutput(report);
+  return { code: r.code, report };
 }
 
 /** The decisions as a person compares them: which binary, how it drifted, what was decided, by which rule. */
@@ -166,6 +169,7 @@ async function expectEngineGateToAgree(ref: string, fromArchive: { code: number;
   if (r.code === 3 && /not available in this build/.test(r.stderr)) return;
   expect(r.code, `gate --image ${ref}: ${r.stderr}`).toBe(fromArchive.code);
   const report = JSON.parse(r.stdout) as GateReport;
+  assertGateOutput(report);
   expect(report.verdict).toBe(fromArchive.report.verdict);
   expect(report.image.repository).toBe(fromArchive.report.image.repository);
   expect(decided(report)).toEqual(decided(fromArchive.report));

@@ -8,7 +8,7 @@ import { runPolicyTests } from '../../engine/policy-tests/index.js';
 const REPO = 'europe-docker.pkg.dev/shop-prod/apps/checkout';
 const CURL = 'c'.repeat(64);
 const NOW = Date.parse('2026-11-28T00:00:00Z');
-const FIXTURES = join(import.meta.dirname, '../../../shared/fixtures');
+const FIXTURES = join(import.meta.dirname, '../../testdata/findings');
 
 const POLICY = `apiVersion: driftgate.dev/v1
 kind: DriftPolicy
@@ -154,7 +154,7 @@ ${generic('f1', '/tmp/miner')}
     await write('policies/checkout.yaml', POLICY);
     await write(
       'policies/fixtures/scc.json',
-      await readFile(join(FIXTURES, 'scc/v2-list-results.json'), 'utf8'),
+      await readFile(join(FIXTURES, 'scc-v2-list-results.json'), 'utf8'),
     );
     const manifest = {
       schemaVersion: 1,
