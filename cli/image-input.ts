@@ -29,12 +29,21 @@ export interface ImageSourceFlags {
   platform?: string;
 }
 
-export function describeImageSource(flags: ImageSourceFlags): string {
+const IMAGE_FLAGS = ['--image', '--image-archive', '--oci-layout', '--manifest'] as const;
+
+/**
+ * The one image source given. `accepted` is the flags the command offers (`policy init` reads no `--image`),
+ * so the error for a missing image never names a flag the command would refuse.
+ */
+export function describeImageSource(
+  flags: ImageSourceFlags,
+  accepted: readonly string[] = IMAGE_FLAGS,
+): string {
   const given = imageSourcesGiven(flags);
   if (given.length !== 1) {
     throw new InputError(
       given.length === 0
-        ? 'name the image: one of --image, --image-archive, --oci-layout or --manifest'
+        ? `name the image: ${accepted.length === 1 ? accepted[0] : `one of ${accepted.slice(0, -1).join(', ')} or ${accepted.at(-1)}`}`
         : `name the image once: ${given.join(' and ')} were both given`,
     );
   }

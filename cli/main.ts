@@ -81,7 +81,11 @@ function reportError(err: unknown): number {
     return EXIT.usage;
   }
   if (err instanceof InputError) {
-    process.stderr.write(`driftgate: ${oneLine(err.toString())}\n`);
+    // Several errors at once (every policy error of every file: engine/policy/load.ts PolicyErrors), one
+    // per line, each with its file:line:col, so a person and an editor's problem matcher can read them.
+    const each = (err as { errors?: unknown }).errors;
+    const lines = Array.isArray(each) && each.length > 0 ? each.map(String) : [err.toString()];
+    for (const line of lines) process.stderr.write(`driftgate: ${oneLine(line)}\n`);
     return EXIT.usage;
   }
   if (err instanceof UnreachableError) {

@@ -53,17 +53,34 @@ export function registerGate(program: Command): void {
       'also write this format to this file (repeatable: --report sarif=drift.sarif --report junit=junit.xml)',
       collectReport,
     )
-    .action(async (flags: GateFlags & { report?: ReportTarget[] }) => {
+    .option(
+      '--fail-on <conditions>',
+      'also fail (exit 1) on: warn (bakes, pending decisions), no-findings (none about this image); comma list, repeatable',
+      collect,
+      [],
+    )
+    .action(async (flags: GateFlags & { report?: ReportTarget[]; failOn: string[] }) => {
+      const { parseFailOn, failOnResult, failsRun } = await import('../../engine/gate/fail-on.js');
+      const conditions = parseFailOn(flags.failOn);
       const { runGateEvaluation } = await import('../gate-evaluation.js');
       const { formatEvaluation } = await import('../../engine/formats/index.js');
       const { evaluation, policies } = await runGateEvaluation(flags);
-      const context = { policies, toolVersion: TOOL_VERSION };
+      const failOn = failOnResult(evaluation, conditions);
+      const context = { policies, toolVersion: TOOL_VERSION, failOn };
       const text = formatEvaluation(evaluation, flags.format, {
         ...context,
         color: flags.format === 'table' && flags.output === undefined && useColor(process.stdout),
       });
       await writeReports(evaluation, flags.report ?? [], context);
       await writeReport(text, flags.output);
-      process.exitCode = evaluation.verdict === 'fail' ? 1 : 0;
+      const { otherImagesHint } = await import('../../engine/gate/other-images.js');
+      const hint = otherImagesHint(
+        evaluation.image.repository,
+        evaluation.decisions.length,
+        evaluation.summary.otherImages,
+        evaluation.otherRepositories ?? new Map(),
+      );
+      if (hint !== undefined) process.stderr.write(`driftgate: ${hint}\n`);
+      process.exitCode = failsRun(failOn) ? 1 : 0;
     });
 }

@@ -47,8 +47,9 @@ export function registerPolicyInit(policyCommand: Command): void {
     .action(async (flags: PolicyInitFlags) => {
       const { draftPolicy } = await import('../../engine/policy-init/index.js');
       const { readFindingsSources } = await import('../findings-input.js');
-      const { imageRepository, loadImage } = await import('../image-input.js');
+      const { describeImageSource, imageRepository, loadImage } = await import('../image-input.js');
       const { partialHashSizes } = await import('../gate-evaluation.js');
+      describeImageSource(flags, ['--image-archive', '--oci-layout', '--manifest']);
       const now = parseNow(flags.now);
       const { findings } = await readFindingsSources(flags.fromFindings);
       const manifest = await loadImage(flags, { prefixSizes: partialHashSizes(findings) });

@@ -35,7 +35,7 @@ export const reasons = {
   allowed: (c: CompiledRule<AllowRule>) =>
     `Allowed by ${ruleName(c)} until ${c.rule.expiresText}${because(c.rule)}`,
   expired: (c: CompiledRule<AllowRule>) =>
-    `${capitalized(ruleName(c))} allowed it until ${c.rule.expiresText}; that exception has expired.`,
+    `${capitalized(ruleName(c))} allowed it until ${c.rule.expiresText}; that exception has expired: renew it or bake the binary.`,
   bake: (c: CompiledRule) => `To be baked into the image by ${ruleName(c)}${because(c.rule)}`,
   notDecided: (governingPolicies: readonly string[]) =>
     governingPolicies.length === 0

@@ -54,7 +54,18 @@ export interface Decision {
 export interface Evaluation {
   schemaVersion: 1;
   verdict: Verdict;
-  image: { repository: string; digest: string; os?: string };
+  image: {
+    repository: string;
+    /** The tag the image was named by in the gated repository, where it was named by one. */
+    tag?: string;
+    digest: string;
+    /**
+     * `manifest`: a registry (manifest) digest, what a registry and a deployment name. `image-id`: the config
+     * digest, the id a local engine or a `docker save` archive knows the image by. Absent when not known.
+     */
+    digestKind?: 'manifest' | 'image-id';
+    os?: string;
+  };
   now: string;
   summary: {
     findings: number;
@@ -70,6 +81,11 @@ export interface Evaluation {
     skipped: number;
     byOutcome: Partial<Record<Outcome, number>>;
   };
+  /**
+   * The other repositories findings named, with their counts (at most 1,000 names): for the hint when no
+   * finding is about the gated image. Not part of the JSON contract.
+   */
+  otherRepositories?: ReadonlyMap<string, number>;
   /** Allow rules that expire within 14 days of `now`: they make the verdict `warn`. */
   expiringSoon: Array<RuleRef & { expires: string }>;
   decisions: Decision[];

@@ -140,7 +140,14 @@ describe('exit 2: invalid policies', () => {
     const broken = text.replace('      paths: ["**/nc"]', '      pathz: ["**/nc"]');
     const line = broken.split('\n').findIndex((l) => l.includes('pathz')) + 1;
     const file = await write('typo.yaml', broken);
-    expectError(await gate({ policy: ['--policy', file] }), 2, `typo.yaml:${line}:7`, 'pathz');
+    // Two errors (paths is missing, pathz is unknown), one per line, each with its file:line:col.
+    const r = await gate({ policy: ['--policy', file] });
+    expect({ code: r.code, stdout: r.stdout }).toEqual({ code: 2, stdout: '' });
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/typo\.yaml:\d+:7: rules\[\d+\]\.paths is required$/);
+    expect(lines[1]).toContain(`typo.yaml:${line}:7: rules`);
+    expect(lines[1]).toMatch(/\.pathz is not a known key: did you mean "paths"\?/);
   });
 
   it('YAML that does not parse: file:line:col', async () => {

@@ -28,7 +28,13 @@ import { must, type Ran, run, tail } from './processes.js';
 const REPO_ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
 const DRIFTGATE = join(REPO_ROOT, 'bin/driftgate.js');
 const APP_SOURCE = join(REPO_ROOT, 'testdata/e2e/app');
-const BASE_IMAGE = 'driftgate-test/debian:bookworm';
+/**
+ * The base image the app's Dockerfile names. DRIFTGATE_E2E_BASE_IMAGE runs the loop on another build of it
+ * (e.g. one made by a changed scripts/debian-base-image.sh under another tag); the copied Dockerfile's FROM
+ * is then rewritten, the repository's is not.
+ */
+const DOCKERFILE_BASE = 'driftgate-test/debian:bookworm';
+const BASE_IMAGE = process.env.DRIFTGATE_E2E_BASE_IMAGE || DOCKERFILE_BASE;
 /** What the app's policy matches (testdata/e2e/app/policy.yaml): every tag below normalizes to it. */
 const REPOSITORY = 'docker.io/driftgate-e2e/app';
 
@@ -223,6 +229,11 @@ describe(`the closed loop with the real Docker engine (findings: ${DETECTOR})`, 
     const root = await mkdtemp(join(tmpdir(), 'driftgate-e2e-'));
     loop = { root, app: join(root, 'app'), work: join(root, 'work') };
     await cp(APP_SOURCE, loop.app, { recursive: true });
+    if (BASE_IMAGE !== DOCKERFILE_BASE) {
+      const dockerfile = join(loop.app, 'Dockerfile');
+      const text = await readFile(dockerfile, 'utf8');
+      await writeFile(dockerfile, text.replace(`FROM ${DOCKERFILE_BASE}\n`, `FROM ${BASE_IMAGE}\n`));
+    }
     await mkdir(loop.work);
   }, MINUTE);
 
@@ -275,6 +286,9 @@ describe(`the closed loop with the real Docker engine (findings: ${DETECTOR})`, 
     async () => {
       need(loop.v1Archive, 'v1 image');
       await must('docker', ['run', '-d', '--name', APP_CONTAINER, '--network', 'none', V1]);
+      // The app runs as its non-root USER, as production images do; a base image whose `/` only root may
+      // enter (debootstrap's 0700 temporary directory) would not even let it start.
+      expect((await must('docker', ['exec', APP_CONTAINER, 'id', '-u'])).trim()).toBe('10001');
 
       // Debian's own curl from the mirror the base image uses (the same one the rebuild will install).
       await must('docker', [

@@ -116,6 +116,28 @@ ${generic('f1', '/usr/bin/nc')}
     ]);
   });
 
+  it('says when a finding of a failing case names no image, or another one, instead of only "expected fail, got pass"', async () => {
+    await write('checkout.yaml', POLICY);
+    const file = await write(
+      'checkout.test.yaml',
+      `repository: ${REPO}
+cases:
+  - name: nc names no image
+    findings:
+      - { id: f1, source: scc, category: Added Binary Executed, binary: { path: /usr/bin/nc } }
+      - { id: f2, source: scc, category: Added Binary Executed, binary: { path: /usr/bin/nc }, image: { repository: docker.io/library/other } }
+    manifest: []
+    expect: { verdict: fail }
+`,
+    );
+    const [result] = await runPolicyTests([file], { now: NOW });
+    expect(result!.cases[0]!.mismatches).toEqual([
+      'verdict: expected fail, got pass',
+      `note: 1 finding of this case names no image, so it matched no image and decided nothing (give each finding the image of repository "${REPO}")`,
+      `note: 1 finding of this case is about another repository than the case's "${REPO}", so it decided nothing`,
+    ]);
+  });
+
   it('applies the case clock and mode', async () => {
     await write('checkout.yaml', POLICY);
     const file = await write(
