@@ -10,11 +10,13 @@ import { createHash } from 'node:crypto';
 import {
   type Finding,
   type FindingBinary,
+  type FindingPackage,
   type FindingSource,
   isUsableBinary,
   type UnusableReason,
   type Workload,
 } from '../findings/types.js';
+import { type Evidence, evidenceOf, strongerEvidence } from './evidence.js';
 import { TupleInterner } from './interner.js';
 import type { GoverningSet } from './scope.js';
 
@@ -44,6 +46,13 @@ export interface FindingGroup {
   workloads: Set<Workload>;
   /** Keyed by the interned variant fields. */
   variants: Map<VariantFields, Variant>;
+  /** The strongest evidence of any finding: executed, loaded, or only added (evidence.ts). */
+  evidence: Evidence;
+  /**
+   * The package the file came from, per the first finding that says (docker-diff). Same path and hash is
+   * the same file, so an SCC finding of it shares the attribution its docker-diff finding carries.
+   */
+  package?: FindingPackage;
 }
 
 /** The interned fields that make a variant: an identity, nothing to read. */
@@ -124,11 +133,19 @@ export class FindingGroups {
         sources: [],
         workloads: new Set(),
         variants: new Map(),
+        evidence: evidenceOf(f),
       };
       bySha.set(sha256, g);
     }
     g.count++;
     g.findingIds.add(f.id);
+    g.evidence = strongerEvidence(g.evidence, evidenceOf(f));
+    // One that lists its dependents beats one that does not (an older findings file).
+    if (
+      f.package !== undefined &&
+      (g.package === undefined || (!g.package.requiredBy && f.package.requiredBy))
+    )
+      g.package = f.package;
     if (!g.sources.includes(f.source)) g.sources.push(f.source);
     g.workloads.add(this.workloads.intern(workloadFields(f.workload), workloadFromFields));
     if (time !== undefined) {

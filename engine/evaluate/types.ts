@@ -1,6 +1,7 @@
 /** The result of `evaluate()` and the body of `driftgate gate --format json` (gate.md). */
 import type { FindingSource, UnusableReason, Workload } from '../findings/types.js';
 import type { OwningPackage } from '../image/types.js';
+import type { Evidence } from './evidence.js';
 
 export type Drift = 'none' | 'added' | 'modified' | 'unknown';
 export type Outcome = 'in-image' | 'allowed' | 'bake' | 'violation' | 'malicious' | 'unknown';
@@ -49,6 +50,16 @@ export interface Decision {
   firstSeen?: string;
   lastSeen?: string;
   workloads: Workload[];
+  /** Whether a finding saw it run (`executed`), loaded as a library (`loaded`), or only added (docker diff). */
+  evidence: Evidence;
+  /** The package the file came from per the container it was found in (docker-diff findings). */
+  runtimePackage?: { manager: string; name: string; version?: string };
+  /**
+   * `bake` and `in-image` only: the package whose installation brings this file — the package of the bake
+   * rule that matches it, or covers it as (a file of) one of that package's dependencies. Reports group
+   * decisions under it.
+   */
+  broughtBy?: string;
 }
 
 export interface Evaluation {

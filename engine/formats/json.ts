@@ -16,6 +16,9 @@
  *   the digest is a registry digest or a local image id;
  * - `failOn` (only when the caller says what `--fail-on` decided): `{ conditions, triggered }`; the run
  *   exits 1 when `triggered` is not empty, whatever `verdict` says.
+ * - `decisions[].evidence` (`executed` | `loaded` | `added`), `decisions[].runtimePackage` (the package
+ *   the container's database attributes the file to) and `decisions[].broughtBy` (the package whose
+ *   installation brings it): see README "Packages that bring others".
  * `byOutcome` always carries all six outcomes (zero included), so consumers need no `?? 0`.
  * Optional fields that are absent (`resolvedPath`, `sha256`, `os`, `firstSeen`, `lastSeen`) are omitted.
  */
@@ -68,6 +71,15 @@ function decisionJson(d: Decision) {
     lastSeen: d.lastSeen,
     workloads: d.workloads.map(workloadJson),
     failsGate: failsGate(d),
+    evidence: d.evidence,
+    runtimePackage: d.runtimePackage
+      ? defined({
+          manager: d.runtimePackage.manager,
+          name: d.runtimePackage.name,
+          version: d.runtimePackage.version,
+        })
+      : undefined,
+    broughtBy: d.broughtBy,
   });
 }
 

@@ -13,6 +13,7 @@
 import type { Decision, Evaluation } from '../evaluate/types.js';
 import { type FailOnResult, failOnNote } from '../gate/fail-on.js';
 import { markdownCode as codeSpan, markdownText, truncateEnd, truncateMiddle } from './escape.js';
+import { groupByPackage, headingText } from './package-groups.js';
 import {
   binaryLabel,
   digestNote,
@@ -55,7 +56,13 @@ export function formatMarkdown(ev: Evaluation, failOn?: FailOnResult): string {
   const tail = ['', ...summary(ev)];
 
   const qualifiers = hashQualifiers(ev.decisions);
-  const rows = ev.decisions.map((d) => tableRow(d, qualifiers.get(d)));
+  // Files one package brings are listed together under a row naming it (package-groups.ts).
+  const grouped = groupByPackage(ev.decisions);
+  const rows = grouped.decisions.map((d, i) => {
+    const heading = grouped.headings.get(i);
+    const row = tableRow(d, qualifiers.get(d));
+    return heading ? `${groupRow(heading)}\n${row}` : row;
+  });
   // The details cover every decision that needs someone's attention; the heading counts pending bakes
   // apart from problems, since a bake is work already decided, not a problem.
   const attention = ev.decisions.filter((d) => isProblem(d.outcome));
@@ -138,6 +145,10 @@ function ruleCell(d: Decision): string {
 function pathCell(d: Decision, qualifier: string | undefined, inTable: boolean): string {
   const path = markdownCode(truncateMiddle(binaryLabel(d), MAX_PATH), { inTable });
   return qualifier === undefined ? path : `${path} (${markdownText(qualifier)})`;
+}
+
+function groupRow(h: { package: string; size: number }): string {
+  return `| | | | **${markdownText(headingText(h))}** | | | |`;
 }
 
 function tableRow(d: Decision, qualifier: string | undefined): string {

@@ -11,6 +11,7 @@
 import type { Decision, Evaluation, Outcome, Verdict } from '../evaluate/types.js';
 import { type FailOnResult, failOnNote } from '../gate/fail-on.js';
 import { inert, truncateEnd, truncateMiddle, widthOf } from './escape.js';
+import { groupByPackage, headingText } from './package-groups.js';
 import {
   binaryLabel,
   digestNote,
@@ -127,8 +128,10 @@ function toRow(d: Decision, qualifier: string | undefined): Row {
   };
 }
 
-function decisionRows(decisions: readonly Decision[], paint: Paint): string[] {
-  const qualifiers = hashQualifiers(decisions);
+function decisionRows(all: readonly Decision[], paint: Paint): string[] {
+  const qualifiers = hashQualifiers(all);
+  // Files one package brings are listed together under it (package-groups.ts).
+  const { decisions, headings } = groupByPackage(all);
   const rows = decisions.map((d) => toRow(d, qualifiers.get(d)));
   const width = (key: keyof typeof HEADERS) =>
     Math.max(widthOf(HEADERS[key]), ...rows.map((r) => widthOf(r[key])));
@@ -152,7 +155,9 @@ function decisionRows(decisions: readonly Decision[], paint: Paint): string[] {
   ].join('  ');
   const out = [paint(header, 'bold')];
   const indent = ' '.repeat(w.effect + 2);
-  for (const r of rows) {
+  for (const [i, r] of rows.entries()) {
+    const heading = headings.get(i);
+    if (heading) out.push(paint(inert(headingText(heading)), 'bold'));
     out.push(
       [
         paint(pad(r.effect, w.effect), ...EFFECT_STYLE[r.effect]),

@@ -57,6 +57,7 @@ describe('--format json (gate.md contract)', () => {
       'lastSeen',
       'workloads',
       'failsGate',
+      'evidence',
     ]);
     expect(Object.keys(out.decisions[1].rule)).toEqual(['policy', 'id', 'file', 'line']);
   });
