@@ -50,7 +50,7 @@ export function describeImageSource(
   return given[0]!;
 }
 
-function imageSourcesGiven(flags: ImageSourceFlags): string[] {
+export function imageSourcesGiven(flags: ImageSourceFlags): string[] {
   const out: string[] = [];
   if (flags.image !== undefined) out.push('--image');
   if (flags.imageArchive !== undefined) out.push('--image-archive');

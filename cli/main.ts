@@ -11,6 +11,8 @@ import { registerManifest } from './commands/manifest.js';
 import { registerPlan } from './commands/plan.js';
 import { registerPolicy } from './commands/policy.js';
 import { registerPr } from './commands/pr.js';
+import { registerReport } from './commands/report.js';
+import { registerScc } from './commands/scc.js';
 import { registerServe } from './commands/serve.js';
 import { registerCompletion } from './completion.js';
 import { configureHelp } from './help.js';
@@ -52,6 +54,8 @@ export function buildProgram(): Command {
     setUi({ quiet: globals.quiet === true, color: globals.color !== false });
   });
   configureHelp(program);
+  registerReport(program);
+  registerScc(program);
   // Subcommands (and theirs) inherit neither exitOverride nor the output settings from commander's parent.
   const all = (cmd: Command): Command[] => [cmd, ...cmd.commands.flatMap(all)];
   for (const cmd of all(program).slice(1)) cmd.exitOverride().configureOutput(program.configureOutput());

@@ -102,7 +102,18 @@ function groupKey(b: FindingBinary): string {
 
 const newVariantKey = (): VariantFields => ({ variant: true });
 
+/**
+ * How much evidence a group keeps. The gate keeps every finding id and workload (its JSON lists them);
+ * a weekly report over a million findings keeps a sample of each, while `count` stays exact.
+ */
+export interface EvidenceLimit {
+  findingIds?: number;
+  workloads?: number;
+}
+
 export class FindingGroups {
+  constructor(private readonly limit: EvidenceLimit = {}) {}
+
   /** group key (the path) → sha256 (undefined for none) → group: nested maps, so no key string per finding. */
   private readonly byPath = new Map<string, Map<string | undefined, FindingGroup>>();
   private readonly workloads = new TupleInterner<Workload>();
@@ -138,7 +149,7 @@ export class FindingGroups {
       bySha.set(sha256, g);
     }
     g.count++;
-    g.findingIds.add(f.id);
+    if (g.findingIds.size < (this.limit.findingIds ?? Number.POSITIVE_INFINITY)) g.findingIds.add(f.id);
     g.evidence = strongerEvidence(g.evidence, evidenceOf(f));
     // One that lists its dependents beats one that does not (an older findings file).
     if (
@@ -147,7 +158,8 @@ export class FindingGroups {
     )
       g.package = f.package;
     if (!g.sources.includes(f.source)) g.sources.push(f.source);
-    g.workloads.add(this.workloads.intern(workloadFields(f.workload), workloadFromFields));
+    if (g.workloads.size < (this.limit.workloads ?? Number.POSITIVE_INFINITY))
+      g.workloads.add(this.workloads.intern(workloadFields(f.workload), workloadFromFields));
     if (time !== undefined) {
       if (g.firstSeen === undefined || time < g.firstSeen) g.firstSeen = time;
       if (g.lastSeen === undefined || time > g.lastSeen) g.lastSeen = time;

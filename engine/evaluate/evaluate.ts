@@ -16,7 +16,7 @@ import { parseImageReference } from '../identity/reference.js';
 import type { ImageLookup, ImageManifest, PathLookup } from '../image/types.js';
 import type { AllowRule, Policy } from '../policy/types.js';
 import { decideGroup } from './decision.js';
-import { FindingGroups } from './dedup.js';
+import { type EvidenceLimit, FindingGroups } from './dedup.js';
 import { createEnforcementResolver } from './enforcement.js';
 import type { CompiledRule } from './rules.js';
 import { compileRules } from './rules.js';
@@ -35,6 +35,8 @@ export interface EvaluateOptions {
   modeOverride?: 'enforce' | 'warn';
   /** Epoch ms: only findings whose eventTime (else createTime) is at/after it. Undated findings are kept. */
   since?: number;
+  /** Keep only this many finding ids and workloads per decision (counts stay exact). Default: all. */
+  evidenceLimit?: EvidenceLimit;
 }
 
 export function evaluate(
@@ -81,7 +83,7 @@ export function startEvaluation(policies: readonly Policy[], opts: EvaluateOptio
   // Which other repositories, for the hint when none is the gated one (engine/gate/other-images.ts);
   // bounded, since a findings file may name any number of them.
   const otherRepositories = new Map<string, number>();
-  const groups = new FindingGroups();
+  const groups = new FindingGroups(opts.evidenceLimit);
   const skipped = new SkipCounter();
   return {
     add(f) {
