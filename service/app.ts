@@ -44,7 +44,10 @@ export interface ServiceOptions {
   rateLimitPerMinute?: number | false;
   /** Where manifests are read from. Default: the image's registry, through the layer cache. */
   imageSource?: ImageSource;
-  /** Opens or updates the rebuild pull request for an image; without it rebuilds answer 422. */
+  /**
+   * Opens or updates the rebuild pull request for an evaluated image (`rebuildPerformer` in
+   * rebuild-pull-requests.ts); without it `POST /v1/rebuilds` answers 422 rebuilds-not-configured.
+   */
   rebuild?: RebuildPerformer;
   logger?: FastifyServerOptions['logger'];
   clock?: () => number;
@@ -83,12 +86,13 @@ export async function buildApp(options: ServiceOptions): Promise<FastifyInstance
     policies: options.policies,
     images,
     checker,
-    rebuilds: new RebuildRunner(options.store, options.rebuild, clock),
+    rebuilds: new RebuildRunner(options.store, options.rebuild, (image) => checker.evaluate(image), clock),
     metrics,
     contract,
     clock,
     route: (instance, method, url, handler) => routeFromContract(instance, contract, method, url, handler),
   };
+  await ctx.rebuilds.recover();
   app.decorate('driftgate', ctx);
   app.decorate('routesServed', [] as Array<{ method: string; url: string }>);
   app.addHook('onRoute', (route) => {

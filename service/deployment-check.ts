@@ -8,11 +8,12 @@
  * policies) is `allowed: false` with the reason, or, with `failOpen`, `allowed: true` saying so.
  */
 
-import { InputError } from '../engine/errors.js';
+import { InputError, UnreachableError } from '../engine/errors.js';
 import { startEvaluation } from '../engine/evaluate/evaluate.js';
 import { partialHashSizes } from '../engine/evaluate/partial-hash-sizes.js';
 import type { Evaluation } from '../engine/evaluate/types.js';
 import { evaluationJson } from '../engine/formats/json.js';
+import type { Policy } from '../engine/policy/types.js';
 import type { Store } from '../integrations/store/index.js';
 import {
   DEFAULT_PLATFORM,
@@ -100,12 +101,7 @@ export class DeploymentChecker {
     }
     let evaluation: Evaluation;
     try {
-      const since = now - this.settings.windowMs;
-      const findings = await this.store.findingsOfRepository(image.repository, new Date(since).toISOString());
-      const lookup = await this.images.lookup(image, platform, partialHashSizes(findings));
-      const run = startEvaluation(snapshot.policies, { now, repository: image.repository, since });
-      for (const f of findings) run.add(f);
-      evaluation = run.finish(lookup);
+      evaluation = await this.evaluation(image, platform, snapshot.policies, now);
     } catch (err) {
       return this.unevaluated(req, image, reasonOf(err));
     }
@@ -142,6 +138,35 @@ export class DeploymentChecker {
     while (this.cache.size > MAX_CACHED) this.cache.delete(this.cache.keys().next().value!);
     this.count(answer);
     return answer;
+  }
+
+  /**
+   * The gate's evaluation of an image from the stored findings of its repository, freshly computed (a
+   * rebuild job plans from it). Throws what keeps it from being evaluated.
+   */
+  async evaluate(
+    reference: string,
+    platform = DEFAULT_PLATFORM,
+  ): Promise<{ evaluation: Evaluation; policies: readonly Policy[] }> {
+    const snapshot = this.policySet.current();
+    if (snapshot === undefined) throw new UnreachableError('the server has no policies loaded');
+    const image = await this.images.pin(reference, platform);
+    const evaluation = await this.evaluation(image, platform, snapshot.policies, this.settings.clock());
+    return { evaluation, policies: snapshot.policies };
+  }
+
+  private async evaluation(
+    image: PinnedImage,
+    platform: string,
+    policies: readonly Policy[],
+    now: number,
+  ): Promise<Evaluation> {
+    const since = now - this.settings.windowMs;
+    const findings = await this.store.findingsOfRepository(image.repository, new Date(since).toISOString());
+    const lookup = await this.images.lookup(image, platform, partialHashSizes(findings));
+    const run = startEvaluation(policies, { now, repository: image.repository, since });
+    for (const f of findings) run.add(f);
+    return run.finish(lookup);
   }
 
   private unevaluated(req: CheckRequest, image: PinnedImage | undefined, reason: string): CheckAnswer {

@@ -14,6 +14,7 @@ import type { AuthSettings } from './auth.js';
 import { registrySource } from './image-manifests.js';
 import { PolicySet } from './policy-set.js';
 import { type PubsubOidcOptions, pubsubOidcVerifier } from './pubsub-oidc.js';
+import { type RebuildSettings, rebuildPerformer } from './rebuild-pull-requests.js';
 import { loadTokensFile } from './tokens.js';
 
 export interface ServeSettings {
@@ -31,6 +32,8 @@ export interface ServeSettings {
   pubsub?: PubsubOidcOptions;
   /** Layer cache bound, bytes (0: no layer cache). */
   cacheMaxBytes: number;
+  /** `--rebuild-repo` and its companions: without them `POST /v1/rebuilds` answers 422. */
+  rebuild?: RebuildSettings;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -42,6 +45,8 @@ export async function serve(settings: ServeSettings): Promise<FastifyInstance> {
   const policies = new PolicySet(settings.policy);
   const loaded = await policies.reload();
   if (!loaded.ok) throw new InputError(`policies not loaded: ${loaded.errors.join('; ')}`);
+  // Before the store opens: a rebuild misconfiguration (not a checkout, no token) refuses to start.
+  const rebuild = settings.rebuild ? await rebuildPerformer(settings.rebuild) : undefined;
   const store = new SqliteStore(settings.dataDir);
   const cache =
     settings.cacheMaxBytes > 0
@@ -57,6 +62,7 @@ export async function serve(settings: ServeSettings): Promise<FastifyInstance> {
     bodyLimit: settings.bodyLimit,
     rateLimitPerMinute: settings.rateLimitPerMinute,
     imageSource: registrySource(cache ? { layerCache: cache, manifestCache: cache } : {}),
+    ...(rebuild ? { rebuild } : {}),
     logger: {
       level: process.env.DRIFTGATE_LOG_LEVEL ?? 'info',
       // JSON lines for collectors; readable only for a person at a terminal.
@@ -102,7 +108,10 @@ export async function serve(settings: ServeSettings): Promise<FastifyInstance> {
   });
 
   await app.listen({ port: settings.port, host: settings.host });
-  app.log.info({ policies: loaded.snapshot.files, dataDir: settings.dataDir }, 'driftgate service ready');
+  app.log.info(
+    { policies: loaded.snapshot.files, dataDir: settings.dataDir, rebuilds: rebuild !== undefined },
+    'driftgate service ready',
+  );
   return app;
 }
 

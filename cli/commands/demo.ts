@@ -24,7 +24,9 @@ export function registerDemo(program: Command): void {
     )
     .action(async () => {
       const { runGateEvaluation } = await import('../gate-evaluation.js');
-      const { bakeItemsByDockerfile, planAll } = await import('../bake-items.js');
+      const { bakeItemsByDockerfile, planAll } = await import(
+        '../../integrations/rebuild-pull-request/bake-items.js'
+      );
       const { unifiedDiff } = await import('../../engine/plan/index.js');
       const { formatEvaluation } = await import('../../engine/formats/index.js');
       // Relative paths keep the report readable (and match what a user would type in the repository).

@@ -206,6 +206,14 @@ export class SqliteStore implements Store {
       );
   }
 
+  async failUnfinishedRebuilds(updatedAt: string, error: string): Promise<number> {
+    return this.db
+      .prepare(
+        "UPDATE rebuild_jobs SET state = 'failed', updated_at = ?, error = ? WHERE state IN ('queued', 'running')",
+      )
+      .run(updatedAt, error).changes;
+  }
+
   async getRebuild(id: string): Promise<RebuildJob | undefined> {
     const row = this.db.prepare('SELECT * FROM rebuild_jobs WHERE id = ?').get(id) as
       | {
