@@ -5,7 +5,6 @@
  * only reads requests and writes answers.
  */
 import { randomUUID } from 'node:crypto';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -25,6 +24,7 @@ import { evaluationRoutes } from './routes/evaluations.js';
 import { findingsRoutes } from './routes/findings.js';
 import { operationRoutes } from './routes/operations.js';
 import { rebuildRoutes } from './routes/rebuilds.js';
+import { securityHeaders } from './security-headers.js';
 
 export const DAY_MS = 86_400_000;
 
@@ -100,11 +100,7 @@ export async function buildApp(options: ServiceOptions): Promise<FastifyInstance
   });
 
   await app.register(problems);
-  // Plain HTTP on loopback is a supported setup: CSP must not upgrade the docs page's own requests to https.
-  await app.register(helmet, {
-    global: true,
-    contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
-  });
+  await app.register(securityHeaders);
   if (options.rateLimitPerMinute !== false) {
     await app.register(rateLimit, {
       global: true,
@@ -119,7 +115,12 @@ export async function buildApp(options: ServiceOptions): Promise<FastifyInstance
   );
 
   await app.register(swagger, { mode: 'static', specification: { document: contract.document as never } });
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    // Plain HTTP on loopback is a supported setup: the page must not upgrade its own requests to https.
+    transformStaticCSP: (csp) => csp.replace(/\s*upgrade-insecure-requests;?/g, ''),
+  });
   app.get('/openapi.json', { schema: { hide: true }, config: { rateLimit: false } }, async () =>
     app.swagger(),
   );
@@ -153,14 +154,13 @@ function routeFromContract(
     config: { operation, ...(operation.scope === undefined ? { rateLimit: false } : {}) },
     ...(bodyTypes.length > 0
       ? {
-          preValidation: async (request) => {
+          preValidation: (request, _reply, done) => {
             const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
             if (!bodyTypes.includes(type))
-              throw new HttpProblem(
-                415,
-                'unsupported-media-type',
-                `send the body as ${bodyTypes.join(' or ')}`,
+              return done(
+                new HttpProblem(415, 'unsupported-media-type', `send the body as ${bodyTypes.join(' or ')}`),
               );
+            done();
           },
         }
       : {}),
