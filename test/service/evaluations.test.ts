@@ -98,6 +98,16 @@ describe('POST /v1/evaluations', () => {
     expect(r.type).toMatch(/^application\/problem\+json/);
   });
 
+  test('a since that is neither a duration nor a time: 422 naming the field as the body names it', async () => {
+    const r = await evaluate({
+      findings: [],
+      image: { manifest: JSON.parse(manifestJson) },
+      since: 'yesterday',
+    });
+    expect(r.status).toBe(422);
+    expect(r.json.detail).toMatch(/^since must be a duration \(30d, 12h, 2w, 90m\) or a date/);
+  });
+
   test('an invalid inline policy is reported at file:line:col', async () => {
     const r = await evaluate({
       findings: [],
