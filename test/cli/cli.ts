@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { assertGateOutput, isGateOutput } from '../support/gate-output-schema.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -25,8 +26,8 @@ export const IMAGES = {
 } as const;
 
 export const CLI_DATA = 'testdata/cli';
-/** The shared fixtures, as CI lays them out: `../shared` beside the clone. */
-export const SHARED_FIXTURES = '../shared/fixtures';
+/** The public sample findings (SCC, Pub/Sub, Falco), copied unchanged: testdata/findings/README.md. */
+export const SAMPLE_FINDINGS = 'testdata/findings';
 
 export interface CliResult {
   code: number | null;
@@ -79,11 +80,15 @@ export function driftgate(args: readonly string[], opts: RunOptions = {}): Promi
 
 /** Parses stdout as the gate's JSON object; on failure the message shows what the process said. */
 export function parseJson<T = unknown>(r: CliResult): T {
+  let value: unknown;
   try {
-    return JSON.parse(r.stdout) as T;
+    value = JSON.parse(r.stdout);
   } catch {
     throw new Error(`stdout is not JSON (exit ${r.code}):\n${r.stdout.slice(0, 2000)}\n${r.stderr}`);
   }
+  // The gate's JSON always meets its published schema (docs/schemas/gate-output.schema.json).
+  if (isGateOutput(value)) assertGateOutput(value);
+  return value as T;
 }
 
 /** A Node stack frame, or the CLI's own "internal error" wording: never in front of a user. */
