@@ -7,6 +7,7 @@ import { InputError } from '../../engine/errors.js';
 import { startEvaluation } from '../../engine/evaluate/evaluate.js';
 import { partialHashSizes } from '../../engine/evaluate/partial-hash-sizes.js';
 import { formatJson } from '../../engine/formats/json.js';
+import { failOnResult, parseFailOn } from '../../engine/gate/fail-on.js';
 import { normalizeRepository } from '../../engine/identity/reference.js';
 import { createImageLookup, parseManifestJson } from '../../engine/image/index.js';
 import type { ImageManifest } from '../../engine/image/types.js';
@@ -26,6 +27,7 @@ interface EvaluationRequest {
   since?: string;
   mode?: 'enforce' | 'warn';
   now?: string;
+  failOn?: string[];
 }
 
 export async function evaluationRoutes(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
@@ -57,8 +59,9 @@ export async function evaluationRoutes(app: FastifyInstance, ctx: ServiceContext
       decisions: evaluation.decisions.length,
       at: new Date(ctx.clock()).toISOString(),
     });
-    // The CLI's own text: already JSON, so Fastify sends it as it is.
-    return reply.type('application/json; charset=utf-8').send(formatJson(evaluation));
+    // The CLI's own text (with what `--fail-on` decided, as the gate prints it): already JSON, sent as it is.
+    const failOn = failOnResult(evaluation, parseFailOn(body.failOn ?? []));
+    return reply.type('application/json; charset=utf-8').send(formatJson(evaluation, failOn));
   });
 }
 
