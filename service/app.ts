@@ -5,7 +5,6 @@
  * only reads requests and writes answers.
  */
 import { randomUUID } from 'node:crypto';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -27,6 +26,7 @@ import { evaluationRoutes } from './routes/evaluations.js';
 import { findingsRoutes } from './routes/findings.js';
 import { operationRoutes } from './routes/operations.js';
 import { rebuildRoutes } from './routes/rebuilds.js';
+import { securityHeaders } from './security-headers.js';
 
 export const DAY_MS = 86_400_000;
 
@@ -46,7 +46,10 @@ export interface ServiceOptions {
   rateLimitPerMinute?: number | false;
   /** Where manifests are read from. Default: the image's registry, through the layer cache. */
   imageSource?: ImageSource;
-  /** Opens or updates the rebuild pull request for an image; without it rebuilds answer 422. */
+  /**
+   * Opens or updates the rebuild pull request for an evaluated image (`rebuildPerformer` in
+   * rebuild-pull-requests.ts); without it `POST /v1/rebuilds` answers 422 rebuilds-not-configured.
+   */
   rebuild?: RebuildPerformer;
   /** The admission webhook's exemptions, failure mode and budget (POST /v1/admission). */
   admission?: Partial<AdmissionSettings>;
@@ -85,7 +88,12 @@ export async function buildApp(options: ServiceOptions): Promise<FastifyInstance
     ttlMs: options.answerTtlMs ?? 60_000,
     clock,
   });
-  const rebuilds = new RebuildRunner(options.store, options.rebuild, clock);
+  const rebuilds = new RebuildRunner(
+    options.store,
+    options.rebuild,
+    (image) => checker.evaluate(image),
+    clock,
+  );
   const reviewer = new AdmissionReviewer(checker, rebuilds, {
     ...DEFAULT_ADMISSION,
     failOpen: options.failOpen === true,
@@ -102,6 +110,7 @@ export async function buildApp(options: ServiceOptions): Promise<FastifyInstance
     clock,
     route: (instance, method, url, handler) => routeFromContract(instance, contract, method, url, handler),
   };
+  await ctx.rebuilds.recover();
   app.decorate('driftgate', ctx);
   app.decorate('routesServed', [] as Array<{ method: string; url: string }>);
   app.addHook('onRoute', (route) => {
@@ -109,11 +118,7 @@ export async function buildApp(options: ServiceOptions): Promise<FastifyInstance
   });
 
   await app.register(problems);
-  // Plain HTTP on loopback is a supported setup: CSP must not upgrade the docs page's own requests to https.
-  await app.register(helmet, {
-    global: true,
-    contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
-  });
+  await app.register(securityHeaders);
   if (options.rateLimitPerMinute !== false) {
     await app.register(rateLimit, {
       global: true,
@@ -128,7 +133,12 @@ export async function buildApp(options: ServiceOptions): Promise<FastifyInstance
   );
 
   await app.register(swagger, { mode: 'static', specification: { document: contract.document as never } });
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    // Plain HTTP on loopback is a supported setup: the page must not upgrade its own requests to https.
+    transformStaticCSP: (csp) => csp.replace(/\s*upgrade-insecure-requests;?/g, ''),
+  });
   app.get('/openapi.json', { schema: { hide: true }, config: { rateLimit: false } }, async () =>
     app.swagger(),
   );
@@ -164,14 +174,13 @@ function routeFromContract(
     config: { operation, ...(operation.scope === undefined ? { rateLimit: false } : {}) },
     ...(bodyTypes.length > 0
       ? {
-          preValidation: async (request) => {
+          preValidation: (request, _reply, done) => {
             const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
             if (!bodyTypes.includes(type))
-              throw new HttpProblem(
-                415,
-                'unsupported-media-type',
-                `send the body as ${bodyTypes.join(' or ')}`,
+              return done(
+                new HttpProblem(415, 'unsupported-media-type', `send the body as ${bodyTypes.join(' or ')}`),
               );
+            done();
           },
         }
       : {}),

@@ -36,44 +36,55 @@ function bearer(request: FastifyRequest): string | undefined {
 
 async function authPlugin(app: FastifyInstance, settings: AuthSettings): Promise<void> {
   app.decorateRequest('principal', undefined);
-  app.addHook('onRequest', async (request) => {
+  // A callback hook, not an async one: every request passes here, and the token path needs no promise.
+  app.addHook('onRequest', (request, _reply, done) => {
     const operation = request.routeOptions.config.operation;
-    if (operation === undefined || operation.scope === undefined) return;
+    if (operation === undefined || operation.scope === undefined) return done();
     if (settings.kind === 'none') {
       request.principal = 'anonymous';
-      return;
+      return done();
     }
     const token = bearer(request);
     if (token === undefined)
-      throw new HttpProblem(
-        401,
-        'unauthenticated',
-        'a bearer token is required (Authorization: Bearer …)',
-        CHALLENGE,
+      return done(
+        new HttpProblem(
+          401,
+          'unauthenticated',
+          'a bearer token is required (Authorization: Bearer …)',
+          CHALLENGE,
+        ),
       );
     const entry = findToken(settings.tokens, token);
     if (entry !== undefined) {
-      if (!entry.scopes.has(operation.scope)) {
-        throw new HttpProblem(403, 'forbidden', `the token ${entry.name} lacks the scope ${operation.scope}`);
-      }
+      if (!entry.scopes.has(operation.scope))
+        return done(
+          new HttpProblem(403, 'forbidden', `the token ${entry.name} lacks the scope ${operation.scope}`),
+        );
       request.principal = entry.name;
-      return;
+      return done();
     }
     if (operation.pubsubOidc && settings.pubsub !== undefined && looksLikeJwt(token)) {
-      const verified = await settings.pubsub(token);
-      if (verified.ok) {
-        request.principal = `pubsub:${verified.email}`;
-        return;
-      }
-      request.log.info({ reason: verified.reason }, 'Pub/Sub OIDC token refused');
-      throw new HttpProblem(
-        401,
-        'unauthenticated',
-        `the Pub/Sub OIDC token is not accepted: ${verified.reason}`,
-        CHALLENGE,
+      settings.pubsub(token).then(
+        (verified) => {
+          if (verified.ok) {
+            request.principal = `pubsub:${verified.email}`;
+            return done();
+          }
+          request.log.info({ reason: verified.reason }, 'Pub/Sub OIDC token refused');
+          done(
+            new HttpProblem(
+              401,
+              'unauthenticated',
+              `the Pub/Sub OIDC token is not accepted: ${verified.reason}`,
+              CHALLENGE,
+            ),
+          );
+        },
+        (err: unknown) => done(err as Error),
       );
+      return;
     }
-    throw new HttpProblem(401, 'unauthenticated', 'the bearer token is not known to this server', CHALLENGE);
+    done(new HttpProblem(401, 'unauthenticated', 'the bearer token is not known to this server', CHALLENGE));
   });
 }
 

@@ -8,11 +8,13 @@
  * policies) is `allowed: false` with the reason, or, with `failOpen`, `allowed: true` saying so.
  */
 
-import { InputError } from '../engine/errors.js';
+import { gzipSync } from 'node:zlib';
+import { InputError, UnreachableError } from '../engine/errors.js';
 import { startEvaluation } from '../engine/evaluate/evaluate.js';
 import { partialHashSizes } from '../engine/evaluate/partial-hash-sizes.js';
 import type { Evaluation } from '../engine/evaluate/types.js';
 import { evaluationJson } from '../engine/formats/json.js';
+import type { Policy } from '../engine/policy/types.js';
 import type { Store } from '../integrations/store/index.js';
 import {
   DEFAULT_PLATFORM,
@@ -21,7 +23,7 @@ import {
   parseDeployReference,
 } from './image-manifests.js';
 import type { Metrics } from './metrics.js';
-import type { PolicySet } from './policy-set.js';
+import type { PolicySet, PolicySnapshot } from './policy-set.js';
 
 export interface DeploymentCheckSettings {
   failOpen: boolean;
@@ -59,6 +61,8 @@ export interface CheckAnswer {
   decisions: readonly CheckedDecision[];
   /** For `unevaluated`: why (one line). */
   unevaluatedReason?: string;
+  /** The same text gzipped, made once per cached answer (most HTTP clients accept gzip). */
+  gzip?: Buffer;
 }
 
 export interface CheckOptions {
@@ -70,16 +74,26 @@ export interface CheckOptions {
 
 interface Cached {
   answer: CheckAnswer;
+  /** The answer with a check's cluster and namespace echoed, by target: deploy tools repeat theirs. */
+  targeted: Map<string, CheckAnswer>;
   findingsVersion: number;
   policyVersion: number;
   at: number;
 }
 
 const MAX_CACHED = 4096;
+const MAX_TARGETS_PER_ANSWER = 64;
+/** Smaller answers are sent as they are: gzip would save less than its own header costs. */
+const GZIP_FROM_BYTES = 1024;
+
+function compressed(body: string): CheckAnswer['gzip'] {
+  return body.length >= GZIP_FROM_BYTES ? gzipSync(body) : undefined;
+}
 
 export class DeploymentChecker {
   private readonly versions = new Map<string, number>();
   private readonly cache = new Map<string, Cached>();
+  private readonly computing = new Map<string, Promise<CheckAnswer>>();
 
   constructor(
     private readonly store: Store,
@@ -118,24 +132,56 @@ export class DeploymentChecker {
       now - cached.at < this.settings.ttlMs
     ) {
       this.count(cached.answer);
-      return cached.answer;
+      return targetedAnswer(cached, req);
     }
+    // One computation per image and inputs, however many checks arrive while it runs (a store that
+    // answers asynchronously would otherwise evaluate the same 10,000 findings once per waiting check).
+    const dryRun = options.dryRun === true;
+    const flight = `${key}\n${findingsVersion}\n${snapshot.version}\n${dryRun}`;
+    let pending = this.computing.get(flight);
+    if (pending === undefined) {
+      pending = this.compute(key, image, platform, snapshot, findingsVersion, now, dryRun).finally(() =>
+        this.computing.delete(flight),
+      );
+      this.computing.set(flight, pending);
+    }
+    const answer = await pending;
+    this.count(answer);
+    const fresh = this.cache.get(key);
+    return fresh?.answer === answer ? targetedAnswer(fresh, req) : withTarget(answer, req);
+  }
+
+  /** Evaluates and keeps the answer (without the caller's target, which each check echoes itself). */
+  private async compute(
+    key: string,
+    image: PinnedImage,
+    platform: string,
+    snapshot: PolicySnapshot,
+    findingsVersion: number,
+    now: number,
+    dryRun: boolean,
+  ): Promise<CheckAnswer> {
     let evaluation: Evaluation;
     try {
-      const since = now - this.settings.windowMs;
-      const findings = await this.store.findingsOfRepository(image.repository, new Date(since).toISOString());
-      const lookup = await this.images.lookup(image, platform, partialHashSizes(findings));
-      const run = startEvaluation(snapshot.policies, { now, repository: image.repository, since });
-      for (const f of findings) run.add(f);
-      evaluation = run.finish(lookup);
+      evaluation = await this.evaluation(image, platform, snapshot.policies, now);
     } catch (err) {
-      return this.unevaluated(req, image, reasonOf(err));
+      return this.unevaluatedAnswer(image.reference, image, reasonOf(err));
     }
     const json = evaluationJson(evaluation);
     const allowed = evaluation.verdict !== 'fail';
     const reasons = json.decisions
       .filter((d) => d.outcome !== 'in-image' && d.outcome !== 'allowed')
       .map((d) => `${d.outcome}: ${d.binary.path}: ${d.reason}`);
+    const body = JSON.stringify({
+      allowed,
+      verdict: evaluation.verdict,
+      image: { reference: image.reference, repository: image.repository, digest: image.digest },
+      // Compact: the finding ids and workloads of every decision (thousands, for a busy repository) are
+      // for reports (GET /v1/findings, POST /v1/evaluations), not for a deploy tool's yes or no.
+      decisions: json.decisions.map(({ findings: _f, workloads: _w, ...rest }) => rest),
+      reasons,
+    });
+    const gzip = compressed(body);
     const answer: CheckAnswer = {
       allowed,
       verdict: evaluation.verdict,
@@ -147,22 +193,12 @@ export class DeploymentChecker {
         reason: d.reason,
         failsGate: d.failsGate,
       })),
-      body: JSON.stringify({
-        allowed,
-        verdict: evaluation.verdict,
-        image: { reference: req.image, repository: image.repository, digest: image.digest },
-        ...target(req),
-        // Compact: the finding ids and workloads of every decision (thousands, for a busy repository) are
-        // for reports (GET /v1/findings, POST /v1/evaluations), not for a deploy tool's yes or no.
-        decisions: json.decisions.map(({ findings: _f, workloads: _w, ...rest }) => rest),
-        reasons,
-      }),
+      body,
+      ...(gzip ? { gzip } : {}),
     };
     for (const d of json.decisions) this.metrics.decision(d.outcome);
-    if (options.dryRun === true) {
-      this.count(answer);
-      return answer;
-    }
+    // A dry run (admission dryRun) answers the same, but nothing is recorded nor kept for later.
+    if (dryRun) return answer;
     await this.store.addEvaluation({
       kind: 'deployment-check',
       repository: image.repository,
@@ -172,15 +208,59 @@ export class DeploymentChecker {
       decisions: json.decisions.length,
       at: new Date(now).toISOString(),
     });
-    this.cache.set(key, { answer, findingsVersion, policyVersion: snapshot.version, at: now });
+    this.cache.set(key, {
+      answer,
+      targeted: new Map(),
+      findingsVersion,
+      policyVersion: snapshot.version,
+      at: now,
+    });
     while (this.cache.size > MAX_CACHED) this.cache.delete(this.cache.keys().next().value!);
-    this.count(answer);
     return answer;
   }
 
+  /**
+   * The gate's evaluation of an image from the stored findings of its repository, freshly computed (a
+   * rebuild job plans from it). Throws what keeps it from being evaluated.
+   */
+  async evaluate(
+    reference: string,
+    platform = DEFAULT_PLATFORM,
+  ): Promise<{ evaluation: Evaluation; policies: readonly Policy[] }> {
+    const snapshot = this.policySet.current();
+    if (snapshot === undefined) throw new UnreachableError('the server has no policies loaded');
+    const image = await this.images.pin(reference, platform);
+    const evaluation = await this.evaluation(image, platform, snapshot.policies, this.settings.clock());
+    return { evaluation, policies: snapshot.policies };
+  }
+
+  private async evaluation(
+    image: PinnedImage,
+    platform: string,
+    policies: readonly Policy[],
+    now: number,
+  ): Promise<Evaluation> {
+    const since = now - this.settings.windowMs;
+    const findings = await this.store.findingsOfRepository(image.repository, new Date(since).toISOString());
+    const lookup = await this.images.lookup(image, platform, partialHashSizes(findings));
+    const run = startEvaluation(policies, { now, repository: image.repository, since });
+    // Folded in slices, as the store reads them: checks of cached images go on answering meanwhile.
+    for (let i = 0; i < findings.length; i++) {
+      if (i > 0 && i % 1000 === 0) await new Promise((resolve) => setImmediate(resolve));
+      run.add(findings[i]!);
+    }
+    return run.finish(lookup);
+  }
+
   private unevaluated(req: CheckRequest, image: PinnedImage | undefined, reason: string): CheckAnswer {
+    const answer = this.unevaluatedAnswer(req.image, image, reason);
+    this.count(answer);
+    return withTarget(answer, req);
+  }
+
+  private unevaluatedAnswer(reference: string, image: PinnedImage | undefined, reason: string): CheckAnswer {
     const allowed = this.settings.failOpen;
-    const answer: CheckAnswer = {
+    return {
       allowed,
       verdict: 'unevaluated',
       ...(image ? { image: { repository: image.repository, digest: image.digest } } : {}),
@@ -190,10 +270,7 @@ export class DeploymentChecker {
         allowed,
         verdict: 'unevaluated',
         ...(allowed ? { failOpen: true } : {}),
-        image: image
-          ? { reference: req.image, repository: image.repository, digest: image.digest }
-          : { reference: req.image },
-        ...target(req),
+        image: image ? { reference, repository: image.repository, digest: image.digest } : { reference },
         decisions: [],
         reasons: [
           allowed
@@ -202,8 +279,6 @@ export class DeploymentChecker {
         ],
       }),
     };
-    this.count(answer);
-    return answer;
   }
 
   private count(answer: CheckAnswer): void {
@@ -213,13 +288,33 @@ export class DeploymentChecker {
   }
 }
 
-function target(req: CheckRequest): { target?: { cluster?: string; namespace?: string } } {
-  if (req.cluster === undefined && req.namespace === undefined) return {};
+/** A cached answer with the check's target echoed, gzipped once per target and kept with the answer. */
+function targetedAnswer(cached: Cached, req: CheckRequest): CheckAnswer {
+  if (req.cluster === undefined && req.namespace === undefined) return cached.answer;
+  const key = `${req.cluster ?? ''}\n${req.namespace ?? ''}`;
+  let answer = cached.targeted.get(key);
+  if (answer === undefined) {
+    answer = withTarget(cached.answer, req);
+    const gzip = compressed(answer.body);
+    if (gzip) answer.gzip = gzip;
+    if (cached.targeted.size >= MAX_TARGETS_PER_ANSWER) cached.targeted.clear();
+    cached.targeted.set(key, answer);
+  }
+  return answer;
+}
+
+/** The answer with the check's own cluster and namespace echoed in `target` (cached answers have none). */
+function withTarget(answer: CheckAnswer, req: CheckRequest): CheckAnswer {
+  if (req.cluster === undefined && req.namespace === undefined) return answer;
+  const target = {
+    ...(req.cluster !== undefined ? { cluster: req.cluster } : {}),
+    ...(req.namespace !== undefined ? { namespace: req.namespace } : {}),
+  };
+  // The gzip of the untargeted body would not match: targetedAnswer compresses the new body itself.
+  const { gzip: _stale, ...rest } = answer;
   return {
-    target: {
-      ...(req.cluster !== undefined ? { cluster: req.cluster } : {}),
-      ...(req.namespace !== undefined ? { namespace: req.namespace } : {}),
-    },
+    ...rest,
+    body: `{"target":${JSON.stringify(target)},${answer.body.slice(1)}`,
   };
 }
 

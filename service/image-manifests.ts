@@ -42,18 +42,29 @@ export function registrySource(baseReadOptions: ReadOptions = {}): ImageSource {
   };
 }
 
+export interface DeployReference {
+  readonly repository: string;
+  readonly tag?: string;
+  readonly digest?: string;
+}
+
+/** Deploy tools ask about the same few references again and again: each is parsed once (bounded). */
+const parsedReferences = new Map<string, DeployReference>();
+const MAX_PARSED_REFERENCES = 4096;
+
 /** A reference as a deploy names it → repository plus tag or digest. Not a reference: 400 (InputError). */
-export function parseDeployReference(reference: string): {
-  repository: string;
-  tag?: string;
-  digest?: string;
-} {
+export function parseDeployReference(reference: string): DeployReference {
+  const known = parsedReferences.get(reference);
+  if (known !== undefined) return known;
   const parsed = parseImageReference(reference);
   if (parsed === undefined)
     throw new InputError(`not an image reference: ${JSON.stringify(reference.slice(0, 200))}`);
   if (parsed.digest !== undefined && !/^sha256:[0-9a-f]{64}$/.test(parsed.digest))
     throw new InputError('only sha256 digests are supported');
-  return parsed;
+  const frozen = Object.freeze({ ...parsed });
+  if (parsedReferences.size >= MAX_PARSED_REFERENCES) parsedReferences.clear();
+  parsedReferences.set(reference, frozen);
+  return frozen;
 }
 
 const MAX_TAGS = 4096;

@@ -9,6 +9,7 @@ import fp from 'fastify-plugin';
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 interface Histogram {
+  labels: string;
   counts: number[];
   sum: number;
   count: number;
@@ -16,6 +17,7 @@ interface Histogram {
 
 export class Metrics {
   private readonly requests = new Map<string, number>();
+  private readonly requestKeys = new Map<string, string>();
   private readonly latency = new Map<string, Histogram>();
   private readonly decisions = new Map<string, number>();
   private readonly checks = new Map<string, number>();
@@ -23,13 +25,24 @@ export class Metrics {
   findingsIngested = 0;
 
   request(method: string, route: string, status: number, seconds: number): void {
-    const key = `method="${method}",route="${labelValue(route)}",status="${status}"`;
+    // The label text is made once per method, route and status, not on every request.
+    const series = `${method} ${route} ${status}`;
+    let key = this.requestKeys.get(series);
+    if (key === undefined) {
+      key = `method="${method}",route="${labelValue(route)}",status="${status}"`;
+      this.requestKeys.set(series, key);
+    }
     this.requests.set(key, (this.requests.get(key) ?? 0) + 1);
-    const hkey = `method="${method}",route="${labelValue(route)}"`;
-    let h = this.latency.get(hkey);
+    const latencySeries = `${method} ${route}`;
+    let h = this.latency.get(latencySeries);
     if (!h) {
-      h = { counts: BUCKETS.map(() => 0), sum: 0, count: 0 };
-      this.latency.set(hkey, h);
+      h = {
+        labels: `method="${method}",route="${labelValue(route)}"`,
+        counts: BUCKETS.map(() => 0),
+        sum: 0,
+        count: 0,
+      };
+      this.latency.set(latencySeries, h);
     }
     for (let i = 0; i < BUCKETS.length; i++) if (seconds <= BUCKETS[i]!) h.counts[i]!++;
     h.sum += seconds;
@@ -56,7 +69,8 @@ export class Metrics {
     for (const [k, v] of this.requests) out.push(`driftgate_http_requests_total{${k}} ${v}`);
     out.push('# HELP driftgate_http_request_duration_seconds HTTP request latency by route.');
     out.push('# TYPE driftgate_http_request_duration_seconds histogram');
-    for (const [k, h] of this.latency) {
+    for (const h of this.latency.values()) {
+      const k = h.labels;
       for (let i = 0; i < BUCKETS.length; i++)
         out.push(`driftgate_http_request_duration_seconds_bucket{${k},le="${BUCKETS[i]}"} ${h.counts[i]}`);
       out.push(`driftgate_http_request_duration_seconds_bucket{${k},le="+Inf"} ${h.count}`);
@@ -88,10 +102,11 @@ function labelValue(label: string): string {
 }
 
 async function metricsPlugin(app: FastifyInstance, opts: { metrics: Metrics }): Promise<void> {
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     // The route's pattern, never the raw URL: a client cannot grow the label set.
     const route = request.routeOptions.url ?? 'unmatched';
     opts.metrics.request(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
+    done();
   });
 }
 

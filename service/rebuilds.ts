@@ -1,15 +1,26 @@
 /**
  * Rebuild jobs: `POST /v1/rebuilds` records a job and runs it in the background, one at a time (each one
  * pushes to a git remote and calls GitHub; running them in parallel would race on the same branches).
- * The job's state lives in the store, so `GET /v1/rebuilds/{id}` answers across restarts; a job that was
- * running when the server stopped is marked failed on start, never left "running" forever.
+ * A job evaluates the image from the stored findings of its repository (as a deployment check does, but
+ * never from the answer cache) and hands the evaluation to the pull-request opener
+ * (service/rebuild-pull-requests.ts). The job's state lives in the store, so `GET /v1/rebuilds/{id}`
+ * answers across restarts; a job that was queued or running when the server stopped is marked failed on
+ * the next start.
  */
 import { randomUUID } from 'node:crypto';
+import { InputError } from '../engine/errors.js';
+import type { Evaluation } from '../engine/evaluate/types.js';
+import type { Policy } from '../engine/policy/types.js';
 import type { RebuildJob, Store } from '../integrations/store/index.js';
 import { parseDeployReference } from './image-manifests.js';
 
-/** Does the work of one job: evaluates, plans, and opens or updates the pull request. */
-export type RebuildPerformer = (image: string) => Promise<Record<string, unknown>>;
+export interface EvaluatedImage {
+  evaluation: Evaluation;
+  policies: readonly Policy[];
+}
+
+/** Opens or updates the rebuild pull request for an evaluated image; its result is the job's result. */
+export type RebuildPerformer = (image: string, evaluated: EvaluatedImage) => Promise<Record<string, unknown>>;
 
 export class RebuildRunner {
   private queue: Promise<void> = Promise.resolve();
@@ -19,6 +30,7 @@ export class RebuildRunner {
   constructor(
     private readonly store: Store,
     private readonly perform: RebuildPerformer | undefined,
+    private readonly evaluate: (image: string) => Promise<EvaluatedImage>,
     private readonly clock: () => number = Date.now,
   ) {}
 
@@ -47,6 +59,14 @@ export class RebuildRunner {
     return this.pullRequests.get(repository);
   }
 
+  /** At start: jobs a previous server left unfinished are failed, never left "running" forever. */
+  async recover(): Promise<number> {
+    return this.store.failUnfinishedRebuilds(
+      new Date(this.clock()).toISOString(),
+      'the server stopped before this job finished: submit it again',
+    );
+  }
+
   /** Resolves when every job submitted so far has finished (graceful shutdown, tests). */
   async idle(): Promise<void> {
     await this.queue;
@@ -59,13 +79,16 @@ export class RebuildRunner {
       await this.store.updateRebuild(id, { state: 'running', updatedAt: stamp() });
       if (perform === undefined)
         throw new Error('the server runs without --rebuild-repo: rebuilds are not configured');
-      const result = await perform(image);
+      const result = await perform(image, await this.evaluate(image));
       await this.store.updateRebuild(id, { state: 'succeeded', updatedAt: stamp(), result });
       const url = result.url;
       if (typeof url === 'string' && /^https?:\/\/[\x21-\x7e]{1,2000}$/.test(url))
         this.pullRequests.set(parseDeployReference(image).repository, url);
     } catch (err) {
-      const message = (err instanceof Error ? err.message : String(err))
+      // InputError's text carries its file (a Dockerfile, a policy): what and where, on one line.
+      const message = (
+        err instanceof InputError ? err.toString() : err instanceof Error ? err.message : String(err)
+      )
         .replace(/[\u0000-\u001f]/g, ' ')
         .slice(0, 1000);
       await this.store

@@ -15,6 +15,7 @@ import type { AuthSettings } from './auth.js';
 import { registrySource } from './image-manifests.js';
 import { PolicySet } from './policy-set.js';
 import { type PubsubOidcOptions, pubsubOidcVerifier } from './pubsub-oidc.js';
+import { type RebuildSettings, rebuildPerformer } from './rebuild-pull-requests.js';
 import { loadTlsPair, reloadTls, type TlsFiles } from './tls.js';
 import { loadTokensFile } from './tokens.js';
 
@@ -36,6 +37,8 @@ export interface ServeSettings {
   /** Serve HTTPS (the Kubernetes API server calls webhooks over HTTPS only); SIGHUP re-reads the files. */
   tls?: TlsFiles;
   admission?: Partial<AdmissionSettings>;
+  /** `--rebuild-repo` and its companions: without them `POST /v1/rebuilds` answers 422. */
+  rebuild?: RebuildSettings;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -48,6 +51,8 @@ export async function serve(settings: ServeSettings): Promise<FastifyInstance> {
   const policies = new PolicySet(settings.policy);
   const loaded = await policies.reload();
   if (!loaded.ok) throw new InputError(`policies not loaded: ${loaded.errors.join('; ')}`);
+  // Before the store opens: a rebuild misconfiguration (not a checkout, no token) refuses to start.
+  const rebuild = settings.rebuild ? await rebuildPerformer(settings.rebuild) : undefined;
   const store = new SqliteStore(settings.dataDir);
   const cache =
     settings.cacheMaxBytes > 0
@@ -65,6 +70,7 @@ export async function serve(settings: ServeSettings): Promise<FastifyInstance> {
     imageSource: registrySource(cache ? { layerCache: cache, manifestCache: cache } : {}),
     ...(tls ? { https: tls } : {}),
     ...(settings.admission ? { admission: settings.admission } : {}),
+    ...(rebuild ? { rebuild } : {}),
     logger: {
       level: process.env.DRIFTGATE_LOG_LEVEL ?? 'info',
       // JSON lines for collectors; readable only for a person at a terminal.
@@ -118,7 +124,10 @@ export async function serve(settings: ServeSettings): Promise<FastifyInstance> {
   });
 
   await app.listen({ port: settings.port, host: settings.host });
-  app.log.info({ policies: loaded.snapshot.files, dataDir: settings.dataDir }, 'driftgate service ready');
+  app.log.info(
+    { policies: loaded.snapshot.files, dataDir: settings.dataDir, rebuilds: rebuild !== undefined },
+    'driftgate service ready',
+  );
   return app;
 }
 

@@ -33,7 +33,9 @@ export function registerDemo(program: Command): void {
     )
     .action(async (flags: { format: 'table' | 'json' }) => {
       const { runGateEvaluation } = await import('../gate-evaluation.js');
-      const { bakeItemsByDockerfile, planAll } = await import('../bake-items.js');
+      const { bakeItemsByDockerfile, planAll } = await import(
+        '../../integrations/rebuild-pull-request/bake-items.js'
+      );
       const { unifiedDiff } = await import('../../engine/plan/index.js');
       const { formatEvaluation } = await import('../../engine/formats/index.js');
       // The command line shown is one the user can paste from where they are: relative paths inside the

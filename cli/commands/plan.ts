@@ -25,7 +25,9 @@ export function registerPlan(program: Command): void {
     .option('-o, --output <file>', 'write the report here instead of stdout')
     .action(async (flags: PlanFlags) => {
       const { runGateEvaluation } = await import('../gate-evaluation.js');
-      const { bakeItemsByDockerfile, planAll } = await import('../bake-items.js');
+      const { bakeItemsByDockerfile, planAll } = await import(
+        '../../integrations/rebuild-pull-request/bake-items.js'
+      );
       const { unifiedDiff } = await import('../../engine/plan/index.js');
       const { evaluation, policies } = await runGateEvaluation({ ...flags, format: 'json' });
       const plans = await planAll(bakeItemsByDockerfile(evaluation, policies, flags.dockerfile));

@@ -23,6 +23,11 @@ interface ServeFlags {
   admissionFailureMode?: string;
   admissionExemptNamespace: string[];
   admissionExemptImage: string[];
+  rebuildRepo?: string;
+  rebuildRemote: string;
+  rebuildGithubRepo?: string;
+  rebuildBase?: string;
+  rebuildDockerfile?: string;
 }
 
 function integer(flag: string, min: number, max: number): (value: string) => number {
@@ -85,12 +90,27 @@ export function registerServe(program: Command): void {
       collect,
       [],
     )
+    .option(
+      '--rebuild-repo <dir>',
+      'git checkout POST /v1/rebuilds opens pull requests from (GITHUB_TOKEN, GITHUB_API_URL as for pr)',
+    )
+    .option('--rebuild-remote <name>', 'git remote of --rebuild-repo to push to', 'origin')
+    .option(
+      '--rebuild-github-repo <owner/name>',
+      'GitHub repository (default: $GITHUB_REPOSITORY, else the remote URL)',
+    )
+    .option('--rebuild-base <branch>', "base branch (default: the repository's default branch)")
+    .option(
+      '--rebuild-dockerfile <path>',
+      "edit this Dockerfile (repository-relative) instead of each rule's",
+    )
     .action(async (flags: ServeFlags) => {
       const { serve, DEFAULT_WINDOW_MS } = await import('../../service/server.js');
-      const { parseSince } = await import('../clock.js');
+      const { parseDuration } = await import('../../engine/time/instants.js');
       const { DEFAULT_MAX_BYTES } = await import('../../integrations/layer-cache/index.js');
-      const windowMs = flags.since === '30d' ? DEFAULT_WINDOW_MS : 0 - (parseSince(flags.since, 0) ?? 0);
-      if (!(windowMs > 0)) throw new InputError('--since must be a duration such as 30d or 12h');
+      const windowMs = flags.since === '30d' ? DEFAULT_WINDOW_MS : parseDuration(flags.since);
+      if (windowMs === undefined || windowMs <= 0)
+        throw new InputError('--since must be a duration such as 30d or 12h');
       if ((flags.pubsubAudience === undefined) !== (flags.pubsubEmail === undefined))
         throw new InputError('--pubsub-audience and --pubsub-email go together');
       const tokens = flags.tokens ?? process.env.DRIFTGATE_TOKENS_FILE;
@@ -99,6 +119,24 @@ export function registerServe(program: Command): void {
       const mode = flags.admissionFailureMode;
       if (mode !== undefined && mode !== 'open' && mode !== 'closed')
         throw new InputError(`--admission-failure-mode is open or closed, not ${JSON.stringify(mode)}`);
+      const rebuildOnly = [flags.rebuildGithubRepo, flags.rebuildBase, flags.rebuildDockerfile];
+      if (flags.rebuildRepo === undefined && rebuildOnly.some((f) => f !== undefined))
+        throw new InputError(
+          '--rebuild-github-repo, --rebuild-base and --rebuild-dockerfile need --rebuild-repo',
+        );
+      let rebuild: import('../../service/rebuild-pull-requests.js').RebuildSettings | undefined;
+      if (flags.rebuildRepo !== undefined) {
+        const { gitHubConfigForServe } = await import('../../service/rebuild-pull-requests.js');
+        const githubRepository = flags.rebuildGithubRepo ?? process.env.GITHUB_REPOSITORY;
+        rebuild = {
+          repo: flags.rebuildRepo,
+          remote: flags.rebuildRemote,
+          ...(githubRepository ? { githubRepository } : {}),
+          ...(flags.rebuildBase ? { baseBranch: flags.rebuildBase } : {}),
+          ...(flags.rebuildDockerfile ? { dockerfile: flags.rebuildDockerfile } : {}),
+          github: gitHubConfigForServe(process.env),
+        };
+      }
       await serve({
         policy: flags.policy,
         dataDir: flags.dataDir,
@@ -117,6 +155,7 @@ export function registerServe(program: Command): void {
           exemptNamespaces: flags.admissionExemptNamespace,
           exemptImages: flags.admissionExemptImage,
         },
+        ...(rebuild ? { rebuild } : {}),
         ...(flags.pubsubAudience && flags.pubsubEmail
           ? {
               pubsub: {

@@ -69,7 +69,9 @@ function body(evaluation: Evaluation, plans: DockerfilePlan[], baked: BakeDecisi
       'The policy says they belong in the image, so this change installs them at build time: the next image carries them, ' +
       'and the containers no longer change at runtime (container immutability).',
     '',
-    `Image evaluated: ${markdownCode(`${img.repository}@${img.digest}`)}${img.os ? ` (${markdownText(img.os)})` : ''}, at ${markdownCode(evaluation.now)}.`,
+    // No evaluation time: it changes on every run, and the body must not (a re-run of the same evidence
+    // writes nothing). The findings' first and last seen below date the evidence.
+    `Image evaluated: ${markdownCode(`${img.repository}@${img.digest}`)}${img.os ? ` (${markdownText(img.os)})` : ''}.`,
     '',
     '### Evidence',
     '',

@@ -154,6 +154,17 @@ export class GitRepo {
       });
   }
 
+  /**
+   * The text of `path` as committed in `commit` (a server plans against the fetched base branch, not a
+   * work tree nobody updates). InputError when the commit has no such file.
+   */
+  async fileAt(commit: string, path: string): Promise<string> {
+    validateRepoPath(path);
+    const result = await runGit(['cat-file', 'blob', `${commit}:${path}`], { cwd: this.root, env: this.env });
+    if (result.code !== 0) throw new InputError(`${path} is not a file in ${commit.slice(0, 12)}`);
+    return result.stdout;
+  }
+
   /** The tree of a commit. */
   async treeOf(commit: string): Promise<string> {
     return (await this.git(['rev-parse', '--verify', `${commit}^{tree}`])).trim();

@@ -87,6 +87,12 @@ export interface Store {
     change: Pick<RebuildJob, 'state' | 'updatedAt'> & Partial<Pick<RebuildJob, 'result' | 'error'>>,
   ): Promise<void>;
   getRebuild(id: string): Promise<RebuildJob | undefined>;
+  /**
+   * Jobs still queued or running (the server that took them stopped before they finished) are marked
+   * failed with `error`: they will never run, and a client polling them must not wait forever.
+   * Returns how many. (One server per store; several replicas would need each job's owner recorded.)
+   */
+  failUnfinishedRebuilds(updatedAt: string, error: string): Promise<number>;
 
   /** Throws when the store cannot be read (readiness). */
   ping(): Promise<void>;

@@ -3,16 +3,17 @@
  * for the same inputs (the same formatter writes both). Nothing is stored but the evaluation's record.
  */
 import type { FastifyInstance } from 'fastify';
-import { parseSince } from '../../cli/clock.js';
 import { InputError } from '../../engine/errors.js';
 import { startEvaluation } from '../../engine/evaluate/evaluate.js';
 import { partialHashSizes } from '../../engine/evaluate/partial-hash-sizes.js';
 import { formatJson } from '../../engine/formats/json.js';
+import { failOnResult, parseFailOn } from '../../engine/gate/fail-on.js';
 import { normalizeRepository } from '../../engine/identity/reference.js';
 import { createImageLookup, parseManifestJson } from '../../engine/image/index.js';
 import type { ImageManifest } from '../../engine/image/types.js';
 import { parsePolicyText } from '../../engine/policy/load.js';
 import type { Policy } from '../../engine/policy/types.js';
+import { parseSince } from '../../engine/time/instants.js';
 import type { ServiceContext } from '../context.js';
 import { DEFAULT_PLATFORM } from '../image-manifests.js';
 import { HttpProblem } from '../problem.js';
@@ -26,13 +27,14 @@ interface EvaluationRequest {
   since?: string;
   mode?: 'enforce' | 'warn';
   now?: string;
+  failOn?: string[];
 }
 
 export async function evaluationRoutes(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
   ctx.route(app, 'POST', '/v1/evaluations', async (request, reply) => {
     const body = request.body as EvaluationRequest;
     const now = body.now === undefined ? ctx.clock() : Date.parse(body.now);
-    const since = parseSince(body.since, now);
+    const since = parseSince(body.since, now, 'since');
     const policies = inlinePolicies(body.policies, now) ?? ctx.policies.current()?.policies;
     if (policies === undefined)
       throw new HttpProblem(503, 'no-policies', 'the server has no policies loaded');
@@ -57,8 +59,9 @@ export async function evaluationRoutes(app: FastifyInstance, ctx: ServiceContext
       decisions: evaluation.decisions.length,
       at: new Date(ctx.clock()).toISOString(),
     });
-    // The CLI's own text: already JSON, so Fastify sends it as it is.
-    return reply.type('application/json; charset=utf-8').send(formatJson(evaluation));
+    // The CLI's own text (with what `--fail-on` decided, as the gate prints it): already JSON, sent as it is.
+    const failOn = failOnResult(evaluation, parseFailOn(body.failOn ?? []));
+    return reply.type('application/json; charset=utf-8').send(formatJson(evaluation, failOn));
   });
 }
 

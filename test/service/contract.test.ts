@@ -42,6 +42,10 @@ describe('openapi.yaml', () => {
     const page = await svc.call('GET', '/docs/');
     expect(page.status).toBe(200);
     expect(page.type).toContain('text/html');
+    // Its CSP lets it run over plain HTTP (loopback): no upgrade of its own requests to an https nobody serves.
+    const csp = page.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain('upgrade-insecure-requests');
     // Every script and stylesheet the page loads is served by this server (no CDN).
     const assets = [...page.text.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
     expect(assets.length).toBeGreaterThan(0);

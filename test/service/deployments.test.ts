@@ -75,6 +75,32 @@ describe('POST /v1/deployments/check', () => {
     expect(r.json.decisions.length).toBeGreaterThan(0);
   });
 
+  test("a cached answer echoes each check's own cluster and namespace, not the first asker's", async () => {
+    const a = await check(svc, { image: `${repo}:1`, cluster: 'shop-prod', namespace: 'demo' });
+    const b = await check(svc, { image: `${repo}:1`, cluster: 'shop-staging', namespace: 'qa' });
+    const c = await check(svc, { image: `${repo}:1` });
+    expect(a.json.target).toEqual({ cluster: 'shop-prod', namespace: 'demo' });
+    expect(b.json.target).toEqual({ cluster: 'shop-staging', namespace: 'qa' });
+    expect(c.json.target).toBeUndefined();
+    expect(b.json.decisions).toEqual(a.json.decisions);
+  });
+
+  test('a client that takes gzip gets the same answer gzipped; one that does not, as it is', async () => {
+    const body = { image: `${repo}@${digest}`, namespace: 'demo' };
+    const token = TOKENS['deployments:check'];
+    const zipped = await svc.call('POST', '/v1/deployments/check', { token, body });
+    const plain = await svc.call('POST', '/v1/deployments/check', {
+      token,
+      body,
+      headers: { 'accept-encoding': 'identity' },
+    });
+    expect(zipped.headers.get('content-encoding')).toBe('gzip');
+    expect(plain.headers.get('content-encoding')).toBeNull();
+    expect(zipped.headers.get('vary')).toContain('accept-encoding');
+    expect(zipped.json).toEqual(plain.json);
+    expect(plain.json.target).toEqual({ namespace: 'demo' });
+  });
+
   test('by digest: the same answer, from the manifest kept by digest', async () => {
     const byTag = await check(svc, { image: `${repo}:1` });
     const r = await check(svc, { image: `${repo}@${digest}` });

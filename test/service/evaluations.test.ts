@@ -98,6 +98,27 @@ describe('POST /v1/evaluations', () => {
     expect(r.type).toMatch(/^application\/problem\+json/);
   });
 
+  test('failOn: what else fails the run, as gate --fail-on says it', async () => {
+    const r = await evaluate({
+      findings: [],
+      image: { manifest: JSON.parse(manifestJson) },
+      repository: 'docker.io/driftgate-test/merged-usr',
+      failOn: ['no-findings'],
+    });
+    expect(r.status).toBe(200);
+    expect(r.json.failOn).toEqual({ conditions: ['violation', 'no-findings'], triggered: ['no-findings'] });
+  });
+
+  test('a since that is neither a duration nor a time: 422 naming the field as the body names it', async () => {
+    const r = await evaluate({
+      findings: [],
+      image: { manifest: JSON.parse(manifestJson) },
+      since: 'yesterday',
+    });
+    expect(r.status).toBe(422);
+    expect(r.json.detail).toMatch(/^since must be a duration \(30d, 12h, 2w, 90m\) or a date/);
+  });
+
   test('an invalid inline policy is reported at file:line:col', async () => {
     const r = await evaluate({
       findings: [],
