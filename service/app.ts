@@ -25,6 +25,7 @@ import { evaluationRoutes } from './routes/evaluations.js';
 import { findingsRoutes } from './routes/findings.js';
 import { operationRoutes } from './routes/operations.js';
 import { rebuildRoutes } from './routes/rebuilds.js';
+import { reportRoutes } from './routes/reports.js';
 
 export const DAY_MS = 86_400_000;
 
@@ -126,6 +127,7 @@ export async function buildApp(options: ServiceOptions): Promise<FastifyInstance
     await evaluationRoutes(scope, ctx);
     await deploymentRoutes(scope, ctx);
     await rebuildRoutes(scope, ctx);
+    await reportRoutes(scope, ctx);
   });
   return app;
 }

@@ -10,12 +10,14 @@ export function registerReport(program: Command): void {
     .command('report')
     .description('the drift report of a time window, compared with the window before it')
     .requiredOption('--policy <file|dir>', 'policy file or folder (repeatable)', collect, [])
-    .requiredOption(
+    .option(
       '--findings <file|-|scc:parent>',
       'findings: JSON, NDJSON or scc:<parent> (repeatable)',
       collect,
       [],
     )
+    .option('--server <url>', 'findings from a running driftgate service (GET /v1/findings)')
+    .option('--token-file <file>', 'with --server: its bearer token (default $DRIFTGATE_TOKEN)')
     .option(
       '--scc-api <version>',
       'Security Command Center API for scc: sources: v1|v2',

@@ -3,7 +3,6 @@
  * for the same inputs (the same formatter writes both). Nothing is stored but the evaluation's record.
  */
 import type { FastifyInstance } from 'fastify';
-import { parseSince } from '../../cli/clock.js';
 import { InputError } from '../../engine/errors.js';
 import { startEvaluation } from '../../engine/evaluate/evaluate.js';
 import { partialHashSizes } from '../../engine/evaluate/partial-hash-sizes.js';
@@ -13,6 +12,7 @@ import { createImageLookup, parseManifestJson } from '../../engine/image/index.j
 import type { ImageManifest } from '../../engine/image/types.js';
 import { parsePolicyText } from '../../engine/policy/load.js';
 import type { Policy } from '../../engine/policy/types.js';
+import { parseSinceText } from '../../engine/time/clock-text.js';
 import type { ServiceContext } from '../context.js';
 import { DEFAULT_PLATFORM } from '../image-manifests.js';
 import { HttpProblem } from '../problem.js';
@@ -32,7 +32,7 @@ export async function evaluationRoutes(app: FastifyInstance, ctx: ServiceContext
   ctx.route(app, 'POST', '/v1/evaluations', async (request, reply) => {
     const body = request.body as EvaluationRequest;
     const now = body.now === undefined ? ctx.clock() : Date.parse(body.now);
-    const since = parseSince(body.since, now);
+    const since = body.since === undefined ? undefined : parseSinceText(body.since, now, 'since');
     const policies = inlinePolicies(body.policies, now) ?? ctx.policies.current()?.policies;
     if (policies === undefined)
       throw new HttpProblem(503, 'no-policies', 'the server has no policies loaded');
