@@ -52,6 +52,7 @@ export function registerReport(program: Command): void {
     .option('--format <format>', REPORT_FORMATS.join('|'), oneOf('--format', REPORT_FORMATS), 'markdown')
     .option('--output <file>', 'write the report here instead of stdout')
     .action(async (flags: ReportFlags) => {
+      (await import('../heap-growth.js')).steadyHeapGrowth();
       const { runDriftReport } = await import('../report-run.js');
       const { formatReport } = await import('../../engine/report/formats/index.js');
       const report = await runDriftReport(flags);
