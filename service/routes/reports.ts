@@ -89,8 +89,11 @@ export function negotiate(accept: string | undefined): ServedFormat | undefined 
       const matches = exact || type === '*/*' || type === `${media.split('/')[0]}/*`;
       if (!matches) continue;
       // A higher q wins; at equal q a named type beats a wildcard, and JSON comes first.
-      if (best === undefined || q > best.q || (q === best.q && exact && !best.exact))
-        best = { format, q, exact };
+      const better =
+        best === undefined ||
+        q > best.q ||
+        (q === best.q && ((exact && !best.exact) || (exact === best.exact && format === 'json')));
+      if (better) best = { format, q, exact };
     }
   }
   return best?.format;

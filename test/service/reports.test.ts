@@ -5,12 +5,14 @@
  * `format=`; bad windows, unknown types and missing scopes are problem documents.
  */
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parseFindingsText } from '../../engine/findings/parse.js';
 import { buildDriftReport } from '../../engine/report/build.js';
 import { formatReport } from '../../engine/report/formats/index.js';
 import type { DriftReport } from '../../engine/report/types.js';
 import { bakePullRequestLinks } from '../../integrations/git/bake-pull-request.js';
+import { negotiate } from '../../service/routes/reports.js';
 import { expectValid } from '../report/schema.js';
 import { generatedFindings, REPORT_NOW } from '../support/report-findings.js';
 import { startService, type TestService, TOKENS } from './support.js';
@@ -117,5 +119,25 @@ describe('GET /v1/reports/drift', () => {
     const r = await read('', {}, TOKENS['findings:write']);
     expect(r.status).toBe(403);
     expect(r.json.detail).toMatch(/reports:read/);
+  });
+});
+
+describe('Accept negotiation', () => {
+  test('the type with the higher q wins; at equal q JSON; any header is an answer, never a throw', () => {
+    const q = fc.integer({ min: 1, max: 1000 }).map((n) => n / 1000);
+    fc.assert(
+      fc.property(q, q, fc.boolean(), (qJson, qMarkdown, jsonFirst) => {
+        const ranges = [`application/json;q=${qJson}`, `text/markdown;q=${qMarkdown}`];
+        const header = (jsonFirst ? ranges : ranges.reverse()).join(', ');
+        expect(negotiate(header)).toBe(qMarkdown > qJson ? 'markdown' : 'json');
+      }),
+    );
+    fc.assert(
+      fc.property(fc.string({ maxLength: 200 }), (header) => {
+        expect([undefined, 'json', 'markdown']).toContain(negotiate(header));
+      }),
+    );
+    expect(negotiate('text/*')).toBe('markdown');
+    expect(negotiate('text/html, application/json;q=0')).toBeUndefined();
   });
 });
