@@ -3,15 +3,18 @@
  * (a live source pages in and nothing is kept but the report's per-binary state), then the current image
  * where one was given, then the report. A progress line shows on a terminal while a live source is read.
  */
+import { readFile } from 'node:fs/promises';
 import { InputError } from '../engine/errors.js';
+import type { Finding } from '../engine/findings/types.js';
 import { createImageLookup } from '../engine/image/index.js';
 import type { ImageLookup } from '../engine/image/types.js';
 import { loadPolicies } from '../engine/policy/load.js';
 import { startDriftReport } from '../engine/report/build.js';
 import type { ReportFormat } from '../engine/report/formats/index.js';
 import type { DriftReport } from '../engine/report/types.js';
-import { bakeBranchName } from '../integrations/git/slug.js';
-import { parseNow, parseSince } from './clock.js';
+import { reportWindow } from '../engine/report/window.js';
+import { bakePullRequestLinks } from '../integrations/git/bake-pull-request.js';
+import { parseNow } from './clock.js';
 import { forEachFinding } from './findings-input.js';
 import { PartialHashSizes } from './gate-evaluation.js';
 import { type ImageSourceFlags, imageRepository, imageSourcesGiven, loadImage } from './image-input.js';
@@ -28,49 +31,61 @@ export interface ReportFlags extends ImageSourceFlags {
   mode?: 'enforce' | 'warn';
   format: ReportFormat;
   output?: string;
+  server?: string;
+  tokenFile?: string;
 }
 
-const GITHUB_REPO = /^[A-Za-z0-9][A-Za-z0-9-]{0,38}\/[A-Za-z0-9._-]{1,100}$/;
+/**
+ * `--server URL`: every finding the service holds, page by page. The report drops those before the
+ * previous window itself; the server is not asked to filter by time, which would drop undated findings.
+ */
+async function serverSource(url: string, tokenFile: string | undefined) {
+  const { serviceFindings, serviceBaseUrl, checkToken } = await import(
+    '../integrations/driftgate-service/findings-client.js'
+  );
+  serviceBaseUrl(url);
+  let token: string | undefined;
+  if (tokenFile !== undefined) {
+    const text = await readFile(tokenFile, 'utf8').catch((err: NodeJS.ErrnoException) => {
+      throw new InputError(`cannot read the token file: ${err.code ?? String(err)}`, { file: tokenFile });
+    });
+    token = checkToken(text.replace(/\r?\n$/, ''), tokenFile);
+  } else if (process.env.DRIFTGATE_TOKEN) {
+    token = checkToken(process.env.DRIFTGATE_TOKEN, 'DRIFTGATE_TOKEN');
+  }
+  return () => serviceFindings(url, token === undefined ? {} : { token });
+}
 
 export async function runDriftReport(flags: ReportFlags): Promise<DriftReport> {
-  if (flags.findings.length === 0)
-    throw new InputError('name the findings: --findings <file|-|scc:parent> (repeatable)');
-  if (flags.prRepo !== undefined && !GITHUB_REPO.test(flags.prRepo))
-    throw new InputError(`--pr-repo must be owner/name, got '${flags.prRepo.slice(0, 120)}'`);
-  const now = parseNow(flags.now);
-  const since = parseSince(flags.since, now)!;
-  if (since >= now) throw new InputError(`--since must be before --now: '${flags.since}'`);
+  if (flags.findings.length === 0 && flags.server === undefined)
+    throw new InputError('name the findings: --findings <file|-|scc:parent> (repeatable) or --server <url>');
+  if (flags.tokenFile !== undefined && flags.server === undefined)
+    throw new InputError('--token-file goes with --server');
+  const pullRequestOf = bakePullRequestLinks(flags.prRepo);
+  const server = flags.server === undefined ? undefined : await serverSource(flags.server, flags.tokenFile);
+  const { now, since, previousSince } = reportWindow(flags.since, parseNow(flags.now), {
+    since: '--since',
+    now: '--now',
+  });
   const policies = await loadPolicies(flags.policy, { now });
-  const prRepo = flags.prRepo;
   const run = startDriftReport(policies, {
     now,
     since,
     ...(flags.mode ? { modeOverride: flags.mode } : {}),
-    pullRequestOf: (repository) => {
-      const branch = bakeBranchName(repository);
-      return prRepo === undefined
-        ? { branch }
-        : {
-            branch,
-            url: `https://github.com/${prRepo}/pulls?q=${encodeURIComponent(`is:pr head:${branch}`)}`,
-          };
-    },
+    pullRequestOf,
   });
   const partial = new PartialHashSizes();
-  const live = flags.findings.some((s) => s.startsWith('scc:'));
+  const live = server !== undefined || flags.findings.some((s) => s.startsWith('scc:'));
   const progress = progressOnStderr(live);
-  // Remote sources are asked for both windows (this one and the one before it).
-  const previousSince = since - (now - since);
+  const add = (f: Finding) => {
+    partial.add(f);
+    run.add(f);
+    if ((run.seen & 1023) === 0) progress.update(run.seen);
+  };
   try {
-    await forEachFinding(
-      flags.findings,
-      (f) => {
-        partial.add(f);
-        run.add(f);
-        if ((run.seen & 1023) === 0) progress.update(run.seen);
-      },
-      { since: new Date(previousSince), sccApi: flags.sccApi },
-    );
+    // Remote sources are asked for both windows (this one and the one before it).
+    await forEachFinding(flags.findings, add, { since: new Date(previousSince), sccApi: flags.sccApi });
+    if (server !== undefined) for await (const f of server()) add(f);
   } finally {
     progress.done();
   }

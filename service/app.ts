@@ -26,6 +26,7 @@ import { evaluationRoutes } from './routes/evaluations.js';
 import { findingsRoutes } from './routes/findings.js';
 import { operationRoutes } from './routes/operations.js';
 import { rebuildRoutes } from './routes/rebuilds.js';
+import { reportRoutes } from './routes/reports.js';
 import { securityHeaders } from './security-headers.js';
 
 export const DAY_MS = 86_400_000;
@@ -149,6 +150,7 @@ export async function buildApp(options: ServiceOptions): Promise<FastifyInstance
     await evaluationRoutes(scope, ctx);
     await deploymentRoutes(scope, ctx);
     await rebuildRoutes(scope, ctx);
+    await reportRoutes(scope, ctx);
     // Its own scope: it reads JSON bodies with its own parser (a body that is not JSON is still answered).
     await scope.register(async (own) => admissionRoutes(own, ctx, reviewer));
   });

@@ -10,12 +10,14 @@ export function registerReport(program: Command): void {
     .command('report')
     .description('the drift report of a time window, compared with the window before it')
     .requiredOption('--policy <file|dir>', 'policy file or folder (repeatable)', collect, [])
-    .requiredOption(
+    .option(
       '--findings <file|-|scc:parent>',
       'findings: JSON, NDJSON or scc:<parent> (repeatable)',
       collect,
       [],
     )
+    .option('--server <url>', 'findings from a running driftgate service (GET /v1/findings)')
+    .option('--token-file <file>', 'with --server: its bearer token (default $DRIFTGATE_TOKEN)')
     .option(
       '--scc-api <version>',
       'Security Command Center API for scc: sources: v1|v2',
@@ -50,6 +52,7 @@ export function registerReport(program: Command): void {
     .option('--format <format>', REPORT_FORMATS.join('|'), oneOf('--format', REPORT_FORMATS), 'markdown')
     .option('--output <file>', 'write the report here instead of stdout')
     .action(async (flags: ReportFlags) => {
+      (await import('../heap-growth.js')).steadyHeapGrowth();
       const { runDriftReport } = await import('../report-run.js');
       const { formatReport } = await import('../../engine/report/formats/index.js');
       const report = await runDriftReport(flags);

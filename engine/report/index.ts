@@ -2,3 +2,4 @@
 export { buildDriftReport, type DriftReportOptions, type DriftReportRun, startDriftReport } from './build.js';
 export { formatReport, REPORT_FORMATS, type ReportFormat } from './formats/index.js';
 export type { DriftReport, ReportBinary } from './types.js';
+export { type ReportWindow, reportWindow } from './window.js';

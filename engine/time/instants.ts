@@ -14,6 +14,14 @@ export function parseInstant(text: string): number | undefined {
   return Number.isNaN(ms) ? undefined : ms;
 }
 
+/** An instant, or InputError naming `name` (`--now`, `now`). */
+export function parseInstantOrThrow(text: string, name: string): number {
+  const ms = parseInstant(text);
+  if (ms === undefined)
+    throw new InputError(`${name} must be an RFC 3339 time such as 2026-11-28T00:00:00Z, got '${text}'`);
+  return ms;
+}
+
 const UNIT_MS: Record<string, number> = {
   m: 60_000,
   h: 3_600_000,
@@ -42,4 +50,9 @@ export function parseSince(text: string | undefined, now: number, name = '--sinc
     );
   }
   return ms;
+}
+
+/** `parseSince` for text that is there (`?since=7d`, a report window). */
+export function parseSinceText(text: string, now: number, name: string): number {
+  return parseSince(text, now, name) as number;
 }
