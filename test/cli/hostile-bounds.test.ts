@@ -10,9 +10,11 @@ import {
   manyFiles,
   repeatedLayerArchive,
   sameConfigOtherLayer,
+  zstdEmptyFrames,
   zstdFrame,
   zstdRleOuterArchive,
   zstdSecondFrameHugeWindow,
+  zstdSmallWindowBlocksLayer,
   zstdTinyBlocksLayer,
 } from '../hostile/generators.js';
 import { type BoundedResult, boundedDriftgate, describeRun } from '../support/bounded-cli.js';
@@ -125,6 +127,25 @@ describe('decompression bounded by output', () => {
       await manifest(archive, { ...NO_CACHE, DRIFTGATE_MAX_DECOMPRESSED_BYTES: String(1024 ** 3) }),
       /more than 1073741824 bytes decompressed/,
     );
+  });
+
+  // Both at the default bound: 1.1 million blocks (16 KiB each at least) pass 16 GiB, where counting
+  // output alone would have taken 16 million blocks of 1 KiB (and nothing at all for empty frames).
+  it('1 KiB zstd blocks in a 1 KiB window: the default bound counts each block as work, exit 2 within the CPU net', async () => {
+    const archive = await writeArchive(
+      'zstd-small-window-blocks.tar',
+      dockerSave([{ blob: zstdSmallWindowBlocksLayer(1_100_000), diffId: '0'.repeat(64) }], []),
+    );
+    expect((await import('node:fs')).statSync(archive).size).toBeLessThan(5_000_000);
+    refused(await manifest(archive), /more than 17179869184 bytes decompressed for one image/);
+  });
+
+  it('a zstd layer of empty frames: each frame is work, exit 2 at the default bound', async () => {
+    const archive = await writeArchive(
+      'zstd-empty-frames.tar',
+      dockerSave([{ blob: zstdEmptyFrames(1_100_000), diffId: '0'.repeat(64) }], []),
+    );
+    refused(await manifest(archive), /more than 17179869184 bytes decompressed for one image/);
   });
 
   it('a malformed bound in the environment is exit 2 naming the variable', async () => {
