@@ -34,7 +34,7 @@ export function assembleManifest(parts: ImageParts, layers: readonly LayerContri
   const config = parseImageConfig(parts.configJson, `${parts.source}: config ${parts.configDigest}`);
   if (config.diffIds.length !== parts.layers.length || layers.length !== parts.layers.length) {
     throw new InputError(
-      `${parts.source}: the config lists ${config.diffIds.length} layers, the manifest ${parts.layers.length}, ${layers.length} were read`,
+      `the config lists ${config.diffIds.length} layers, the manifest ${parts.layers.length}, ${layers.length} were read`,
       { file: parts.source },
     );
   }

@@ -96,7 +96,7 @@ export class ZstdStream {
   /** No more input: anything but a frame boundary is a truncated stream. */
   private checkEnded(): void {
     if (this.state.kind !== 'frame-start' || this.pending.length > 0 || !this.sawFrame) {
-      throw new InputError(`${this.where}: truncated (zstd stream ends early)`, { file: this.where });
+      throw new InputError(`truncated (zstd stream ends early)`, { file: this.where });
     }
   }
 
@@ -115,17 +115,16 @@ export class ZstdStream {
           return { bytes: EMPTY, cost: MIN_UNIT_COST, skipped: true };
         }
         if (magic !== ZSTD_MAGIC) {
-          throw new InputError(`${this.where}: not valid zstd data (no frame magic)`, { file: this.where });
+          throw new InputError(`not valid zstd data (no frame magic)`, { file: this.where });
         }
         if (p.length < 5) return undefined;
         const header = frameHeader(p[4]!);
         if (p.length < header.length) return undefined;
         const window = windowOf(p, header);
         if (window > this.maxWindow) {
-          throw new InputError(
-            `${this.where}: zstd window of ${window} bytes is over the ${this.maxWindow}-byte limit`,
-            { file: this.where },
-          );
+          throw new InputError(`zstd window of ${window} bytes is over the ${this.maxWindow}-byte limit`, {
+            file: this.where,
+          });
         }
         this.sawFrame = true;
         this.state = {
@@ -152,13 +151,13 @@ export class ZstdStream {
         const size = b >>> 3;
         const maxBlock = Math.min(MAX_BLOCK, this.state.window);
         if (type === 3) {
-          throw new InputError(`${this.where}: not valid zstd data (reserved block type)`, {
+          throw new InputError(`not valid zstd data (reserved block type)`, {
             file: this.where,
           });
         }
         if (size > maxBlock) {
           throw new InputError(
-            `${this.where}: not valid zstd data (a block of ${size} bytes, over the ${maxBlock}-byte block size)`,
+            `not valid zstd data (a block of ${size} bytes, over the ${maxBlock}-byte block size)`,
             { file: this.where },
           );
         }
@@ -188,7 +187,7 @@ export class ZstdStream {
       this.decoder.push(unit, false);
     } catch (err) {
       if (err instanceof InputError) throw err;
-      throw new InputError(`${this.where}: not valid zstd data (${(err as Error).message})`, {
+      throw new InputError(`not valid zstd data (${(err as Error).message})`, {
         file: this.where,
       });
     }
@@ -200,7 +199,7 @@ export class ZstdStream {
     try {
       this.decoder.push(new Uint8Array(0), true);
     } catch (err) {
-      throw new InputError(`${this.where}: not valid zstd data (${(err as Error).message})`, {
+      throw new InputError(`not valid zstd data (${(err as Error).message})`, {
         file: this.where,
       });
     }

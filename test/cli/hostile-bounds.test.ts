@@ -12,6 +12,8 @@ import {
   sameConfigOtherLayer,
   zstdEmptyFrames,
   zstdFrame,
+  zstdFrameHeader,
+  zstdRawBlocks,
   zstdRleOuterArchive,
   zstdSecondFrameHugeWindow,
   zstdSmallWindowBlocksLayer,
@@ -53,6 +55,10 @@ function refused(r: BoundedResult, message: RegExp): void {
   expect(r.stderr).not.toMatch(CRASH);
   expect(r.stderr.trim().split('\n')).toHaveLength(1);
   expect(r.stderr).toMatch(message);
+  // The place is said once: `archive: layer: what`, never `archive: layer: archive: layer: what`.
+  const line = r.stderr.trim().replace(/^driftgate: /, '');
+  const place = line.slice(0, line.indexOf(': '));
+  expect(line.split(place), line).toHaveLength(2);
 }
 
 describe('layers against the config diff_ids', () => {
@@ -94,6 +100,18 @@ describe('decompression bounded by output', () => {
       dockerSave([{ blob: zstdSecondFrameHugeWindow(layer), diffId: sha256(layer) }], ['example/cli-test:1']),
     );
     refused(await manifest(archive), /zstd window of \d+ bytes is over the 134217728-byte limit/);
+  });
+
+  it('a zstd layer with a block over its window: exit 2 naming the archive and the layer once', async () => {
+    const layer = Buffer.concat([zstdFrameHeader(0), zstdRawBlocks(Buffer.alloc(2048), true)]);
+    const archive = await writeArchive(
+      'zstd-block-over-window.tar',
+      dockerSave([{ blob: layer, diffId: sha256(Buffer.alloc(2048)) }], []),
+    );
+    refused(
+      await manifest(archive),
+      /zstd-block-over-window\.tar: [0-9a-f]{64}\/layer\.tar: not valid zstd data \(a block of 2048 bytes, over the 1024-byte block size\)$/m,
+    );
   });
 
   it('a zstd layer of valid frames is read (the per-frame walk decodes what it should)', async () => {
