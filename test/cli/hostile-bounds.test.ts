@@ -130,7 +130,7 @@ describe('decompression bounded by output', () => {
     const archive = await writeArchive('rle.tar.zst', zstdRleOuterArchive(4));
     expect((await import('node:fs')).statSync(archive).size).toBeLessThan(200_000);
     refused(
-      await manifest(archive, { ...NO_CACHE, DRIFTGATE_MAX_DECOMPRESSED_BYTES: String(512 * 1024 ** 2) }),
+      await manifest(archive, { ...NO_CACHE, DRIFTGATE_MAX_DECOMPRESSED_BYTES: '512MiB' }),
       /more than 536870912 bytes decompressed for one image/,
     );
   });
