@@ -1,14 +1,16 @@
 /**
  * Archives written to hurt the reader, made here by hand (archives.ts): entries that climb out with `../`,
  * symlinks that loop or point outside the root, a layer that inflates a thousandfold. The CLI answers each
- * — refused with exit 2 and one line, or evaluated — and never crashes or hangs (a hang fails through the
- * test timeout; nothing here measures time).
+ * — refused with exit 2 and one line, or evaluated — and never crashes or hangs: each run is inside
+ * boundedDriftgate (RLIMIT_DATA, RLIMIT_CPU, wall clock), so a broken bound fails here instead of taking the
+ * machine. Nothing here measures time.
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { boundedDriftgate, describeRun } from '../support/bounded-cli.js';
 import { dockerSave, imageOf, sha256, type TarEntry, tar, zeroBombLayer } from './archives.js';
-import { CRASH, driftgate, ensureBuilt, parseJson, removeDir, tempDir } from './cli.js';
+import { CRASH, ensureBuilt, parseJson, removeDir, tempDir } from './cli.js';
 import type { GateJson } from './merged-usr.js';
 import { NOW } from './merged-usr.js';
 
@@ -46,7 +48,7 @@ async function findingsFor(name: string, paths: string[]): Promise<string> {
 }
 
 async function gate(archive: string, findings: string) {
-  const r = await driftgate([
+  const r = await boundedDriftgate([
     'gate',
     '--policy',
     POLICY,
@@ -59,6 +61,7 @@ async function gate(archive: string, findings: string) {
     '--format',
     'json',
   ]);
+  expect(r.killedBy, describeRun(r)).toBeNull();
   expect(r.stderr).not.toMatch(CRASH);
   return r;
 }
@@ -163,7 +166,8 @@ describe('compression', () => {
       ),
     );
     expect(bomb.blob.length).toBeLessThan(1024 * 1024);
-    const r = await driftgate(['manifest', '--image-archive', archive, '--format', 'json']);
+    const r = await boundedDriftgate(['manifest', '--image-archive', archive, '--format', 'json']);
+    expect(r.killedBy, describeRun(r)).toBeNull();
     expect(r.stderr).not.toMatch(CRASH);
     expect(r.code).toBe(0);
     const m = JSON.parse(r.stdout) as { entries: Array<{ path: string; size: number }> };
@@ -178,7 +182,8 @@ describe('compression', () => {
       'cut-gzip.tar',
       dockerSave([{ blob: cut, diffId: bomb.diffId }], ['example/cli-test:1']),
     );
-    const r = await driftgate(['manifest', '--image-archive', archive, '--format', 'json']);
+    const r = await boundedDriftgate(['manifest', '--image-archive', archive, '--format', 'json']);
+    expect(r.killedBy, describeRun(r)).toBeNull();
     expect(r.stderr).not.toMatch(CRASH);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
