@@ -9,10 +9,11 @@
  * directory and the others wait for it and then see a fresh `dist/`.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { afterAll, beforeAll } from 'vitest';
 import { REPO_ROOT, spawnDriftgate } from '../support/spawn-cli.js';
 
 export { REPO_ROOT };
@@ -74,6 +75,35 @@ export async function tempDir(prefix = 'driftgate-cli-'): Promise<string> {
 
 export async function removeDir(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
+}
+
+/**
+ * For a test file that runs the built CLI on files it writes: dist/ is built before its tests, and a
+ * temporary folder is made then and removed after them. `write` puts a file there and returns its path.
+ */
+export function cliScratch(): {
+  write(name: string, bytes: Buffer | string): Promise<string>;
+  path(name: string): string;
+} {
+  let dir: string | undefined;
+  beforeAll(async () => {
+    await ensureBuilt();
+    dir = await tempDir();
+  });
+  afterAll(async () => {
+    if (dir !== undefined) await removeDir(dir);
+  });
+  const path = (name: string) => {
+    if (dir === undefined) throw new Error('cliScratch: used outside a test');
+    return join(dir, name);
+  };
+  return {
+    path,
+    async write(name, bytes) {
+      await writeFile(path(name), bytes);
+      return path(name);
+    },
+  };
 }
 
 // ---- building dist/ -------------------------------------------------------------------------------

@@ -6,33 +6,22 @@
  * machine. Nothing here measures time.
  */
 import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { boundedDriftgate, describeRun } from '../support/bounded-cli.js';
 import { dockerSave, imageOf, sha256, type TarEntry, tar, zeroBombLayer } from './archives.js';
-import { CRASH, ensureBuilt, parseJson, removeDir, tempDir } from './cli.js';
+import { CRASH, cliScratch, parseJson } from './cli.js';
 import type { GateJson } from './merged-usr.js';
 import { NOW } from './merged-usr.js';
 
 const REPOSITORY = 'docker.io/example/cli-test';
 const POLICY = 'testdata/cli/policies/merged-usr.yaml'; // scoped to another image: the default policy governs
 
-let dir: string;
-beforeAll(async () => {
-  await ensureBuilt();
-  dir = await tempDir();
-});
-afterAll(async () => removeDir(dir));
-
-async function writeArchive(name: string, bytes: Buffer): Promise<string> {
-  const file = join(dir, name);
-  await writeFile(file, bytes);
-  return file;
-}
+const scratch = cliScratch();
+const writeArchive = scratch.write;
 
 /** Generic findings for the hand-made image's repository, one per path (no hash: only presence counts). */
 async function findingsFor(name: string, paths: string[]): Promise<string> {
-  const file = join(dir, name);
+  const file = scratch.path(name);
   const lines = paths.map((path, i) =>
     JSON.stringify({
       id: `${name}-${i}`,

@@ -3,9 +3,7 @@
  * inside boundedDriftgate (RLIMIT_DATA, RLIMIT_CPU, wall clock): a broken bound fails here instead of
  * taking the machine. What a user sees: exit 2 and one line that names what was refused.
  */
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   manyFiles,
   repeatedLayerArchive,
@@ -21,20 +19,10 @@ import {
 } from '../hostile/generators.js';
 import { type BoundedResult, boundedDriftgate, describeRun } from '../support/bounded-cli.js';
 import { dockerSave, sha256, type TarEntry, tar } from './archives.js';
-import { CRASH, ensureBuilt, removeDir, tempDir } from './cli.js';
+import { CRASH, cliScratch } from './cli.js';
 
-let dir: string;
-beforeAll(async () => {
-  await ensureBuilt();
-  dir = await tempDir();
-});
-afterAll(async () => removeDir(dir));
-
-async function writeArchive(name: string, bytes: Buffer): Promise<string> {
-  const file = join(dir, name);
-  await writeFile(file, bytes);
-  return file;
-}
+const scratch = cliScratch();
+const writeArchive = scratch.write;
 
 const busybox: TarEntry = { name: 'usr/bin/busybox', data: '\x7fELF fake', mode: 0o755 };
 const NO_CACHE = { DRIFTGATE_NO_CACHE: '1' };
@@ -70,14 +58,14 @@ describe('layers against the config diff_ids', () => {
   it('an archive whose layer is not the one its config names is exit 2 naming the layer, with or without the cache', async () => {
     const archive = await writeArchive('forged.tar', forged);
     refused(await manifest(archive), /layer 1 \([0-9a-f]{64}\/layer\.tar\) does not match the image config/);
-    const cacheDir = join(dir, 'cache-forged-first');
+    const cacheDir = scratch.path('cache-forged-first');
     const withCache = { DRIFTGATE_CACHE_DIR: cacheDir };
     refused(await manifest(archive, withCache), /does not match the image config/);
     // Nothing was stored: the genuine archive is read, and then the forged one is still refused.
     const good = await manifest(await writeArchive('genuine.tar', genuine), withCache);
     expect(good.code, describeRun(good)).toBe(0);
     expect(good.stdout).not.toContain('/usr/bin/evil');
-    refused(await manifest(archive, { DRIFTGATE_CACHE_DIR: join(dir, 'cache-other') }), /does not match/);
+    refused(await manifest(archive, { DRIFTGATE_CACHE_DIR: scratch.path('cache-other') }), /does not match/);
   });
 
   it('a gzip layer is checked by its uncompressed bytes', async () => {
