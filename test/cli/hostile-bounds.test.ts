@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  gzipZerosOuterArchive,
   manyFiles,
   repeatedLayerArchive,
   sameConfigOtherLayer,
@@ -18,7 +19,7 @@ import {
   zstdTinyBlocksLayer,
 } from '../hostile/generators.js';
 import { type BoundedResult, boundedDriftgate, describeRun } from '../support/bounded-cli.js';
-import { dockerSave, sha256, type TarEntry, tar } from './archives.js';
+import { dockerSave, sha256, type TarEntry, tar, zeroBombLayer } from './archives.js';
 import { CRASH, cliScratch } from './cli.js';
 
 const scratch = cliScratch();
@@ -120,6 +121,26 @@ describe('decompression bounded by output', () => {
     refused(
       await manifest(archive, { ...NO_CACHE, DRIFTGATE_MAX_DECOMPRESSED_BYTES: '512MiB' }),
       /more than 536870912 bytes decompressed for one image/,
+    );
+  });
+
+  it('a .tar.gz of zeros (4 GiB decoded from 4 MB) stays in bounded memory and stops at the image bound', async () => {
+    const archive = await writeArchive('zeros.tar.gz', gzipZerosOuterArchive(4));
+    refused(
+      await manifest(archive, { ...NO_CACHE, DRIFTGATE_MAX_DECOMPRESSED_BYTES: '512MiB' }),
+      /zeros\.tar\.gz: more than 536870912 bytes decompressed for one image/,
+    );
+  });
+
+  it('a gzip layer that inflates past the image bound: exit 2 naming the layer', async () => {
+    const bomb = zeroBombLayer('var/zeros', 256);
+    const archive = await writeArchive(
+      'gzip-bomb.tar',
+      dockerSave([{ blob: bomb.blob, diffId: bomb.diffId }], ['example/cli-test:1']),
+    );
+    refused(
+      await manifest(archive, { ...NO_CACHE, DRIFTGATE_MAX_DECOMPRESSED_BYTES: '64MiB' }),
+      /gzip-bomb\.tar: [0-9a-f]{64}\/layer\.tar: more than 67108864 bytes decompressed for one image/,
     );
   });
 

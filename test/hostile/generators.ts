@@ -4,6 +4,7 @@
  * manifests that reference one layer many times.
  */
 import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { dockerSave, sha256, type TarEntry, tar, tarHeader } from '../cli/archives.js';
 
 const ZSTD_MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
@@ -69,6 +70,18 @@ export function zstdRleOuterArchive(gib: number): Buffer {
     Buffer.concat(Array.from({ length: blocks }, () => rle)),
     zstdRawBlocks(Buffer.alloc(1024), true),
   ]);
+}
+
+/**
+ * An outer `.tar.gz` whose one member `blob/layer.tar` declares `gib` GiB of zeros, written as gzip members
+ * of 1 MiB of zeros each (about 1 kB apiece; gzip readers go on across members): ~4 MB of file per 4 GiB
+ * decoded.
+ */
+export function gzipZerosOuterArchive(gib: number): Buffer {
+  const MiB = 1024 * 1024;
+  const header = tarHeader({ name: 'blob/layer.tar', size: gib * 1024 * MiB, mode: 0o644 });
+  const zeros = gzipSync(Buffer.alloc(MiB), { level: 9 });
+  return Buffer.concat([gzipSync(header), repeat(zeros, gib * 1024), gzipSync(Buffer.alloc(1024))]);
 }
 
 /**
