@@ -70,6 +70,20 @@ describe('entries that climb out of the root', () => {
     expect(r.stderr).toContain('../../etc/cron.d/evil');
   });
 
+  it('a hardlink to a file no layer holds: exit 2, one line naming the archive and the layer', async () => {
+    const archive = await writeArchive(
+      'hardlink-to-nothing.tar',
+      imageOf([[busybox], [{ name: 'usr/bin/ghost', type: 'hardlink', linkname: 'usr/bin/missing' }]]),
+    );
+    const r = await gate(archive, await findingsFor('hardlink', ['/usr/bin/busybox']));
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(
+      /^driftgate: \/\S+\/hardlink-to-nothing\.tar: layer 2: hardlink "\/usr\/bin\/ghost" points to "\/usr\/bin\/missing", which is missing\n$/,
+    );
+  });
+
   it('an archive member ../manifest.json: exit 2, one line', async () => {
     const layer = tar([busybox]);
     const good = dockerSave([{ blob: layer, diffId: sha256(layer) }], ['example/cli-test:1']);
