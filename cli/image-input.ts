@@ -13,7 +13,7 @@ import {
   readOciLayout,
 } from '../engine/image/index.js';
 import type { ImageManifest } from '../engine/image/types.js';
-import { parseSize } from '../integrations/environment/env-values.js';
+import { imageLimitsFromEnv } from '../integrations/environment/image-limits.js';
 import type { SqliteLayerCache } from '../integrations/layer-cache/index.js';
 import { manifestFromEngine } from './engine-image.js';
 
@@ -82,15 +82,11 @@ async function loadImageRef(ref: string, flags: ImageSourceFlags, opts: ReadOpti
   return manifestFromRegistry(ref, flags.platform ? { platform: flags.platform } : {}, readOpts);
 }
 
-/**
- * DRIFTGATE_MAX_DECOMPRESSED_BYTES (a size: bytes or a binary unit): the per-image bound on decompressed
- * bytes (docs/limits.md), for images larger than the default allows, or a tighter bound in CI.
- */
+/** The image bounds the environment sets (integrations/environment/image-limits.ts), over `opts`' own. */
 export function withEnvLimits(opts: ReadOptions, env: NodeJS.ProcessEnv): ReadOptions {
-  const text = env.DRIFTGATE_MAX_DECOMPRESSED_BYTES;
-  if (text === undefined || text.trim() === '') return opts;
-  const bytes = parseSize('DRIFTGATE_MAX_DECOMPRESSED_BYTES', text);
-  return { ...opts, limits: { ...opts.limits, maxDecompressedBytes: bytes } };
+  const limits = imageLimitsFromEnv(env);
+  if (Object.keys(limits).length === 0) return opts;
+  return { ...opts, limits: { ...opts.limits, ...limits } };
 }
 
 let processCache: Promise<SqliteLayerCache | undefined> | undefined;

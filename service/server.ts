@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { InputError } from '../engine/errors.js';
+import { imageLimitsFromEnv } from '../integrations/environment/image-limits.js';
 import { openLayerCache } from '../integrations/layer-cache/index.js';
 import { SqliteStore } from '../integrations/store/index.js';
 import { buildApp, DAY_MS } from './app.js';
@@ -56,7 +57,11 @@ export async function serve(settings: ServeSettings): Promise<FastifyInstance> {
     windowMs: settings.windowMs,
     bodyLimit: settings.bodyLimit,
     rateLimitPerMinute: settings.rateLimitPerMinute,
-    imageSource: registrySource(cache ? { layerCache: cache, manifestCache: cache } : {}),
+    // The image bounds a user set (DRIFTGATE_MAX_DECOMPRESSED_BYTES) hold for images read for a deploy too.
+    imageSource: registrySource({
+      limits: imageLimitsFromEnv(process.env),
+      ...(cache ? { layerCache: cache, manifestCache: cache } : {}),
+    }),
     logger: {
       level: process.env.DRIFTGATE_LOG_LEVEL ?? 'info',
       // JSON lines for collectors; readable only for a person at a terminal.
