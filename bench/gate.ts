@@ -84,7 +84,7 @@ function peakAloneMb(part: 'floor' | 'gate', dir: string): number {
 
 async function main(): Promise<void> {
   const n = Number(process.argv[process.argv.indexOf('--findings') + 1]) || 100_000;
-  const fixtures = process.env.DRIFTGATE_FIXTURES ?? join(process.cwd(), '../shared/fixtures');
+  const fixtures = process.env.DRIFTGATE_FIXTURES ?? join(process.cwd(), 'testdata/findings');
   const dir = await mkdtemp(join(tmpdir(), 'driftgate-bench-'));
   try {
     const inputs = await generateGateInputs(dir, fixtures, { findings: n, rules: 200, files: 5_000 });

@@ -1,5 +1,5 @@
 /**
- * Inputs for the gate benchmark, generated from the fixture shapes in ../shared/fixtures (SCC v1 and v2
+ * Inputs for the gate benchmark, generated from the sample shapes in testdata/findings (SCC v1 and v2
  * list results, Pub/Sub notifications, Falco json_output): N findings as NDJSON, a policy of R rules,
  * and a manifest of M files. Deterministic (seeded), so runs compare.
  */
@@ -52,10 +52,10 @@ export async function generateGateInputs(
 ): Promise<GateInputs> {
   const random = rng(42);
   const fixtures = {
-    v2: JSON.parse(await readFile(join(fixturesDir, 'scc/v2-list-results.json'), 'utf8'))[0],
-    v1: JSON.parse(await readFile(join(fixturesDir, 'scc/v1-list-results.json'), 'utf8'))[0],
-    notification: JSON.parse(await readFile(join(fixturesDir, 'scc/pubsub-notification.json'), 'utf8')),
-    falco: JSON.parse(await readFile(join(fixturesDir, 'falco/drop-and-execute.json'), 'utf8')),
+    v2: JSON.parse(await readFile(join(fixturesDir, 'scc-v2-list-results.json'), 'utf8'))[0],
+    v1: JSON.parse(await readFile(join(fixturesDir, 'scc-v1-list-results.json'), 'utf8'))[0],
+    notification: JSON.parse(await readFile(join(fixturesDir, 'scc-pubsub-notification.json'), 'utf8')),
+    falco: JSON.parse(await readFile(join(fixturesDir, 'falco-drop-and-execute.json'), 'utf8')),
   };
 
   // The manifest: M files, a fifth of them executables with hashes, and their parent directories.

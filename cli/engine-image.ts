@@ -7,11 +7,16 @@ import { UnreachableError } from '../engine/errors.js';
 import type { ReadOptions } from '../engine/image/index.js';
 import type { ImageManifest } from '../engine/image/types.js';
 
+/** Why the engine did not answer with the image, in words that complete "image <ref>: …". */
+export interface EngineMiss {
+  miss: string;
+}
+
 export async function manifestFromEngine(
   ref: string,
   readOpts: ReadOptions,
   opts: { required: boolean },
-): Promise<ImageManifest | undefined> {
+): Promise<ImageManifest | EngineMiss> {
   // dockerode is loaded only when the engine is asked: it costs a third of a second at start-up.
   const { dockerClient, engineAddress } = await import('../integrations/docker/client.js');
   const { manifestFromEngine: readFromEngine } = await import('../integrations/docker/manifest.js');
@@ -23,13 +28,15 @@ export async function manifestFromEngine(
     () => false,
   );
   if (!up) {
-    if (opts.required)
-      throw new UnreachableError(`image ${ref}: the Docker engine at ${engineAddress()} cannot be reached`);
-    return undefined;
+    const miss = `the Docker engine at ${engineAddress()} cannot be reached`;
+    if (opts.required) throw new UnreachableError(`image ${ref}: ${miss}`);
+    return { miss };
   }
   const manifest = await readFromEngine(ref, readOpts, docker);
-  if (manifest === undefined && opts.required) {
-    throw new UnreachableError(`image ${ref}: not in the Docker engine at ${engineAddress()}`);
+  if (manifest === undefined) {
+    const miss = `not in the Docker engine at ${engineAddress()}`;
+    if (opts.required) throw new UnreachableError(`image ${ref}: ${miss}`);
+    return { miss };
   }
   return manifest;
 }

@@ -19,6 +19,8 @@ export interface FindingsInput {
 export interface FindingsSourceOptions {
   /** Remote sources (SCC) are asked only for findings from then on; files are filtered by the gate. */
   since?: Date;
+  /** The Security Command Center API version for `scc:` sources (default v1). */
+  sccApi?: 'v1' | 'v2';
 }
 
 export async function readFindingsSources(
@@ -160,8 +162,16 @@ async function forEachSccFinding(
   const results = listAddedBinaryFindings(source, {
     ...endpoint,
     ...(opts.since !== undefined ? { since: opts.since } : {}),
+    ...(opts.sccApi !== undefined ? { api: opts.sccApi } : {}),
+    ...retryDelayFromEnv(),
   });
   for await (const result of results) {
     for (const f of normalizeFindingObject(result, source, skipped)) onFinding(f);
   }
+}
+
+/** DRIFTGATE_SCC_RETRY_DELAY_MS: the first wait between retries (tests make it short; default 250 ms). */
+function retryDelayFromEnv(): { retryDelayMs?: number } {
+  const v = process.env.DRIFTGATE_SCC_RETRY_DELAY_MS;
+  return v !== undefined && /^\d{1,6}$/.test(v) ? { retryDelayMs: Number(v) } : {};
 }

@@ -1,7 +1,7 @@
 /**
  * The four ways to name the image being gated (gate.md): `--image`, `--image-archive`, `--oci-layout`,
- * `--manifest`. Exactly one. A source that does not exist is exit 3 (the image could not be reached);
- * one that exists but is malformed is exit 2.
+ * `--manifest`. Exactly one. A local file or folder that is not there is a mistake on the command line,
+ * exit 2 like a missing findings file; an image that cannot be reached (engine, registry) is exit 3.
  */
 import { readFile, stat } from 'node:fs/promises';
 import { InputError, UnreachableError } from '../engine/errors.js';
@@ -16,6 +16,8 @@ import type { ImageManifest } from '../engine/image/types.js';
 import { imageLimitsFromEnv } from '../integrations/environment/image-limits.js';
 import type { SqliteLayerCache } from '../integrations/layer-cache/index.js';
 import { manifestFromEngine } from './engine-image.js';
+import { describeFsError } from './fs-errors.js';
+import { note } from './ui.js';
 
 export interface ImageSourceFlags {
   image?: string;
@@ -28,19 +30,28 @@ export interface ImageSourceFlags {
   platform?: string;
 }
 
-export function describeImageSource(flags: ImageSourceFlags): string {
+const IMAGE_FLAGS = ['--image', '--image-archive', '--oci-layout', '--manifest'] as const;
+
+/**
+ * The one image source given. `accepted` is the flags the command offers (`policy init` reads no `--image`),
+ * so the error for a missing image never names a flag the command would refuse.
+ */
+export function describeImageSource(
+  flags: ImageSourceFlags,
+  accepted: readonly string[] = IMAGE_FLAGS,
+): string {
   const given = imageSourcesGiven(flags);
   if (given.length !== 1) {
     throw new InputError(
       given.length === 0
-        ? 'name the image: one of --image, --image-archive, --oci-layout or --manifest'
+        ? `name the image: ${accepted.length === 1 ? accepted[0] : `one of ${accepted.slice(0, -1).join(', ')} or ${accepted.at(-1)}`}`
         : `name the image once: ${given.join(' and ')} were both given`,
     );
   }
   return given[0]!;
 }
 
-function imageSourcesGiven(flags: ImageSourceFlags): string[] {
+export function imageSourcesGiven(flags: ImageSourceFlags): string[] {
   const out: string[] = [];
   if (flags.image !== undefined) out.push('--image');
   if (flags.imageArchive !== undefined) out.push('--image-archive');
@@ -53,15 +64,15 @@ export async function loadImage(flags: ImageSourceFlags, readOpts: ReadOptions):
   describeImageSource(flags);
   const opts = await withLayerCache(flags, withEnvLimits(readOpts, process.env));
   if (flags.imageArchive !== undefined) {
-    await mustExist(flags.imageArchive, 'image archive', 'file');
+    await mustExist(flags.imageArchive, '--image-archive', 'file');
     return readImageArchive(flags.imageArchive, opts);
   }
   if (flags.ociLayout !== undefined) {
-    await mustExist(flags.ociLayout, 'OCI layout', 'directory');
+    await mustExist(flags.ociLayout, '--oci-layout', 'directory');
     return readOciLayout(flags.ociLayout, opts);
   }
   if (flags.manifest !== undefined) {
-    await mustExist(flags.manifest, 'manifest', 'file');
+    await mustExist(flags.manifest, '--manifest', 'file');
     return parseManifestJson(await readFile(flags.manifest, 'utf8'), flags.manifest);
   }
   return loadImageRef(flags.image!, flags, opts);
@@ -74,12 +85,23 @@ export async function loadImage(flags: ImageSourceFlags, readOpts: ReadOptions):
  */
 async function loadImageRef(ref: string, flags: ImageSourceFlags, opts: ReadOptions): Promise<ImageManifest> {
   const readOpts: ReadOptions = flags.platform ? { ...opts, platform: flags.platform } : opts;
+  let engineMiss: string | undefined;
   if (flags.imageSource !== 'registry') {
     const fromEngine = await manifestFromEngine(ref, readOpts, { required: flags.imageSource === 'docker' });
-    if (fromEngine) return fromEngine;
+    if (!('miss' in fromEngine)) return fromEngine;
+    engineMiss = fromEngine.miss;
   }
   const { manifestFromRegistry } = await import('../integrations/registry/manifest.js');
-  return manifestFromRegistry(ref, flags.platform ? { platform: flags.platform } : {}, readOpts);
+  try {
+    return await manifestFromRegistry(ref, flags.platform ? { platform: flags.platform } : {}, readOpts);
+  } catch (err) {
+    // Both places were asked: say both, or a tag only built locally reads as a DNS problem of Docker Hub.
+    if (engineMiss === undefined || !(err instanceof UnreachableError)) throw err;
+    const registry = err.message.startsWith(`image ${ref}: `)
+      ? err.message.slice(`image ${ref}: `.length)
+      : err.message;
+    throw new UnreachableError(`image ${ref}: ${engineMiss}, and from the registry: ${registry}`);
+  }
 }
 
 /** The image bounds the environment sets (integrations/environment/image-limits.ts), over `opts`' own. */
@@ -99,9 +121,7 @@ async function withLayerCache(flags: ImageSourceFlags, opts: ReadOptions): Promi
   if (opts.layerCache !== undefined || flags.manifest !== undefined) return opts;
   // Loaded here, not at the top: commands that read no image need not load SQLite.
   processCache ??= import('../integrations/layer-cache/index.js')
-    .then(({ layerCacheFromEnv }) =>
-      layerCacheFromEnv(process.env, (message) => process.stderr.write(`driftgate: ${message}\n`)),
-    )
+    .then(({ layerCacheFromEnv }) => layerCacheFromEnv(process.env, note))
     .then((cache) => {
       // Closing folds the write-ahead log back into the database for the next run.
       if (cache !== undefined) process.once('exit', () => cache.close());
@@ -113,25 +133,24 @@ async function withLayerCache(flags: ImageSourceFlags, opts: ReadOptions): Promi
 }
 
 /**
- * A source that is not there is exit 3 (could not be reached); one of the wrong kind — a directory given
- * as an archive or manifest, a file given as an OCI layout — is a usage error, exit 2, said in one line
- * (reading it would fail with EISDIR/ENOTDIR and a stack trace).
+ * A source that is not there could not be reached (exit 3: the gate cannot evaluate that image), said in
+ * words rather than as ENOENT; one of the wrong kind (a directory given as an archive or manifest, a file
+ * given as an OCI layout) is a usage error, exit 2, in one line (reading it would fail with
+ * EISDIR/ENOTDIR and a stack trace).
  */
-async function mustExist(path: string, what: string, kind: 'file' | 'directory'): Promise<void> {
+async function mustExist(path: string, flag: string, kind: 'file' | 'directory'): Promise<void> {
   let isDirectory: boolean;
   try {
     isDirectory = (await stat(path)).isDirectory();
   } catch (err) {
-    throw new UnreachableError(
-      `${what} ${path} cannot be read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
-    );
+    throw new UnreachableError(`${flag} ${path}: ${describeFsError(err)}`);
   }
   if (kind === 'file' && isDirectory) {
-    const hint = what === 'image archive' ? ' (an OCI layout directory is --oci-layout)' : '';
-    throw new InputError(`${what} ${path} is a directory, not a file${hint}`);
+    const hint = flag === '--image-archive' ? ' (an OCI layout directory is --oci-layout)' : '';
+    throw new InputError(`${flag} ${path} is a directory, not a file${hint}`);
   }
   if (kind === 'directory' && !isDirectory) {
-    throw new InputError(`${what} ${path} is not a directory (an archive file is --image-archive)`);
+    throw new InputError(`${flag} ${path} is not a directory (an archive file is --image-archive)`);
   }
 }
 

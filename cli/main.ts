@@ -11,8 +11,13 @@ import { registerManifest } from './commands/manifest.js';
 import { registerPlan } from './commands/plan.js';
 import { registerPolicy } from './commands/policy.js';
 import { registerPr } from './commands/pr.js';
+import { registerReport } from './commands/report.js';
+import { registerScc } from './commands/scc.js';
 import { registerServe } from './commands/serve.js';
+import { registerCompletion } from './completion.js';
+import { configureHelp } from './help.js';
 import { TOOL_VERSION } from './options.js';
+import { setUi } from './ui.js';
 
 export const EXIT = { ok: 0, fail: 1, usage: 2, unreachable: 3 } as const;
 
@@ -20,6 +25,9 @@ export function buildProgram(): Command {
   const program = new Command('driftgate')
     .description('Enforce container immutability: runtime findings × image manifest × policy')
     .version(TOOL_VERSION)
+    // Global: accepted before or after the command (`driftgate gate … --quiet`).
+    .option('-q, --quiet', 'nothing on stderr but errors')
+    .option('--no-color', 'no ANSI colour (also NO_COLOR=1)')
     .exitOverride()
     // Usage errors are one line like every other error (gate.md: exit 2 with a clear message), so CI logs
     // and wrappers can show them as they are; `--help` is one flag away.
@@ -40,6 +48,14 @@ export function buildProgram(): Command {
   registerDemo(program);
   registerPr(program);
   registerServe(program);
+  registerCompletion(program);
+  program.hook('preAction', (_root, action) => {
+    const globals = action.optsWithGlobals() as { quiet?: boolean; color?: boolean };
+    setUi({ quiet: globals.quiet === true, color: globals.color !== false });
+  });
+  configureHelp(program);
+  registerReport(program);
+  registerScc(program);
   // Subcommands (and theirs) inherit neither exitOverride nor the output settings from commander's parent.
   const all = (cmd: Command): Command[] => [cmd, ...cmd.commands.flatMap(all)];
   for (const cmd of all(program).slice(1)) cmd.exitOverride().configureOutput(program.configureOutput());
@@ -69,7 +85,11 @@ function reportError(err: unknown): number {
     return EXIT.usage;
   }
   if (err instanceof InputError) {
-    process.stderr.write(`driftgate: ${oneLine(err.toString())}\n`);
+    // Several errors at once (every policy error of every file: engine/policy/load.ts PolicyErrors), one
+    // per line, each with its file:line:col, so a person and an editor's problem matcher can read them.
+    const each = (err as { errors?: unknown }).errors;
+    const lines = Array.isArray(each) && each.length > 0 ? each.map(String) : [err.toString()];
+    for (const line of lines) process.stderr.write(`driftgate: ${oneLine(line)}\n`);
     return EXIT.usage;
   }
   if (err instanceof UnreachableError) {

@@ -1,8 +1,13 @@
-/** Where a report goes: `--output <file>` or stdout. */
+/** Where a report goes: `--output <file>` (or a `--report` file) or stdout. */
 import { writeFile } from 'node:fs/promises';
 import { InputError } from '../engine/errors.js';
+import { describeFsError } from './fs-errors.js';
 
-export async function writeReport(text: string, output: string | undefined): Promise<void> {
+export async function writeReport(
+  text: string,
+  output: string | undefined,
+  flag = '--output',
+): Promise<void> {
   const body = text.endsWith('\n') ? text : `${text}\n`;
   if (output === undefined || output === '-') {
     await new Promise<void>((resolve, reject) =>
@@ -13,8 +18,6 @@ export async function writeReport(text: string, output: string | undefined): Pro
   try {
     await writeFile(output, body);
   } catch (err) {
-    throw new InputError(
-      `cannot write --output ${output}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
-    );
+    throw new InputError(`cannot write ${flag} ${output}: ${describeFsError(err)}`);
   }
 }

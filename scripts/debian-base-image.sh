@@ -5,8 +5,11 @@
 #   usage: scripts/debian-base-image.sh [image-name]   (default driftgate-test/debian:bookworm)
 set -euo pipefail
 image="${1:-driftgate-test/debian:bookworm}"
+# An image built by an older version of this script has `/` at mode 0700 (see below): rebuilt, not kept.
 if docker image inspect "$image" >/dev/null 2>&1; then
-  echo "$image already present"; exit 0
+  mode=$(docker run --rm --network none --entrypoint stat "$image" -c %a / 2>/dev/null || true)
+  if [ "$mode" = "755" ]; then echo "$image already present"; exit 0; fi
+  echo "$image has / at mode ${mode:-unknown}, not 755: rebuilding it" >&2
 fi
 # The Debian mirror apt already uses on this machine: a stanza (deb822) or line (classic) for `bookworm`
 # with component `main`, so third-party repositories (nodesource …) and security updates are not picked.
@@ -24,5 +27,8 @@ debootstrap --variant=minbase bookworm "$root" "$mirror" >/tmp/driftgate-deboots
 # Point apt inside the image at the same mirror, so `apt-get install` in builds (--network host) works here.
 echo "deb $mirror bookworm main" > "$root/etc/apt/sources.list"
 rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
+# mktemp -d made the root 0700, and `tar -C "$root" -c .` records that mode for `.`, which becomes the image's
+# `/`: every container whose USER is not root would then fail to start (it cannot even resolve its workdir).
+chmod 0755 "$root"
 tar -C "$root" -c . | docker import --change 'CMD ["/bin/bash"]' - "$image" >/dev/null
 echo "built $image"

@@ -9,6 +9,7 @@ import { inert } from '../../engine/formats/escape.js';
 import { DEFAULT_MAX_FILE_BYTES } from '../../integrations/docker/limits.js';
 import { oneOf } from '../options.js';
 import { writeReport } from '../output.js';
+import { note } from '../ui.js';
 
 const FINDINGS_FORMATS = ['ndjson', 'json', 'table'] as const;
 type FindingsFormat = (typeof FINDINGS_FORMATS)[number];
@@ -26,7 +27,7 @@ export function registerFindings(program: Command): void {
     .description("a container's drift from its image (docker diff), as findings for `gate --findings`")
     .requiredOption('--docker-container <id|name>', 'a container in the local Docker engine (DOCKER_HOST)')
     .option('--format <format>', FINDINGS_FORMATS.join('|'), oneOf('--format', FINDINGS_FORMATS), 'ndjson')
-    .option('--output <file>', 'write the findings here instead of stdout')
+    .option('-o, --output <file>', 'write the findings here instead of stdout')
     .option(
       '--max-file-bytes <n>',
       'largest file hashed; a larger added executable is exit 3',
@@ -40,7 +41,7 @@ export function registerFindings(program: Command): void {
         now: new Date(),
         maxFileBytes: flags.maxFileBytes,
       });
-      for (const note of [...drift.notes].sort()) process.stderr.write(`driftgate: ${inert(note)}\n`);
+      for (const n of [...drift.notes].sort()) note(inert(n));
       await writeReport(render(drift.entries, flags, formatDriftTable), flags.output);
     });
 }

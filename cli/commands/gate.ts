@@ -4,13 +4,15 @@ import { FORMAT_NAMES } from '../../engine/formats/names.js';
 import type { GateFlags } from '../gate-evaluation.js';
 import { collect, oneOf, TOOL_VERSION } from '../options.js';
 import { writeReport } from '../output.js';
+import { collectReport, type ReportTarget, writeReports } from '../reports.js';
+import { useColor } from '../ui.js';
 
 /** Adds the gate's input flags; `plan` and `pr` take the same inputs. */
 export function addGateInputs(cmd: Command): Command {
   return cmd
-    .requiredOption('--policy <file|dir>', 'policy file or folder (repeatable)', collect, [])
+    .requiredOption('-p, --policy <file|dir>', 'policy file or folder (repeatable)', collect, [])
     .requiredOption(
-      '--findings <file|-|scc:parent>',
+      '-f, --findings <file|-|scc:parent>',
       'findings: JSON, NDJSON or one object (repeatable)',
       collect,
       [],
@@ -45,17 +47,40 @@ export function addGateInputs(cmd: Command): Command {
 export function registerGate(program: Command): void {
   addGateInputs(program.command('gate').description('fail or pass an image: findings × image × policy'))
     .option('--format <format>', FORMAT_NAMES.join('|'), oneOf('--format', FORMAT_NAMES), 'table')
-    .option('--output <file>', 'write the report here instead of stdout')
-    .action(async (flags: GateFlags) => {
+    .option('-o, --output <file>', 'write the report here instead of stdout')
+    .option(
+      '--report <format=file>',
+      'also write this format to this file (repeatable: --report sarif=drift.sarif --report junit=junit.xml)',
+      collectReport,
+    )
+    .option(
+      '--fail-on <conditions>',
+      'also fail (exit 1) on: warn (bakes, pending decisions), no-findings (none about this image); comma list, repeatable',
+      collect,
+      [],
+    )
+    .action(async (flags: GateFlags & { report?: ReportTarget[]; failOn: string[] }) => {
+      const { parseFailOn, failOnResult, failsRun } = await import('../../engine/gate/fail-on.js');
+      const conditions = parseFailOn(flags.failOn);
       const { runGateEvaluation } = await import('../gate-evaluation.js');
       const { formatEvaluation } = await import('../../engine/formats/index.js');
       const { evaluation, policies } = await runGateEvaluation(flags);
+      const failOn = failOnResult(evaluation, conditions);
+      const context = { policies, toolVersion: TOOL_VERSION, failOn };
       const text = formatEvaluation(evaluation, flags.format, {
-        policies,
-        toolVersion: TOOL_VERSION,
-        color: flags.format === 'table' && flags.output === undefined && process.stdout.isTTY === true,
+        ...context,
+        color: flags.format === 'table' && flags.output === undefined && useColor(process.stdout),
       });
+      await writeReports(evaluation, flags.report ?? [], context);
       await writeReport(text, flags.output);
-      process.exitCode = evaluation.verdict === 'fail' ? 1 : 0;
+      const { otherImagesHint } = await import('../../engine/gate/other-images.js');
+      const hint = otherImagesHint(
+        evaluation.image.repository,
+        evaluation.decisions.length,
+        evaluation.summary.otherImages,
+        evaluation.otherRepositories ?? new Map(),
+      );
+      if (hint !== undefined) process.stderr.write(`driftgate: ${hint}\n`);
+      process.exitCode = failsRun(failOn) ? 1 : 0;
     });
 }

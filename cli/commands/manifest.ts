@@ -5,6 +5,7 @@ import { withArtifactAnalysis } from '../artifact-analysis.js';
 import type { ImageSourceFlags } from '../image-input.js';
 import { oneOf } from '../options.js';
 import { writeReport } from '../output.js';
+import { note } from '../ui.js';
 
 interface ManifestFlags extends ImageSourceFlags {
   format: 'json' | 'table';
@@ -37,7 +38,7 @@ export function registerManifest(program: Command): void {
       'cross-check package ownership with Artifact Analysis in this project',
     )
     .option('--format <format>', 'json|table', oneOf('--format', ['json', 'table'] as const), 'table')
-    .option('--output <file>', 'write here instead of stdout')
+    .option('-o, --output <file>', 'write here instead of stdout')
     .action(async (flags: ManifestFlags) => {
       const { loadImage } = await import('../image-input.js');
       let manifest = await loadImage(flags, { hashAll: flags.hashAll === true });
@@ -45,7 +46,7 @@ export function registerManifest(program: Command): void {
         const checked = await withArtifactAnalysis(manifest, flags.artifactAnalysis, flags.repository);
         manifest = checked.manifest;
         const d = checked.report.disagreements;
-        process.stderr.write(
+        note(
           `artifact analysis: ${checked.report.agreements} agree, ${checked.report.filled} owners added, ${d.length} disagree${
             d.length
               ? `: ${d
@@ -53,7 +54,7 @@ export function registerManifest(program: Command): void {
                   .map((x) => `${x.path} (${x.manifestPackage} vs ${x.analysisPackage})`)
                   .join(', ')}`
               : ''
-          }\n`,
+          }`,
         );
       }
       await writeReport(

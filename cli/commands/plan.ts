@@ -22,7 +22,7 @@ export function registerPlan(program: Command): void {
     .option('--dockerfile <file>', "edit this Dockerfile instead of each rule's `dockerfile`")
     .option('--write', 'apply the edits to the Dockerfile(s)')
     .option('--format <format>', 'diff|json', oneOf('--format', ['diff', 'json'] as const), 'diff')
-    .option('--output <file>', 'write the report here instead of stdout')
+    .option('-o, --output <file>', 'write the report here instead of stdout')
     .action(async (flags: PlanFlags) => {
       const { runGateEvaluation } = await import('../gate-evaluation.js');
       const { bakeItemsByDockerfile, planAll } = await import('../bake-items.js');

@@ -42,13 +42,14 @@ export function registerPolicyInit(policyCommand: Command): void {
       [],
     )
     .option('--name <name>', 'metadata.name of the draft (default: the repository name)')
-    .option('--output <file>', 'write the draft here (never over an existing file) instead of stdout')
+    .option('-o, --output <file>', 'write the draft here (never over an existing file) instead of stdout')
     .option('--now <rfc3339>', 'the clock written into the draft and used to load it (default: now)')
     .action(async (flags: PolicyInitFlags) => {
       const { draftPolicy } = await import('../../engine/policy-init/index.js');
       const { readFindingsSources } = await import('../findings-input.js');
-      const { imageRepository, loadImage } = await import('../image-input.js');
+      const { describeImageSource, imageRepository, loadImage } = await import('../image-input.js');
       const { partialHashSizes } = await import('../gate-evaluation.js');
+      describeImageSource(flags, ['--image-archive', '--oci-layout', '--manifest']);
       const now = parseNow(flags.now);
       const { findings } = await readFindingsSources(flags.fromFindings);
       const manifest = await loadImage(flags, { prefixSizes: partialHashSizes(findings) });

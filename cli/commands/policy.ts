@@ -21,7 +21,7 @@ export function registerPolicy(program: Command): void {
     .argument('<paths...>', 'policy files or folders')
     .option('--now <rfc3339>', 'the clock for the 180-day horizon of allow rules (default: now)')
     .option('--format <format>', 'table|json', oneOf('--format', ['table', 'json'] as const), 'table')
-    .option('--output <file>', 'write here instead of stdout')
+    .option('-o, --output <file>', 'write here instead of stdout')
     .action(async (paths: string[], flags: ReportFlags) => {
       const { validatePolicies } = await import('../../engine/policy/load.js');
       const { policies, errors, files } = await validatePolicies(paths, { now: parseNow(flags.now) });
@@ -50,7 +50,7 @@ export function registerPolicy(program: Command): void {
     .argument('<paths...>', 'test files or folders')
     .option('--now <rfc3339>', 'the default clock for cases that set none (default: now)')
     .option('--format <format>', 'table|json', oneOf('--format', ['table', 'json'] as const), 'table')
-    .option('--output <file>', 'write here instead of stdout')
+    .option('-o, --output <file>', 'write here instead of stdout')
     .action(async (paths: string[], flags: ReportFlags) => {
       const { runPolicyTests } = await import('../../engine/policy-tests/index.js');
       const results = await runPolicyTests(paths, { now: parseNow(flags.now) });

@@ -31,7 +31,7 @@ export function registerPr(program: Command): void {
     .option('--remote <name>', 'git remote to push to', 'origin')
     .option('--base <branch>', "base branch (default: the repository's default branch)")
     .option('--format <format>', 'text|json', oneOf('--format', ['text', 'json'] as const), 'text')
-    .option('--output <file>', 'write the result here instead of stdout')
+    .option('-o, --output <file>', 'write the result here instead of stdout')
     .action(async (flags: PrFlags) => {
       const { runGateEvaluation } = await import('../gate-evaluation.js');
       const { bakeItemsByDockerfile, planAll } = await import('../bake-items.js');

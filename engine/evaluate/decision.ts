@@ -3,9 +3,12 @@
  * and the most severe outcome stands for the binary. If one variant's problem fails the gate, the decision
  * is enforcing, so the decisions a person reads always explain the verdict.
  */
+import type { FindingPackage } from '../findings/types.js';
 import type { AllowRule } from '../policy/types.js';
 import { decisionId, type FindingGroup } from './dedup.js';
 import type { Enforcement } from './enforcement.js';
+import { broughtBy } from './package-coverage.js';
+import { reasons } from './reasons.js';
 import type { CompiledRule } from './rules.js';
 import type { GoverningSet } from './scope.js';
 import { runSteps, type StepContext, type StepResult } from './steps.js';
@@ -33,7 +36,7 @@ export function decideGroup(
 ): GroupDecision {
   const results: VariantResult[] = [];
   for (const v of g.variants.values()) {
-    const result = runSteps(v.finding, v.set, ctx);
+    const result = runSteps(v.finding, v.set, ctx, g.package);
     const e = enforcementOf(v.set);
     const unknown = result.outcome === 'unknown';
     results.push({
@@ -60,8 +63,24 @@ export function decideGroup(
     reason += ` Findings of this binary were decided differently (${parts.join(', ')}); the most severe outcome stands.`;
   }
 
+  if (g.evidence === 'added') reason += ` ${reasons.addedOnly()}`;
+
   const { result } = chosen;
   const pkg = result.entry?.package;
+  const brought =
+    outcome === 'bake' || outcome === 'in-image'
+      ? broughtBy(
+          ctx.rules,
+          chosenVariant(g, chosen, results).set,
+          // bake and in-image come from a looked-up path, so resolvedPath is there (steps.ts).
+          {
+            path: g.path,
+            resolvedPath: result.resolvedPath ?? g.path,
+            ...(g.sha256 ? { sha256: g.sha256 } : {}),
+          },
+          g.package,
+        )
+      : undefined;
   const decision: Decision = {
     id: decisionId(g.key, g.sha256),
     binary: {
@@ -83,6 +102,9 @@ export function decideGroup(
     ...(g.lastSeen === undefined ? {} : { lastSeen: g.lastSeen }),
     // A finding without any workload field adds nothing a person could use.
     workloads: [...g.workloads].filter((w) => Object.keys(w).length > 0),
+    evidence: g.evidence,
+    ...(g.package ? { runtimePackage: runtimePackageOf(g.package) } : {}),
+    ...(brought === undefined ? {} : { broughtBy: brought }),
   };
   const allowRules = results.flatMap((r) => (r.result.allowedBy ? [r.result.allowedBy] : []));
   return { decision, allowRules };
@@ -98,6 +120,17 @@ function mergedDrift(results: readonly VariantResult[]): Drift {
   return results
     .map((r) => r.result.drift)
     .reduce((a, b) => (DRIFT_ORDER.indexOf(b) < DRIFT_ORDER.indexOf(a) ? b : a));
+}
+
+function runtimePackageOf(p: FindingPackage): NonNullable<Decision['runtimePackage']> {
+  return p.version === undefined
+    ? { manager: p.manager, name: p.name }
+    : { manager: p.manager, name: p.name, version: p.version };
+}
+
+/** The variant whose result was chosen (results are in variant order). */
+function chosenVariant(g: FindingGroup, chosen: VariantResult, results: readonly VariantResult[]) {
+  return [...g.variants.values()][results.indexOf(chosen)]!;
 }
 
 function countByOutcome(results: readonly VariantResult[]): Map<Outcome, number> {

@@ -10,11 +10,13 @@ import { createHash } from 'node:crypto';
 import {
   type Finding,
   type FindingBinary,
+  type FindingPackage,
   type FindingSource,
   isUsableBinary,
   type UnusableReason,
   type Workload,
 } from '../findings/types.js';
+import { type Evidence, evidenceOf, strongerEvidence } from './evidence.js';
 import { TupleInterner } from './interner.js';
 import type { GoverningSet } from './scope.js';
 
@@ -44,6 +46,13 @@ export interface FindingGroup {
   workloads: Set<Workload>;
   /** Keyed by the interned variant fields. */
   variants: Map<VariantFields, Variant>;
+  /** The strongest evidence of any finding: executed, loaded, or only added (evidence.ts). */
+  evidence: Evidence;
+  /**
+   * The package the file came from, per the first finding that says (docker-diff). Same path and hash is
+   * the same file, so an SCC finding of it shares the attribution its docker-diff finding carries.
+   */
+  package?: FindingPackage;
 }
 
 /** The interned fields that make a variant: an identity, nothing to read. */
@@ -93,7 +102,18 @@ function groupKey(b: FindingBinary): string {
 
 const newVariantKey = (): VariantFields => ({ variant: true });
 
+/**
+ * How much evidence a group keeps. The gate keeps every finding id and workload (its JSON lists them);
+ * a weekly report over a million findings keeps a sample of each, while `count` stays exact.
+ */
+export interface EvidenceLimit {
+  findingIds?: number;
+  workloads?: number;
+}
+
 export class FindingGroups {
+  constructor(private readonly limit: EvidenceLimit = {}) {}
+
   /** group key (the path) → sha256 (undefined for none) → group: nested maps, so no key string per finding. */
   private readonly byPath = new Map<string, Map<string | undefined, FindingGroup>>();
   private readonly workloads = new TupleInterner<Workload>();
@@ -124,13 +144,22 @@ export class FindingGroups {
         sources: [],
         workloads: new Set(),
         variants: new Map(),
+        evidence: evidenceOf(f),
       };
       bySha.set(sha256, g);
     }
     g.count++;
-    g.findingIds.add(f.id);
+    if (g.findingIds.size < (this.limit.findingIds ?? Number.POSITIVE_INFINITY)) g.findingIds.add(f.id);
+    g.evidence = strongerEvidence(g.evidence, evidenceOf(f));
+    // One that lists its dependents beats one that does not (an older findings file).
+    if (
+      f.package !== undefined &&
+      (g.package === undefined || (!g.package.requiredBy && f.package.requiredBy))
+    )
+      g.package = f.package;
     if (!g.sources.includes(f.source)) g.sources.push(f.source);
-    g.workloads.add(this.workloads.intern(workloadFields(f.workload), workloadFromFields));
+    if (g.workloads.size < (this.limit.workloads ?? Number.POSITIVE_INFINITY))
+      g.workloads.add(this.workloads.intern(workloadFields(f.workload), workloadFromFields));
     if (time !== undefined) {
       if (g.firstSeen === undefined || time < g.firstSeen) g.firstSeen = time;
       if (g.lastSeen === undefined || time > g.lastSeen) g.lastSeen = time;

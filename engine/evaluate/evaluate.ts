@@ -12,10 +12,11 @@
  * silently for want of a policy; `modeOverride: 'warn'` applies to the default too (enforcement.ts).
  */
 import type { Finding } from '../findings/types.js';
+import { parseImageReference } from '../identity/reference.js';
 import type { ImageLookup, ImageManifest, PathLookup } from '../image/types.js';
 import type { AllowRule, Policy } from '../policy/types.js';
 import { decideGroup } from './decision.js';
-import { FindingGroups } from './dedup.js';
+import { type EvidenceLimit, FindingGroups } from './dedup.js';
 import { createEnforcementResolver } from './enforcement.js';
 import type { CompiledRule } from './rules.js';
 import { compileRules } from './rules.js';
@@ -34,6 +35,8 @@ export interface EvaluateOptions {
   modeOverride?: 'enforce' | 'warn';
   /** Epoch ms: only findings whose eventTime (else createTime) is at/after it. Undated findings are kept. */
   since?: number;
+  /** Keep only this many finding ids and workloads per decision (counts stay exact). Default: all. */
+  evidenceLimit?: EvidenceLimit;
 }
 
 export function evaluate(
@@ -65,6 +68,9 @@ export interface EvaluationRun {
  * is mostly the garbage collector promoting them). Only the first finding of each distinct variant of a
  * binary is kept (dedup.ts). The image is needed only at the end.
  */
+/** Distinct other repositories remembered by name (all are counted in `summary.otherImages`). */
+const MAX_OTHER_REPOSITORIES = 1_000;
+
 export function startEvaluation(policies: readonly Policy[], opts: EvaluateOptions): EvaluationRun {
   const scopeOf = createScopeResolver(policies, opts.repository);
   // `summary.findings` counts every finding inside the `since` window, attributed or not, so that
@@ -74,7 +80,10 @@ export function startEvaluation(policies: readonly Policy[], opts: EvaluateOptio
   let inWindow = 0;
   let unattributed = 0;
   let otherImages = 0;
-  const groups = new FindingGroups();
+  // Which other repositories, for the hint when none is the gated one (engine/gate/other-images.ts);
+  // bounded, since a findings file may name any number of them.
+  const otherRepositories = new Map<string, number>();
+  const groups = new FindingGroups(opts.evidenceLimit);
   const skipped = new SkipCounter();
   return {
     add(f) {
@@ -83,19 +92,25 @@ export function startEvaluation(policies: readonly Policy[], opts: EvaluateOptio
       inWindow++;
       const repository = f.image.repository;
       if (!repository) unattributed++;
-      else if (repository !== gated) otherImages++;
-      else groups.add(f, time, scopeOf(f));
+      else if (repository !== gated) {
+        otherImages++;
+        const n = otherRepositories.get(repository);
+        if (n !== undefined) otherRepositories.set(repository, n + 1);
+        else if (otherRepositories.size < MAX_OTHER_REPOSITORIES) otherRepositories.set(repository, 1);
+      } else groups.add(f, time, scopeOf(f));
     },
     skip(reason) {
       skipped.add(reason);
     },
     finish(image) {
-      return decide(groups, image, policies, opts, {
+      const ev = decide(groups, image, policies, opts, {
         findings: inWindow,
         unattributed,
         otherImages,
         skipped,
       });
+      if (otherRepositories.size > 0) ev.otherRepositories = otherRepositories;
+      return ev;
     },
   };
 }
@@ -200,5 +215,23 @@ function cachedLookup(image: ImageLookup): (path: string) => PathLookup {
 
 function imageSummary(m: ImageManifest, repository: string): Evaluation['image'] {
   const os = m.os?.id ? [m.os.id, m.os.versionId].filter(Boolean).join(' ') : m.os?.prettyName;
-  return { repository, digest: m.digest, ...(os ? { os } : {}) };
+  const tag = gatedTag(m.references, repository);
+  const digestKind =
+    m.configDigest === undefined ? undefined : m.digest === m.configDigest ? 'image-id' : 'manifest';
+  return {
+    repository,
+    ...(tag !== undefined ? { tag } : {}),
+    digest: m.digest,
+    ...(digestKind !== undefined ? { digestKind } : {}),
+    ...(os ? { os } : {}),
+  };
+}
+
+/** The first tag the image was named by in the gated repository (references are most authoritative first). */
+function gatedTag(references: readonly string[], repository: string): string | undefined {
+  for (const r of references) {
+    const ref = parseImageReference(r);
+    if (ref?.repository === repository && ref.tag !== undefined) return ref.tag;
+  }
+  return undefined;
 }

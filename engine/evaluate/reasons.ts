@@ -5,6 +5,7 @@
 import type { Finding, UnusableBinary } from '../findings/types.js';
 import type { AllowRule, Rule } from '../policy/types.js';
 import type { CannotCompare, Comparison } from './drift.js';
+import type { PackageCoverage } from './package-coverage.js';
 import type { CompiledRule } from './rules.js';
 
 /** `rule curl-healthcheck of policy checkout (ticket CHK-1203)` */
@@ -35,8 +36,19 @@ export const reasons = {
   allowed: (c: CompiledRule<AllowRule>) =>
     `Allowed by ${ruleName(c)} until ${c.rule.expiresText}${because(c.rule)}`,
   expired: (c: CompiledRule<AllowRule>) =>
-    `${capitalized(ruleName(c))} allowed it until ${c.rule.expiresText}; that exception has expired.`,
+    `${capitalized(ruleName(c))} allowed it until ${c.rule.expiresText}; that exception has expired: renew it or bake the binary.`,
   bake: (c: CompiledRule) => `To be baked into the image by ${ruleName(c)}${because(c.rule)}`,
+  bakeBrought(p: PackageCoverage): string {
+    const pkg = p.filePackage;
+    const named = pkg.version === undefined ? pkg.name : `${pkg.name} (${pkg.version})`;
+    const link =
+      p.via === 'itself'
+        ? `It belongs to ${named} in the container's package database, which ${ruleName(p.rule)} bakes`
+        : `It belongs to ${named}, a dependency of ${p.installs} in the container's package database, which ${ruleName(p.rule)} bakes`;
+    return `${link}${because(p.rule.rule)}`;
+  },
+  /** docker diff: the file appeared; nothing says it ran. */
+  addedOnly: () => 'docker diff saw this file added; no detector reported it running.',
   notDecided: (governingPolicies: readonly string[]) =>
     governingPolicies.length === 0
       ? 'Not in the image, and no policy governs it: a binary nobody decided on is a violation.'

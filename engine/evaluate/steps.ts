@@ -2,10 +2,11 @@
  * model.md "Evaluation", steps 1 to 6, in order, for one binary as one finding reports it under one
  * governing set. The first step that decides wins; `drift` is always step 3's comparison.
  */
-import { type Finding, isUsableBinary, type UnusableBinary } from '../findings/types.js';
+import { type Finding, type FindingPackage, isUsableBinary, type UnusableBinary } from '../findings/types.js';
 import type { ManifestEntry, PathLookup } from '../image/types.js';
 import type { AllowRule, Policy } from '../policy/types.js';
 import { compareWithImage } from './drift.js';
+import { coveringBake } from './package-coverage.js';
 import { reasons } from './reasons.js';
 import { type CompiledRule, firstApplying, type RuleIndex, type RuleSubject, ruleApplies } from './rules.js';
 import type { GoverningSet } from './scope.js';
@@ -73,7 +74,13 @@ function pickAllow(
   return expired ? { expired } : {};
 }
 
-export function runSteps(finding: Finding, set: GoverningSet, ctx: StepContext): StepResult {
+/** `attribution`: the package the file came from (the group's, dedup.ts), else the finding's own. */
+export function runSteps(
+  finding: Finding,
+  set: GoverningSet,
+  ctx: StepContext,
+  attribution: FindingPackage | undefined = finding.package,
+): StepResult {
   const b = finding.binary;
   if (!isUsableBinary(b)) return unusableSteps(finding, b, ctx);
   const found = ctx.lookup(b.path);
@@ -156,6 +163,9 @@ export function runSteps(finding: Finding, set: GoverningSet, ctx: StepContext):
   // 5. bake rule.
   const bake = firstApplying(ctx.rules, ctx.rules.bake, set, subject);
   if (bake) return { ...base, outcome: 'bake', rule: bake, reason: reasons.bake(bake) };
+  // 5b. a bake rule whose package brings the file's package (package-coverage.ts).
+  const brought = coveringBake(ctx.rules, set, attribution);
+  if (brought) return { ...base, outcome: 'bake', rule: brought.rule, reason: reasons.bakeBrought(brought) };
 
   // 6. otherwise.
   return {

@@ -1,6 +1,7 @@
 /** The result of `evaluate()` and the body of `driftgate gate --format json` (gate.md). */
 import type { FindingSource, UnusableReason, Workload } from '../findings/types.js';
 import type { OwningPackage } from '../image/types.js';
+import type { Evidence } from './evidence.js';
 
 export type Drift = 'none' | 'added' | 'modified' | 'unknown';
 export type Outcome = 'in-image' | 'allowed' | 'bake' | 'violation' | 'malicious' | 'unknown';
@@ -49,12 +50,33 @@ export interface Decision {
   firstSeen?: string;
   lastSeen?: string;
   workloads: Workload[];
+  /** Whether a finding saw it run (`executed`), loaded as a library (`loaded`), or only added (docker diff). */
+  evidence: Evidence;
+  /** The package the file came from per the container it was found in (docker-diff findings). */
+  runtimePackage?: { manager: string; name: string; version?: string };
+  /**
+   * `bake` and `in-image` only: the package whose installation brings this file — the package of the bake
+   * rule that matches it, or covers it as (a file of) one of that package's dependencies. Reports group
+   * decisions under it.
+   */
+  broughtBy?: string;
 }
 
 export interface Evaluation {
   schemaVersion: 1;
   verdict: Verdict;
-  image: { repository: string; digest: string; os?: string };
+  image: {
+    repository: string;
+    /** The tag the image was named by in the gated repository, where it was named by one. */
+    tag?: string;
+    digest: string;
+    /**
+     * `manifest`: a registry (manifest) digest, what a registry and a deployment name. `image-id`: the config
+     * digest, the id a local engine or a `docker save` archive knows the image by. Absent when not known.
+     */
+    digestKind?: 'manifest' | 'image-id';
+    os?: string;
+  };
   now: string;
   summary: {
     findings: number;
@@ -70,6 +92,11 @@ export interface Evaluation {
     skipped: number;
     byOutcome: Partial<Record<Outcome, number>>;
   };
+  /**
+   * The other repositories findings named, with their counts (at most 1,000 names): for the hint when no
+   * finding is about the gated image. Not part of the JSON contract.
+   */
+  otherRepositories?: ReadonlyMap<string, number>;
   /** Allow rules that expire within 14 days of `now`: they make the verdict `warn`. */
   expiringSoon: Array<RuleRef & { expires: string }>;
   decisions: Decision[];

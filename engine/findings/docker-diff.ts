@@ -18,7 +18,8 @@
  *   "imageId": "sha256:<64 hex>",                  // optional: the engine's image id
  *   "host": "build-agent-7",                       // optional: the engine's host name
  *   "observedAt": "2026-11-20T08:14:03Z",          // optional: when the diff was taken (RFC 3339)
- *   "package": { "manager": "apt", "name": "curl", "version": "7.88.1-10" },  // optional
+ *   "package": { "manager": "apt", "name": "libcurl4", "version": "7.88.1-10",  // optional
+ *                "requiredBy": ["curl"] },           // optional: what depends on it there
  *   "id": "…" }                                    // optional: else a hash of the normalized entry
  * ```
  *
@@ -30,6 +31,7 @@ import { binaryRef } from './binary.js';
 import { eventId } from './event-id.js';
 import { field, isRecord, type JsonRecord, rec, str } from './fields.js';
 import { imageFromReference } from './image-ref.js';
+import { requiredByOf } from './package-attribution.js';
 import type { Normalized } from './result.js';
 import { capText, MAX_TEXT_LENGTH, quote } from './sanitize.js';
 import { normalizeTime } from './time.js';
@@ -46,7 +48,8 @@ export interface DockerDiffEntry {
   imageId?: string;
   host?: string;
   observedAt?: string;
-  package?: { manager: string; name: string; version?: string };
+  /** `requiredBy`: the container's packages that depend on it (package-attribution.ts). */
+  package?: { manager: string; name: string; version?: string; requiredBy?: string[] };
   id?: string;
 }
 
@@ -119,5 +122,7 @@ function packageOf(p: JsonRecord | undefined): Finding['package'] {
   const pkg: NonNullable<Finding['package']> = { manager: capText(manager, 64)!, name: capText(name, 256)! };
   const version = str(p, 'version');
   if (version !== undefined) pkg.version = capText(version, 256)!;
+  const requiredBy = requiredByOf(field(p, 'requiredBy'), false);
+  if (Array.isArray(requiredBy)) pkg.requiredBy = requiredBy;
   return pkg;
 }

@@ -11,6 +11,7 @@
 import { normalizeRepository } from '../identity/reference.js';
 import { binaryRef, unusableBinary } from './binary.js';
 import { isRecord, type JsonRecord } from './fields.js';
+import { requiredByOf } from './package-attribution.js';
 import { MalformedFinding, type Normalized } from './result.js';
 import { capArgs, capText, MAX_TEXT_LENGTH, normalizeBinaryPath } from './sanitize.js';
 import { normalizeTime } from './time.js';
@@ -113,6 +114,9 @@ export function normalizeGenericFinding(o: JsonRecord): Normalized {
     };
     const version = optString(pkg, 'version', 'package.');
     if (version) finding.package.version = capText(version, 256)!;
+    const requiredBy = requiredByOf(get(pkg, 'requiredBy'), true);
+    if (requiredBy !== undefined && 'problem' in requiredBy) fail(requiredBy.problem);
+    if (requiredBy !== undefined) finding.package.requiredBy = requiredBy;
   }
   return { finding };
 }

@@ -130,5 +130,14 @@ export interface Finding {
   /** RFC 3339 */
   createTime?: string;
   /** docker-diff only: the OS package the added file came from, per the container's own package DB. */
-  package?: { manager: string; name: string; version?: string };
+  package?: FindingPackage;
+}
+
+/** See package-attribution.ts. */
+export interface FindingPackage {
+  manager: string;
+  name: string;
+  version?: string;
+  /** The container's installed packages that depend on this one (Depends/Pre-Depends, transitively). */
+  requiredBy?: string[];
 }

@@ -6,10 +6,12 @@
  * The first step is always `inert()`: characters that act instead of being seen (terminal escapes,
  * carriage returns that overwrite a line, bidi overrides that reorder it, zero-width characters that hide
  * text) become visible `\xHH` / `\u{HHHH}` text. Showing them, rather than deleting them, keeps the
- * evidence: `/tmp/\x1b[31mx` is what the detector reported, and it reads as such.
+ * evidence: `/tmp/\x1b[31mx` is what the detector reported, and it reads as such. A backslash the finding
+ * itself contains is doubled, so the escapes stay unambiguous: a newline reads `\n`, a literal backslash
+ * followed by `n` reads `\\n`, and no two different strings look alike.
  */
 
-const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t', '\\': '\\\\' };
 
 /**
  * Characters that must not reach an output as themselves:
@@ -17,10 +19,11 @@ const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
  * - line/paragraph separators (U+2028/2029) and NEL (C1), which some viewers treat as newlines;
  * - bidi embeddings, overrides and isolates (U+202A–202E, U+2066–2069) and marks (U+200E/200F, U+061C);
  * - zero-width and invisible characters (U+200B–200D, U+2060–2064, U+FEFF, U+180E, U+00AD soft hyphen);
- * - lone surrogates, which are not characters at all and break UTF-8 encoders and XML.
+ * - lone surrogates, which are not characters at all and break UTF-8 encoders and XML;
+ * - and the backslash itself, which is doubled (see above).
  */
 const ACTIVE =
-  /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+  /[\\\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 function visible(ch: string): string {
   const named = NAMED[ch];
@@ -29,7 +32,10 @@ function visible(ch: string): string {
   return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`;
 }
 
-/** Makes a hostile string inert: every active or invisible character becomes visible escape text. */
+/**
+ * Makes a hostile string inert: every active or invisible character becomes visible escape text and every
+ * backslash is doubled. Not idempotent, on purpose: it is an encoding, and decoding it gives back the input.
+ */
 export function inert(s: string): string {
   return s.replace(ACTIVE, visible);
 }
@@ -62,22 +68,39 @@ export function widthOf(s: string): number {
 // ---------------------------------------------------------------------------------------------------
 // Markdown (GitHub Flavored Markdown as rendered in job summaries, PR comments and issues)
 
-const ASCII_PUNCTUATION = /[!-/:-@[-`{-~]/g;
+/**
+ * The characters that are Markdown-active anywhere in a line (GFM as GitHub renders it): backslash escapes,
+ * code spans, emphasis, links and images, raw HTML and autolinks, entities, table pipes, strikethrough and
+ * math. `_` is left alone between two letters or digits, where it can neither open nor close emphasis
+ * (`x86_64`); `!` only starts an image before `[`, which is escaped anyway.
+ */
+const MARKDOWN_ACTIVE = /[\\`*[\]<>|&~$]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g;
+/** Active only at the start of a line: headings, block quotes (escaped above), list items, setext underlines. */
+const LINE_START_ACTIVE = /^(?:[-+=]|(\d{1,9})([.)]))/;
 
 /**
  * Plain text for Markdown: renders as exactly the (inert) characters given, in a paragraph, list item or
- * table cell.
- * - Every ASCII punctuation character is backslash-escaped (CommonMark allows escaping any of them), so
- *   no emphasis, link, image, HTML tag, entity, heading, list marker, table pipe or code span can start,
- *   and GFM's `www.`/`http://` autolinks do not trigger (their scanners read the raw `\.` and `\:`).
+ * table cell, with only the characters that could act escaped, so a reviewer reading the raw Markdown reads
+ * `The image's /usr/bin/tail`, not `The image\'s \/usr\/bin\/tail`.
+ * - Markdown-active characters (MARKDOWN_ACTIVE) are backslash-escaped: no emphasis, link, image, HTML tag,
+ *   entity, code span, table pipe, strikethrough or math can start. At the start of the string, a list
+ *   marker, ordered-list number or setext underline is escaped too (the string may begin a line).
+ * - GFM's autolinks: `www.` and `scheme://` become `www\.` and `scheme\://` (its scanners read the raw
+ *   text, so an escaped dot or colon is no link).
  * - GitHub turns `@name` into a mention (it pings) and `#123` / `owner/repo#123` into cross-references
- *   after rendering, on the text itself, where backslashes are already gone. A zero-width space after
- *   each `@` and `#` breaks both (and e-mail autolinks) while reading the same.
+ *   after rendering, on the text itself. A zero-width space after each `@` and `#` breaks both (and e-mail
+ *   autolinks, and ATX headings) while reading the same.
+ * The string is inert first, so it holds no newline: it cannot end the line it is placed in.
  */
 export function markdownText(s: string): string {
   return inert(s)
-    .replace(ASCII_PUNCTUATION, (ch) => `\\${ch}`)
-    .replace(/\\([@#])/g, '\\$1&#8203;');
+    .replace(MARKDOWN_ACTIVE, (ch) => `\\${ch}`)
+    .replace(/(www)\./gi, '$1\\.')
+    .replace(/:(?=\/\/)/g, '\\:')
+    .replace(/[@#]/g, '$&&#8203;')
+    .replace(LINE_START_ACTIVE, (m, digits?: string, mark?: string) =>
+      digits === undefined ? `\\${m}` : `${digits}\\${mark}`,
+    );
 }
 
 /**
@@ -126,14 +149,22 @@ const XML_ENTITIES: Record<string, string> = {
  * cannot change what a reader sees.
  */
 export function xmlEscape(s: string): string {
-  return stripXmlForbidden(inert(s)).replace(/[&<>"']/g, (ch) => XML_ENTITIES[ch]!);
+  return xmlEscapeInert(inert(s));
 }
 
-/** Like `xmlEscape`, but keeps newlines (for multi-line element content written by us). */
+/** `xmlEscape` for text already made inert (inert is an encoding: applied twice it doubles backslashes). */
+function xmlEscapeInert(s: string): string {
+  return stripXmlForbidden(s).replace(/[&<>"']/g, (ch) => XML_ENTITIES[ch]!);
+}
+
+/**
+ * Multi-line element content written by us, whose values are already inert (so its only newlines are
+ * ours): each line is XML-escaped, the newlines kept.
+ */
 export function xmlEscapeMultiline(s: string): string {
   return s
     .split('\n')
-    .map((line) => xmlEscape(line))
+    .map((line) => xmlEscapeInert(line))
     .join('\n');
 }
 

@@ -3,6 +3,7 @@
  * lives in escape.ts, the shared reading of a decision (fails / warns / fine) in view.ts.
  */
 import type { Evaluation } from '../evaluate/types.js';
+import type { FailOnResult } from '../gate/fail-on.js';
 import type { Policy } from '../policy/types.js';
 import { formatJson } from './json.js';
 import { formatJunit } from './junit.js';
@@ -26,16 +27,20 @@ export interface FormatContext {
    * written relative to it, since code scanning places results by repository-relative paths.
    */
   sourceRoot?: string;
+  /** sarif only: the gated image's Dockerfile, where results that no rule decided land. */
+  imageDockerfile?: string;
+  /** What `--fail-on` decided (cli/fail-on): json records it, table and markdown say when it fails the gate. */
+  failOn?: FailOnResult;
 }
 
 export function formatEvaluation(ev: Evaluation, format: FormatName, ctx: FormatContext): string {
   switch (format) {
     case 'table':
-      return formatTable(ev, { color: ctx.color === true });
+      return formatTable(ev, { color: ctx.color === true, ...(ctx.failOn ? { failOn: ctx.failOn } : {}) });
     case 'json':
-      return formatJson(ev);
+      return formatJson(ev, ctx.failOn);
     case 'markdown':
-      return formatMarkdown(ev);
+      return formatMarkdown(ev, ctx.failOn);
     case 'sarif':
       return formatSarif(ev, ctx);
     case 'junit':

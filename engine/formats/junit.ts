@@ -15,7 +15,7 @@
  */
 import type { Decision, Evaluation } from '../evaluate/types.js';
 import { inert, truncateEnd, xmlEscape, xmlEscapeMultiline } from './escape.js';
-import { binaryLabel, gateEffect, ruleName, ruleWhere, workloadLabel } from './view.js';
+import { binaryLabel, gateEffect, hashQualifiers, ruleName, ruleWhere, workloadLabel } from './view.js';
 
 const MAX_MESSAGE = 500;
 const MAX_LIST = 20;
@@ -50,7 +50,11 @@ function suiteProperties(ev: Evaluation): Array<[string, string]> {
   return [
     ['verdict', ev.verdict],
     ['image.repository', ev.image.repository],
+    ...(ev.image.tag === undefined ? [] : [['image.tag', ev.image.tag] as [string, string]]),
     ['image.digest', ev.image.digest],
+    ...(ev.image.digestKind === undefined
+      ? []
+      : [['image.digestKind', ev.image.digestKind] as [string, string]]),
     ...(ev.image.os ? [['image.os', ev.image.os] as [string, string]] : []),
     ['now', ev.now],
     ['findings', String(s.findings)],
@@ -63,13 +67,12 @@ function suiteProperties(ev: Evaluation): Array<[string, string]> {
   ];
 }
 
-/** Paths, made unique by a short hash where two decisions share one (same path, different sha256). */
+/** Paths, made unique by what tells them apart where two decisions share one (view.ts `hashQualifiers`). */
 function testNames(decisions: readonly Decision[]): string[] {
-  const seen = new Map<string, number>();
-  for (const d of decisions) seen.set(binaryLabel(d), (seen.get(binaryLabel(d)) ?? 0) + 1);
+  const qualifiers = hashQualifiers(decisions);
   return decisions.map((d) => {
-    if ((seen.get(binaryLabel(d)) ?? 0) < 2) return binaryLabel(d);
-    return `${binaryLabel(d)} (sha256:${d.binary.sha256 ? d.binary.sha256.slice(0, 12) : 'none'})`;
+    const q = qualifiers.get(d);
+    return q === undefined ? binaryLabel(d) : `${binaryLabel(d)} (${q})`;
   });
 }
 
@@ -78,7 +81,7 @@ function testCase(d: Decision, name: string): string[] {
   const open = `    <testcase classname="driftgate.${d.outcome}" name="${xmlEscape(name)}" time="0">`;
   const body = xmlEscapeMultiline(details(d));
   if (effect === 'fail') {
-    const message = xmlEscape(truncateEnd(inert(d.reason), MAX_MESSAGE));
+    const message = xmlEscapeMultiline(truncateEnd(inert(d.reason), MAX_MESSAGE));
     return [
       open,
       `      <failure type="${d.outcome}" message="${message}">${body}</failure>`,

@@ -11,12 +11,19 @@
  * under `BUDGET`; what does not fit is counted in a note pointing to `--format json`.
  */
 import type { Decision, Evaluation } from '../evaluate/types.js';
+import { type FailOnResult, failOnNote } from '../gate/fail-on.js';
 import { markdownCode as codeSpan, markdownText, truncateEnd, truncateMiddle } from './escape.js';
+import { groupByPackage, headingText } from './package-groups.js';
 import {
   binaryLabel,
+  digestNote,
   type GateEffect,
+  gatedImageLabel,
   gateEffect,
+  hashQualifiers,
   isProblem,
+  NO_HASH,
+  noDecisionsLine,
   OUTCOMES_MILD_FIRST,
   plural,
   ruleName,
@@ -37,13 +44,29 @@ const MAX_REASON_CELL = 300;
 const MAX_TEXT = 1_000;
 const MAX_LIST = 10;
 
-export function formatMarkdown(ev: Evaluation): string {
-  const head = [`## driftgate gate: ${ev.verdict.toUpperCase()}`, '', headline(ev), ''];
+export function formatMarkdown(ev: Evaluation, failOn?: FailOnResult): string {
+  const note = failOn && failOnNote(failOn);
+  const head = [
+    `## driftgate gate: ${ev.verdict.toUpperCase()}`,
+    '',
+    headline(ev),
+    '',
+    ...(note ? [`**${markdownText(note)}.**`, ''] : []),
+  ];
   const tail = ['', ...summary(ev)];
 
-  const rows = ev.decisions.map(tableRow);
-  const problems = ev.decisions.filter((d) => isProblem(d.outcome));
-  const details = problems.map(detailBlock);
+  const qualifiers = hashQualifiers(ev.decisions);
+  // Files one package brings are listed together under a row naming it (package-groups.ts).
+  const grouped = groupByPackage(ev.decisions);
+  const rows = grouped.decisions.map((d, i) => {
+    const heading = grouped.headings.get(i);
+    const row = tableRow(d, qualifiers.get(d));
+    return heading ? `${groupRow(heading)}\n${row}` : row;
+  });
+  // The details cover every decision that needs someone's attention; the heading counts pending bakes
+  // apart from problems, since a bake is work already decided, not a problem.
+  const attention = ev.decisions.filter((d) => isProblem(d.outcome));
+  const details = attention.map((d, i) => detailBlock(d, i, qualifiers.get(d)));
 
   let used = length(head) + length(tail) + 600; // 600: table header, notes and the details wrapper
   // The table may take 60% of what is left, so some details always show; details then take the rest.
@@ -63,7 +86,7 @@ export function formatMarkdown(ev: Evaluation): string {
 
   const out = [...head];
   if (ev.decisions.length === 0) {
-    out.push('No findings about this image: nothing to decide.');
+    out.push(markdownText(noDecisionsLine(ev)));
   } else {
     out.push(
       '| Gate | Outcome | Drift | Path | Count | Rule | Reason |',
@@ -76,11 +99,14 @@ export function formatMarkdown(ev: Evaluation): string {
   }
   out.push(...tail);
   if (shownDetails.length > 0) {
-    out.push('', '<details>', `<summary>Details of ${plural(problems.length, 'problem')}</summary>`, '');
+    out.push('', '<details>', `<summary>Details of ${detailsTitle(attention)}</summary>`, '');
     out.push(...shownDetails);
     const hidden = details.length - shownDetails.length;
     if (hidden > 0)
-      out.push(`${plural(hidden, 'more problem')} not shown here (size limit); see \`--format json\`.`, '');
+      out.push(
+        `${plural(hidden, 'more decision')} not detailed here (size limit); see \`--format json\`.`,
+        '',
+      );
     out.push('</details>');
   }
   return `${out.join('\n')}\n`;
@@ -90,9 +116,22 @@ function length(lines: readonly string[]): number {
   return lines.reduce((n, l) => n + l.length + 1, 0);
 }
 
+/** `3 problems and 12 pending bakes`: a bake is not a problem, it is a rebuild already decided. */
+function detailsTitle(attention: readonly Decision[]): string {
+  const bakes = attention.filter((d) => d.outcome === 'bake').length;
+  const problems = attention.length - bakes;
+  const parts = [];
+  if (problems > 0) parts.push(plural(problems, 'problem'));
+  if (bakes > 0) parts.push(plural(bakes, 'pending bake'));
+  return parts.join(' and ');
+}
+
 function headline(ev: Evaluation): string {
-  const os = ev.image.os ? ` (${markdownText(truncateEnd(ev.image.os, 100))})` : '';
-  const image = markdownCode(truncateMiddle(`${ev.image.repository}@${ev.image.digest}`, MAX_PATH));
+  const notes = [ev.image.os && markdownText(truncateEnd(ev.image.os, 100)), digestNote(ev.image)].filter(
+    Boolean,
+  );
+  const os = notes.length > 0 ? ` (${notes.join('; ')})` : '';
+  const image = markdownCode(truncateMiddle(gatedImageLabel(ev.image), MAX_PATH));
   return `**${markdownText(verdictReason(ev))}.** Image ${image}${os}, evaluated at ${markdownCode(ev.now)}.`;
 }
 
@@ -102,12 +141,22 @@ function ruleCell(d: Decision): string {
   return d.rule ? markdownCode(truncateMiddle(ruleName(d.rule), MAX_PATH), { inTable: true }) : 'none';
 }
 
-function tableRow(d: Decision): string {
+/** A path's code span, and what tells it apart from another decision for the same path, if one exists. */
+function pathCell(d: Decision, qualifier: string | undefined, inTable: boolean): string {
+  const path = markdownCode(truncateMiddle(binaryLabel(d), MAX_PATH), { inTable });
+  return qualifier === undefined ? path : `${path} (${markdownText(qualifier)})`;
+}
+
+function groupRow(h: { package: string; size: number }): string {
+  return `| | | | **${markdownText(headingText(h))}** | | | |`;
+}
+
+function tableRow(d: Decision, qualifier: string | undefined): string {
   const cells = [
     EFFECT_CELL[gateEffect(d)],
     d.outcome,
     d.drift,
-    markdownCode(truncateMiddle(binaryLabel(d), MAX_PATH), { inTable: true }),
+    pathCell(d, qualifier, true),
     String(d.count),
     ruleCell(d),
     markdownText(truncateEnd(d.reason, MAX_REASON_CELL)),
@@ -144,10 +193,10 @@ function codeList(values: readonly string[]): string {
   return shown.join(', ') + (more > 0 ? `, and ${more} more` : '');
 }
 
-function detailBlock(d: Decision, index: number): string {
+function detailBlock(d: Decision, index: number, qualifier: string | undefined): string {
   const effect = gateEffect(d);
   const lines = [
-    `#### ${index + 1}. ${markdownCode(truncateMiddle(binaryLabel(d), MAX_PATH))}`,
+    `#### ${index + 1}. ${pathCell(d, qualifier, false)}`,
     '',
     `- Outcome: ${d.outcome} (drift ${d.drift}); ${effect === 'fail' ? '**fails the gate**' : 'does not fail the gate'}`,
     `- Rule: ${d.rule ? `${markdownCode(ruleName(d.rule))} in ${markdownCode(`${d.rule.file}:${d.rule.line}`)}` : 'none'}`,
@@ -156,7 +205,7 @@ function detailBlock(d: Decision, index: number): string {
   if (d.binary.resolvedPath && d.binary.resolvedPath !== d.binary.path) {
     lines.push(`- Resolved path: ${markdownCode(truncateMiddle(d.binary.resolvedPath, MAX_PATH))}`);
   }
-  if (d.binary.sha256) lines.push(`- sha256: ${markdownCode(d.binary.sha256)}`);
+  lines.push(`- sha256: ${d.binary.sha256 ? markdownCode(d.binary.sha256) : NO_HASH}`);
   const seen = [
     d.firstSeen && `first ${markdownCode(d.firstSeen)}`,
     d.lastSeen && `last ${markdownCode(d.lastSeen)}`,

@@ -15,10 +15,13 @@
  *   "fail on error" agrees with the gate, and warn mode stays a dry run there as well.
  * - Location: a bake lands on the Dockerfile line it will edit when the caller knows it
  *   (`FormatContext.dockerfiles`); otherwise every result with a rule lands on the rule's line in its policy
- *   file. A result without a rule lands on the first line of the policy document most likely to govern the
- *   image: the first whose `match.images` names the repository exactly, else the first without an images
- *   list, else the first policy loaded; that is where the missing rule would be written. With no policy at
- *   all (not reachable from `gate`), `Dockerfile` line 1.
+ *   file. A result that no rule decided has no line of its own: it lands on the image's Dockerfile where one
+ *   is known (`imageDockerfile`, else the Dockerfile the bake rules of the policy most likely to govern the
+ *   image edit), at line 1, i.e. the file; else on that policy's `rules:` line, where the missing rule would
+ *   be written (not its `apiVersion:` line, which has nothing to do with it). A region is always given:
+ *   GitHub code scanning places results by `region.startLine` (SARIF Multitool SARIF2017 / GH1003). The
+ *   likely policy is the first whose `match.images` names the repository exactly, else the first without
+ *   an images list, else the first loaded. With no policy at all (not reachable from `gate`), `Dockerfile`.
  * - URIs are relative with forward slashes (policy paths as loaded, made relative to `sourceRoot` when they
  *   are absolute), percent-encoded per segment.
  * - `partialFingerprints["driftgateDecision/v1"]` is the decision id (derived from path + sha256), so the
@@ -29,7 +32,7 @@
 import type { Decision, Evaluation, Outcome } from '../evaluate/types.js';
 import type { Policy } from '../policy/types.js';
 import { inert, sarifText } from './escape.js';
-import { binaryLabel, gateEffect, ruleName } from './view.js';
+import { binaryLabel, gateEffect, hashQualifiers, ruleName } from './view.js';
 
 export const SARIF_SCHEMA_URI = 'https://json.schemastore.org/sarif-2.1.0.json';
 /** The project's own namespace (policies say `apiVersion: driftgate.dev/v1`). */
@@ -43,6 +46,8 @@ export interface SarifContext {
   dockerfiles?: Readonly<Record<string, { path: string; line: number }>>;
   /** Absolute paths (policy files, Dockerfiles) are made relative to this directory, the repository root. */
   sourceRoot?: string;
+  /** The gated image's Dockerfile, where the caller knows it: results no rule decided land on it. */
+  imageDockerfile?: string;
 }
 
 type ProblemOutcome = Extract<Outcome, 'malicious' | 'violation' | 'unknown' | 'bake'>;
@@ -122,8 +127,9 @@ export function formatSarif(ev: Evaluation, ctx: SarifContext): string {
 }
 
 export function sarifLog(ev: Evaluation, ctx: SarifContext) {
+  const qualifiers = hashQualifiers(ev.decisions);
   const results = ev.decisions.flatMap((d) =>
-    isProblemOutcome(d.outcome) ? [result(d, d.outcome, ev, ctx)] : [],
+    isProblemOutcome(d.outcome) ? [result(d, d.outcome, ev, ctx, qualifiers.get(d))] : [],
   );
   return {
     $schema: SARIF_SCHEMA_URI,
@@ -142,7 +148,12 @@ export function sarifLog(ev: Evaluation, ctx: SarifContext) {
         results,
         properties: {
           verdict: ev.verdict,
-          image: { repository: ev.image.repository, digest: ev.image.digest },
+          image: {
+            repository: ev.image.repository,
+            ...(ev.image.tag === undefined ? {} : { tag: ev.image.tag }),
+            digest: ev.image.digest,
+            ...(ev.image.digestKind === undefined ? {} : { digestKind: ev.image.digestKind }),
+          },
           now: ev.now,
           skipped: ev.summary.skipped,
           ...(ev.summary.skipped > 0 ? { skippedReasons: ev.skipped.map((s) => ({ ...s })) } : {}),
@@ -170,13 +181,20 @@ function levelOf(d: Decision, o: ProblemOutcome): 'error' | 'warning' | 'note' {
   return gateEffect(d) === 'fail' ? 'error' : 'warning';
 }
 
-function result(d: Decision, o: ProblemOutcome, ev: Evaluation, ctx: SarifContext) {
+function result(
+  d: Decision,
+  o: ProblemOutcome,
+  ev: Evaluation,
+  ctx: SarifContext,
+  qualifier: string | undefined,
+) {
   const where = locationOf(d, ev, ctx);
+  const path = qualifier === undefined ? binaryLabel(d) : `${binaryLabel(d)} (${qualifier})`;
   return {
     ruleId: RULES[o].id,
     ruleIndex: RULE_ORDER.indexOf(o),
     level: levelOf(d, o),
-    message: { text: sarifText(`${TITLES[o]}: ${binaryLabel(d)}. ${d.reason}`) },
+    message: { text: sarifText(`${TITLES[o]}: ${path}. ${d.reason}`) },
     locations: [
       {
         physicalLocation: {
@@ -219,7 +237,12 @@ function locationOf(d: Decision, ev: Evaluation, ctx: SarifContext): Where {
     return { uri: artifactUri(d.rule.file, ctx.sourceRoot), line: lineOf(d.rule.line) };
   }
   const policy = likelyGoverningPolicy(ctx.policies, ev.image.repository);
-  if (policy) return { uri: artifactUri(policy.pos.file, ctx.sourceRoot), line: lineOf(policy.pos.line) };
+  const dockerfile = ctx.imageDockerfile ?? policy?.rules.find((r) => r.action === 'bake')?.dockerfile;
+  if (dockerfile !== undefined) return { uri: artifactUri(dockerfile, ctx.sourceRoot), line: 1 };
+  if (policy) {
+    const at = policy.rulesPos ?? policy.pos;
+    return { uri: artifactUri(at.file, ctx.sourceRoot), line: lineOf(at.line) };
+  }
   return { uri: 'Dockerfile', line: 1 };
 }
 

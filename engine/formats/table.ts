@@ -9,11 +9,17 @@
  * `color` is set (the CLI sets it for a TTY).
  */
 import type { Decision, Evaluation, Outcome, Verdict } from '../evaluate/types.js';
+import { type FailOnResult, failOnNote } from '../gate/fail-on.js';
 import { inert, truncateEnd, truncateMiddle, widthOf } from './escape.js';
+import { groupByPackage, headingText } from './package-groups.js';
 import {
   binaryLabel,
+  digestNote,
   type GateEffect,
+  gatedImageLabel,
   gateEffect,
+  hashQualifiers,
+  noDecisionsLine,
   OUTCOMES_MILD_FIRST,
   plural,
   ruleName,
@@ -40,6 +46,7 @@ type Style = keyof typeof SGR;
 
 export interface TableOptions {
   color?: boolean;
+  failOn?: FailOnResult;
 }
 
 export function formatTable(ev: Evaluation, opts: TableOptions = {}): string {
@@ -48,11 +55,13 @@ export function formatTable(ev: Evaluation, opts: TableOptions = {}): string {
 
   const lines: string[] = [verdictLine(ev, paint), ''];
   if (ev.decisions.length === 0) {
-    lines.push('No findings about this image: nothing to decide.', '');
+    lines.push(noDecisionsLine(ev), '');
   } else {
     lines.push(...decisionRows(ev.decisions, paint), '');
   }
   lines.push(...summaryLines(ev));
+  const note = opts.failOn && failOnNote(opts.failOn);
+  if (note) lines.push(paint(note, 'bold', 'red'));
   return `${lines.join('\n')}\n`;
 }
 
@@ -62,8 +71,9 @@ const VERDICT_STYLE: Record<Verdict, Style> = { fail: 'red', warn: 'yellow', pas
 
 function verdictLine(ev: Evaluation, paint: Paint): string {
   const why = verdictReason(ev);
-  const image = `${field(ev.image.repository)}@${field(ev.image.digest)}`;
-  const os = ev.image.os ? ` (${field(ev.image.os)})` : '';
+  const image = field(gatedImageLabel(ev.image));
+  const notes = [ev.image.os && field(ev.image.os), digestNote(ev.image)].filter(Boolean);
+  const os = notes.length > 0 ? ` (${notes.join('; ')})` : '';
   return `${paint(ev.verdict.toUpperCase(), 'bold', VERDICT_STYLE[ev.verdict])}  ${why}  image ${image}${os}  now ${field(ev.now)}`;
 }
 
@@ -100,13 +110,16 @@ const HEADERS = {
   rule: 'RULE',
 };
 
-function toRow(d: Decision): Row {
+function toRow(d: Decision, qualifier: string | undefined): Row {
   return {
     effect: gateEffect(d),
     outcome: d.outcome,
     drift: d.drift,
     count: String(d.count),
-    path: truncateMiddle(inert(binaryLabel(d)), MAX_PATH),
+    // Decisions that share a path say what tells them apart (the hash), after the path and never cut.
+    path:
+      truncateMiddle(inert(binaryLabel(d)), MAX_PATH) +
+      (qualifier === undefined ? '' : ` (${inert(qualifier)})`),
     rule: d.rule ? truncateMiddle(inert(ruleName(d.rule)), MAX_RULE) : '-',
     // The rule's file:line goes with the reason, where it has room: it is where the reader goes next.
     reason:
@@ -115,8 +128,11 @@ function toRow(d: Decision): Row {
   };
 }
 
-function decisionRows(decisions: readonly Decision[], paint: Paint): string[] {
-  const rows = decisions.map(toRow);
+function decisionRows(all: readonly Decision[], paint: Paint): string[] {
+  const qualifiers = hashQualifiers(all);
+  // Files one package brings are listed together under it (package-groups.ts).
+  const { decisions, headings } = groupByPackage(all);
+  const rows = decisions.map((d) => toRow(d, qualifiers.get(d)));
   const width = (key: keyof typeof HEADERS) =>
     Math.max(widthOf(HEADERS[key]), ...rows.map((r) => widthOf(r[key])));
   const w = {
@@ -139,7 +155,9 @@ function decisionRows(decisions: readonly Decision[], paint: Paint): string[] {
   ].join('  ');
   const out = [paint(header, 'bold')];
   const indent = ' '.repeat(w.effect + 2);
-  for (const r of rows) {
+  for (const [i, r] of rows.entries()) {
+    const heading = headings.get(i);
+    if (heading) out.push(paint(inert(headingText(heading)), 'bold'));
     out.push(
       [
         paint(pad(r.effect, w.effect), ...EFFECT_STYLE[r.effect]),

@@ -102,3 +102,55 @@ export function skippedClause(ev: Evaluation): string {
   const more = ev.skipped.length > 3 ? '; …' : '';
   return `${n} input${n === 1 ? '' : 's'} skipped as no drift to gate: ${top}${more}`;
 }
+
+/**
+ * What tells apart decisions that share a path (model.md dedup is by path + sha256, so one path can have
+ * several decisions): `sha256:<first 12 hex>` or `no hash reported`. Undefined for a path with one decision,
+ * which needs no qualifier. Twelve hex digits tell real binaries apart; if two hashes of one path agree on
+ * them (a crafted finding), the whole hash is shown, so two rows never look identical.
+ */
+export function hashQualifiers(decisions: readonly Decision[]): Map<Decision, string> {
+  const byPath = new Map<string, Decision[]>();
+  for (const d of decisions) {
+    const same = byPath.get(binaryLabel(d));
+    if (same) same.push(d);
+    else byPath.set(binaryLabel(d), [d]);
+  }
+  const out = new Map<Decision, string>();
+  for (const same of byPath.values()) {
+    if (same.length < 2) continue;
+    const shorts = same.map((d) => d.binary.sha256?.slice(0, SHORT_HASH));
+    const clash = new Set(shorts).size < shorts.length;
+    for (const d of same) {
+      const h = d.binary.sha256;
+      out.set(d, h === undefined ? NO_HASH : `sha256:${clash ? h : h.slice(0, SHORT_HASH)}`);
+    }
+  }
+  return out;
+}
+
+const SHORT_HASH = 12;
+export const NO_HASH = 'no hash reported';
+
+/** `repository:tag@digest`, as gated: the tag when the image was named by one of the gated repository. */
+export function gatedImageLabel(image: Evaluation['image']): string {
+  return `${image.repository}${image.tag === undefined ? '' : `:${image.tag}`}@${image.digest}`;
+}
+
+/** A note on the digest a reviewer needs: a local image id is not what a registry or a deployment names. */
+export function digestNote(image: Evaluation['image']): string | undefined {
+  return image.digestKind === 'image-id'
+    ? 'local image id (config digest), not a registry manifest digest'
+    : undefined;
+}
+
+/**
+ * The line shown instead of the decisions when there are none. Findings that were all about other images
+ * may mean a mistaken identity (a local tag, a registry move): the reader is told to check it.
+ */
+export function noDecisionsLine(ev: Evaluation): string {
+  const others = ev.summary.otherImages;
+  return others === 0
+    ? 'No findings about this image: nothing to decide.'
+    : `No findings about this image: nothing to decide. ${plural(others, 'finding')} ${others === 1 ? 'is' : 'are'} about other images: check that the gated image's repository is the one the findings name (--repository).`;
+}

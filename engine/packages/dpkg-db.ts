@@ -6,6 +6,7 @@
 import { InputError } from '../errors.js';
 import type { OwningPackage } from '../image/types.js';
 import { DPKG_INFO, DPKG_STATUS, DPKG_STATUS_D } from './db-paths.js';
+import { addRelations, type DependencyData, type PackageRelations, relationsOf } from './dependencies.js';
 import { type DpkgStanza, dpkgFilesState, parseDpkgStatus } from './dpkg-control.js';
 import { parseDpkgList, parseDpkgMd5sums } from './dpkg-lists.js';
 import { PACKAGE_DB_LIMITS } from './limits.js';
@@ -20,6 +21,7 @@ interface Installed {
   /** Where its file list is, if anywhere. */
   listPath?: string;
   listKind: 'list' | 'md5sums';
+  relations: PackageRelations;
 }
 
 function packageOf(stanza: DpkgStanza, file: string): OwningPackage {
@@ -55,7 +57,12 @@ function fromStatus(text: string, has: (path: string) => boolean): Installed[] {
     if (dpkgFilesState(stanza) !== 'present') continue;
     const pkg = packageOf(stanza, DPKG_STATUS);
     const listPath = listPathFor(pkg, has);
-    installed.push(listPath === undefined ? { pkg, listKind: 'list' } : { pkg, listPath, listKind: 'list' });
+    const relations = relationsOf(stanza);
+    installed.push(
+      listPath === undefined
+        ? { pkg, listKind: 'list', relations }
+        : { pkg, listPath, listKind: 'list', relations },
+    );
   }
   return installed;
 }
@@ -72,7 +79,12 @@ function fromStatusD(stems: readonly string[], textOf: TextOf, has: (path: strin
       // The md5sums file belongs to the file's only package, or to the one it is named after.
       const owns =
         has(md5) && (stanzas.length === 1 || pkg.name === stem || `${pkg.name}:${pkg.arch}` === stem);
-      installed.push(owns ? { pkg, listPath: md5, listKind: 'md5sums' } : { pkg, listKind: 'md5sums' });
+      const relations = relationsOf(stanza);
+      installed.push(
+        owns
+          ? { pkg, listPath: md5, listKind: 'md5sums', relations }
+          : { pkg, listKind: 'md5sums', relations },
+      );
     }
   }
   return installed;
@@ -105,10 +117,12 @@ export function readDpkgDb(paths: readonly string[], textOf: TextOf): PackageDb 
   const packages: InstalledPackage[] = [];
   const owners = new Map<string, OwningPackage>();
   const seen = new Set<string>();
-  for (const { pkg, listPath, listKind } of installed) {
+  const dependencies: DependencyData = new Map();
+  for (const { pkg, listPath, listKind, relations } of installed) {
     const key = `${pkg.name}\0${pkg.arch ?? ''}`;
     if (seen.has(key)) continue;
     seen.add(key);
+    addRelations(dependencies, pkg.name, relations);
     packages.push(installedPackageOf(pkg));
     if (listPath === undefined) continue;
     const text = textOf(listPath) ?? '';
@@ -116,5 +130,5 @@ export function readDpkgDb(paths: readonly string[], textOf: TextOf): PackageDb 
     for (const path of listed) claim(owners, path, pkg);
   }
   dropParentDirectories(owners);
-  return { manager: 'dpkg', packages, owners };
+  return { manager: 'dpkg', packages, owners, dependencies };
 }

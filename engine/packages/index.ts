@@ -18,6 +18,13 @@ import type { PackageDb } from './types.js';
 
 export { type ApkRecord, parseApkInstalled } from './apk-installed.js';
 export { classifyPackageDbPath, isPackageDbPath, type PackageDbFile } from './db-paths.js';
+export {
+  type DependencyData,
+  DependencyGraph,
+  MAX_REQUIRED_BY,
+  type PackageRelations,
+  parseRelationField,
+} from './dependencies.js';
 export { type DpkgStanza, dpkgFilesState, parseDpkgStatus } from './dpkg-control.js';
 export { parseDpkgList, parseDpkgMd5sums } from './dpkg-lists.js';
 export { PACKAGE_DB_LIMITS, type PackageDbLimits } from './limits.js';

@@ -1,5 +1,6 @@
 /** What the package-database readers hand back to the image reader (see index.ts). */
 import type { OwningPackage } from '../image/types.js';
+import type { DependencyData } from './dependencies.js';
 
 export type PackageDbManager = 'dpkg' | 'apk' | 'rpm';
 
@@ -21,4 +22,9 @@ export interface PackageDb {
    * instances share docs; rpm multilib), the first in database order keeps it.
    */
   owners: Map<string, OwningPackage>;
+  /**
+   * The installed packages' Depends/Pre-Depends/Provides (dependencies.ts), where the database records
+   * them: dpkg today. apk (`D:`) and rpm (REQUIRENAME) are not read yet, so theirs is absent.
+   */
+  dependencies?: DependencyData;
 }

@@ -57,8 +57,8 @@ export function draftPolicy(input: DraftInput): string {
   const observed = observe(input.findings, repository, createImageLookup(input.manifest));
   const ctx = { manager: knownManager(input.manifest.packageManager), contents: input.contents };
   const drafted = observed.binaries.map((binary) => ({ binary, suggestion: suggest(binary, ctx) }));
-  const text = render(input, repository, observed, drafted);
-  selfCheck(text, input.now, drafted.filter((d) => isActive(d.suggestion)).length);
+  const { text, rules } = render(input, repository, observed, drafted);
+  selfCheck(text, input.now, rules);
   return text;
 }
 
@@ -69,20 +69,23 @@ function knownManager(m: unknown): PackageManagerName | undefined {
   return MANAGERS.find((k) => k === m);
 }
 
-function isActive(s: Suggestion): boolean {
-  return s.kind === 'deny-malicious' || s.kind === 'bake';
-}
-
-function render(input: DraftInput, repository: string, observed: Observations, drafted: Drafted[]): string {
+function render(
+  input: DraftInput,
+  repository: string,
+  observed: Observations,
+  drafted: Drafted[],
+): { text: string; rules: number } {
   const ids = new IdAllocator();
   const of = (...kinds: Suggestion['kind'][]) => drafted.filter((d) => kinds.includes(d.suggestion.kind));
-  const active = [...of('deny-malicious'), ...of('bake')];
+  const fromFindings = drafted.filter((d) => d.suggestion.kind === 'bake' && d.suggestion.from === 'finding');
+  const active = [...of('deny-malicious'), ...of('bake').filter((d) => !fromFindings.includes(d))];
+  const packageRules = groupByRootPackage(fromFindings);
   const commented = of('choose', 'unpackaged', 'find-package', 'no-package-manager');
   const unsafe = of('unsafe-path');
 
   const out: string[] = [
     ...header(input, observed, drafted, {
-      active: active.length,
+      active: active.length + packageRules.length,
       commented: commented.length,
       unsafe: unsafe.length,
     }),
@@ -96,7 +99,7 @@ function render(input: DraftInput, repository: string, observed: Observations, d
     '  match:',
     `    images: [${quoteYaml(repository)}]`,
   ];
-  if (active.length === 0) {
+  if (active.length + packageRules.length === 0) {
     out.push(
       '  rules: [] # no rule could be drafted without a decision; to use a suggestion below, delete the []',
     );
@@ -104,9 +107,98 @@ function render(input: DraftInput, repository: string, observed: Observations, d
     out.push('  rules:');
   }
   for (const d of active) out.push(...activeRule(d, ids));
+  const manager = knownManager(input.manifest.packageManager);
+  for (const g of packageRules) out.push(...packageRule(g, ids, manager!));
   for (const d of commented) out.push(...suggestionBlock(d, ids));
   for (const d of unsafe) out.push(...unsafeNote(d));
-  return `${out.join('\n')}\n`;
+  return { text: `${out.join('\n')}\n`, rules: active.length + packageRules.length };
+}
+
+/** One bake rule per package a person installed; the files of what it depends on ride along. */
+interface PackageRuleGroup {
+  name: string;
+  /** The package's own binaries: the rule's paths. */
+  own: Drafted[];
+  /** Binaries of packages it depends on (per the findings' requiredBy): covered, no rule of their own. */
+  brought: Drafted[];
+}
+
+/**
+ * Packages named by the findings (docker-diff), grouped: a package that another of them depends on
+ * (it is in that one's dependents, `requiredBy`) is brought by it, so it gets no rule; the gate covers its
+ * files through the rule of the package that brings it (evaluate/package-coverage.ts). One rule per root.
+ */
+function groupByRootPackage(drafted: readonly Drafted[]): PackageRuleGroup[] {
+  const byName = new Map<string, Drafted[]>();
+  const requiredBy = new Map<string, string[]>();
+  for (const d of drafted) {
+    if (d.suggestion.kind !== 'bake') continue;
+    const name = d.suggestion.name;
+    byName.set(name, [...(byName.get(name) ?? []), d]);
+    if (d.suggestion.requiredBy && !requiredBy.has(name)) requiredBy.set(name, d.suggestion.requiredBy);
+  }
+  const names = [...byName.keys()].sort();
+  const bringerOf = (name: string): string | undefined =>
+    (requiredBy.get(name) ?? []).find(
+      (q) => q !== name && byName.has(q) && !(requiredBy.get(q) ?? []).includes(name),
+    );
+  // The root above a package: follow bringers until one has none (bounded: cycles stop at the start).
+  const rootOf = (name: string): string => {
+    let at = name;
+    for (let i = 0; i < names.length; i++) {
+      const next = bringerOf(at);
+      if (next === undefined || next === name) return at;
+      at = next;
+    }
+    return at;
+  };
+  const groups = new Map<string, PackageRuleGroup>();
+  for (const name of names) {
+    const root = rootOf(name);
+    let g = groups.get(root);
+    if (!g) {
+      g = { name: root, own: [], brought: [] };
+      groups.set(root, g);
+    }
+    (root === name ? g.own : g.brought).push(...byName.get(name)!);
+  }
+  // A root always has files of its own (it is a package the findings name), so every rule has paths.
+  return [...groups.values()].filter((g) => g.own.length > 0).sort((a, b) => (a.name < b.name ? -1 : 1));
+}
+
+/** `manager`: the image's (suggest() only takes a finding's package of the image's manager family). */
+function packageRule(g: PackageRuleGroup, ids: IdAllocator, manager: PackageManagerName): string[] {
+  const lines = g.own.map((d) => evidence(d.binary));
+  lines.push(
+    `    # The container's package database says ${g.name} installed ${g.own.length === 1 ? 'it' : 'them'}.`,
+  );
+  if (g.brought.length > 0) {
+    const pkgs = [...new Set(g.brought.map((d) => (d.suggestion as { name: string }).name))].sort();
+    lines.push(
+      `    # Installing ${g.name} also brings ${plural(g.brought.length, 'file')} seen at runtime, from its dependencies`,
+      '    # (no rule of their own: this rule covers them through the package):',
+      ...wrapList(pkgs),
+    );
+  }
+  lines.push(
+    ...ruleLinesPaths({
+      id: ids.take(`bake-${idPart(g.name)}`, 'named'),
+      action: 'bake',
+      paths: g.own.map((d) => d.binary.path),
+      pkg: { manager, name: g.name },
+      reason: quoteYaml(
+        `DRAFT: ${whatHappened([...g.own, ...g.brought].map((d) => d.binary))}; say why the workload needs ${g.name}`,
+      ),
+    }),
+  );
+  return lines;
+}
+
+/** `executed at runtime (3 findings)`, or for files only docker diff saw: `added at runtime (…)`. */
+function whatHappened(bs: readonly ObservedBinary[]): string {
+  const findings = bs.reduce((n, b) => n + b.findings, 0);
+  const ran = bs.some((b) => b.ran > 0);
+  return `${ran ? 'executed' : 'added'} at runtime (${plural(findings, 'finding')}${ran ? '' : ', docker diff: not seen running'})`;
 }
 
 function header(
@@ -126,7 +218,7 @@ function header(
     '# reporting that binary as a violation.',
     '#',
     `# Findings: ${observed.used} about this repository; not used: ${observed.otherRepositories} about other repositories, ${observed.unattributed} with no image identity${observed.noUsablePath > 0 ? `, ${observed.noUsablePath} with no usable binary path (fileless or malformed: the gate reports them as unknown or malicious)` : ''}.`,
-    `# Binaries seen executing: ${observed.binaries.length}`,
+    `# Binaries seen at runtime (executed, loaded, or only added per docker diff): ${observed.binaries.length}`,
     `#   ${count('in-image')} already in the image: no rule needed${modified > 0 ? ` (${modified} of them with a different hash: overwritten at runtime, the gate reports them as violations)` : ''}`,
   ];
   if (count('malicious-in-image') > 0) {
@@ -136,7 +228,7 @@ function header(
   }
   lines.push(
     `#   ${count('deny-malicious')} malicious: denied`,
-    `#   ${count('bake')} baked from the one Debian package that ships them`,
+    `#   ${count('bake')} baked: from the package the container's database names, else the one Debian package that ships them`,
     `#   ${n.commented} to decide: commented suggestions below`,
   );
   if (n.unsafe > 0)
@@ -177,9 +269,7 @@ function plural(n: number, word: string): string {
 }
 
 function reasonFor(b: ObservedBinary): string {
-  return quoteYaml(
-    `DRAFT: executed at runtime (${plural(b.findings, 'finding')}); say why the workload needs it`,
-  );
+  return quoteYaml(`DRAFT: ${whatHappened([b])}; say why the workload needs it`);
 }
 
 interface RuleText {
@@ -201,6 +291,13 @@ function ruleLines(r: RuleText): string[] {
       : []),
     `      reason: ${r.reason}`,
   ];
+}
+
+/** As ruleLines, with several paths. */
+function ruleLinesPaths(r: Omit<RuleText, 'path'> & { paths: string[] }): string[] {
+  const lines = ruleLines({ ...r, path: r.paths[0]! });
+  lines[2] = `      paths: [${r.paths.map((p) => quoteYaml(p)).join(', ')}]`;
+  return lines;
 }
 
 /** Commented out so that removing `# ` (and nothing else) restores the rule. */

@@ -3,7 +3,7 @@
  * says about it. Only counts and the path leave this module: the draft may show nothing else from a
  * finding.
  */
-import { type BinaryRef, type Finding, isUsableBinary } from '../findings/types.js';
+import { type BinaryRef, type Finding, type FindingPackage, isUsableBinary } from '../findings/types.js';
 import type { ImageLookup } from '../image/types.js';
 
 export interface ObservedBinary {
@@ -17,6 +17,10 @@ export interface ObservedBinary {
   inImage: boolean;
   /** In the image, and some finding's full sha256 differs from the image file's: overwritten at runtime. */
   modified: boolean;
+  /** Findings that saw it run or load; the rest only saw it added (docker diff). */
+  ran: number;
+  /** The package a finding attributes it to (docker-diff: the container's database); one with dependents first. */
+  package?: FindingPackage;
 }
 
 export interface Observations {
@@ -61,11 +65,18 @@ export function observe(findings: readonly Finding[], repository: string, image:
         malicious: 0,
         inImage: entry !== undefined,
         modified: false,
+        ran: 0,
       };
       byPath.set(b.path, seen);
     }
     seen.findings++;
     if (f.malicious) seen.malicious++;
+    if (f.source !== 'docker-diff') seen.ran++;
+    if (
+      f.package !== undefined &&
+      (seen.package === undefined || (!seen.package.requiredBy && f.package.requiredBy))
+    )
+      seen.package = f.package;
     if (seen.inImage && !seen.modified) seen.modified = overwritten(b, image);
   }
   const binaries = [...byPath.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));

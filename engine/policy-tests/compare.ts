@@ -38,5 +38,28 @@ export function mismatches(expected: TestCase['expect'], got: Evaluation): strin
       }
     }
   }
+  if (out.length > 0) out.push(...unattributedNotes(got));
   return out;
+}
+
+/**
+ * Why a finding the case wrote may have decided nothing: it names no image (unattributed findings are
+ * counted, never gated: model.md), or another repository than the case's. Said next to the mismatch, so
+ * `expected fail, got pass` is never all a person reads.
+ */
+function unattributedNotes(got: Evaluation): string[] {
+  const notes: string[] = [];
+  const { unattributed, otherImages } = got.summary;
+  const many = (n: number) => (n === 1 ? '1 finding' : `${n} findings`);
+  if (unattributed > 0) {
+    notes.push(
+      `note: ${many(unattributed)} of this case ${unattributed === 1 ? 'names' : 'name'} no image, so ${unattributed === 1 ? 'it matched' : 'they matched'} no image and decided nothing (give each finding the image of repository ${q(got.image.repository)})`,
+    );
+  }
+  if (otherImages > 0) {
+    notes.push(
+      `note: ${many(otherImages)} of this case ${otherImages === 1 ? 'is' : 'are'} about another repository than the case's ${q(got.image.repository)}, so ${otherImages === 1 ? 'it' : 'they'} decided nothing`,
+    );
+  }
+  return notes;
 }

@@ -33,7 +33,7 @@
  * implied. A `size` matters only when the file has no `sha256`: then a finding with a full hash and
  * another size is `modified` (model.md step 3).
  */
-import { isScalar, type Node } from 'yaml';
+import { isMap, isScalar, type Node } from 'yaml';
 import type { Drift, Outcome, Verdict } from '../evaluate/types.js';
 import { YamlReader } from './yaml-read.js';
 
@@ -93,8 +93,30 @@ const SHA256 = /^[0-9a-f]{64}$/;
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
+/**
+ * The reverse of `policy validate` given a test file: a policy given to `policy test` is named as such, with
+ * where its tests live, instead of failing on its first key (`unknown key "metadata"`).
+ */
+function notAPolicy(y: YamlReader): void {
+  const root = y.doc.contents;
+  if (!isMap(root)) return;
+  const kind = root.items.find((p) => isScalar(p.key) && p.key.value === 'kind');
+  const kindValue = kind && isScalar(kind.value) ? kind.value.value : undefined;
+  const hasSpec = root.items.some(
+    (p) => isScalar(p.key) && (p.key.value === 'spec' || p.key.value === 'metadata'),
+  );
+  if (kindValue === 'DriftPolicy' || (kindValue === undefined && hasSpec)) {
+    throw y.error(
+      (kind?.key as Node | undefined) ?? root,
+      'this is a policy (kind: DriftPolicy), not a policy test file: give `driftgate policy test` the ' +
+        '<name>.test.yaml beside it (or the folder), and check the policy itself with `driftgate policy validate`',
+    );
+  }
+}
+
 export function parsePolicyTestFile(file: string, text: string): PolicyTestFile {
   const y = new YamlReader(file, text);
+  notAPolicy(y);
   const root = y.map(y.doc.contents, 'the test file', [
     'apiVersion',
     'kind',

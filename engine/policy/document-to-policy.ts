@@ -120,6 +120,7 @@ export function documentToPolicy(src: SourceText, yd: YamlDocument, now: number)
     iocSha256: (raw.spec.iocSha256 ?? []).map((h) => h.toLowerCase()),
     rules,
     pos: at([]),
+    rulesPos: at(raw.spec.rules === undefined ? ['spec'] : ['spec', 'rules'], 'key'),
   };
   if (raw.metadata.owner !== undefined) policy.owner = raw.metadata.owner;
   if (enforceAfter !== undefined) policy.enforceAfter = enforceAfter;

@@ -4,6 +4,7 @@
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import schema from '../../policies/driftgate-policy.schema.json' with { type: 'json' };
+import { didYouMean } from '../text/edit-distance.js';
 import type { PathSegment } from './yaml-documents.js';
 
 /** One schema violation, located by a path into the document. */
@@ -44,14 +45,64 @@ export function schemaProblems(value: unknown): SchemaProblem[] {
   const problems: SchemaProblem[] = [];
   const seen = new Set<string>();
   for (const e of validate.errors ?? []) {
-    const problem = describe(e);
-    if (!problem) continue;
-    const id = `${problem.path.join('/')}|${problem.point}|${problem.message}`;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    problems.push(problem);
+    for (const problem of describeAll(e)) {
+      const id = `${problem.path.join('/')}|${problem.point}|${problem.message}`;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      problems.push(problem);
+    }
   }
   return problems;
+}
+
+/** Every key any rule may have: what a rule without a valid `action` is checked against. */
+const RULE_KEYS: readonly string[] = (() => {
+  const defs = (schema as { definitions: Record<string, { properties?: object }> }).definitions;
+  const keys = new Set<string>(['action']);
+  for (const name of ['bakeRule', 'allowRule', 'denyRule']) {
+    for (const k of Object.keys(defs[name]?.properties ?? {})) keys.add(k);
+  }
+  return [...keys];
+})();
+
+function quoted(key: string): string {
+  return JSON.stringify(key.length > 40 ? `${key.slice(0, 40)}…` : key);
+}
+
+/**
+ * A rule with no (valid) `action` is checked against no rule shape, so the schema would never name its
+ * unknown keys; yet a misspelt `action` (`acton: bake`) is exactly why it has none. Its keys are checked
+ * against every key a rule may have, with a suggestion.
+ */
+function unknownRuleKeys(path: PathSegment[], data: unknown): SchemaProblem[] {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return [];
+  return Object.keys(data)
+    .filter((k) => !RULE_KEYS.includes(k))
+    .map((k) => ({ path: [...path, k], point: 'key' as const, message: unknownKeyMessage(k, RULE_KEYS) }));
+}
+
+function unknownKeyMessage(key: string, known: readonly string[]): string {
+  const guess = didYouMean(key, known);
+  return guess === undefined
+    ? `is not a known key (expected one of ${known.join(', ')})`
+    : `is not a known key: did you mean ${quoted(guess)}? (expected one of ${known.join(', ')})`;
+}
+
+function isRulePath(path: readonly PathSegment[]): boolean {
+  return path.length === 3 && path[0] === 'spec' && path[1] === 'rules' && typeof path[2] === 'number';
+}
+
+function describeAll(e: ErrorObject): SchemaProblem[] {
+  const one = describe(e);
+  const path = splitPointer(e.instancePath);
+  if (
+    e.keyword === 'required' &&
+    isRulePath(path) &&
+    (e.params as { missingProperty: string }).missingProperty === 'action'
+  ) {
+    return [...(one ? [one] : []), ...unknownRuleKeys(path, e.data)];
+  }
+  return one ? [one] : [];
 }
 
 function splitPointer(pointer: string): PathSegment[] {
@@ -86,7 +137,7 @@ function describe(e: ErrorObject): SchemaProblem | undefined {
         message:
           isRule && onlyOn
             ? `is not allowed here: only ${onlyOn} take ${key}`
-            : `is not a known key (expected one of ${known.join(', ')})`,
+            : unknownKeyMessage(key, known),
       };
     }
     case 'oneOf': {

@@ -83,4 +83,9 @@ export interface Policy {
   rules: Rule[];
   /** The file the policy was loaded from and where its document starts. */
   pos: SourcePos;
+  /**
+   * Where a new rule would be written: the `rules:` key (else `spec:`). SARIF places results that no rule
+   * decided there, not on the document's `apiVersion:` line. Optional: policies built in code may omit it.
+   */
+  rulesPos?: SourcePos;
 }

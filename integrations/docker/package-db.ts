@@ -8,6 +8,7 @@ import type Docker from 'dockerode';
 import type { Header } from 'tar-stream';
 import { InputError } from '../../engine/errors.js';
 import {
+  DependencyGraph,
   isPackageDbPath,
   ownersByImagePath,
   PACKAGE_DB_LIMITS,
@@ -25,6 +26,8 @@ export interface FilePackage {
   manager: 'apt';
   name: string;
   version?: string;
+  /** The container's installed packages that depend on it, directly or not (Depends/Pre-Depends). */
+  requiredBy?: string[];
 }
 
 export interface PackageAttribution {
@@ -86,12 +89,23 @@ export async function readContainerDpkg(
   if (dpkg === undefined) return undefined;
   const links = await topLevelSymlinks(container, dpkg, what);
   const owners = ownersByImagePath([dpkg], (listed) => resolveTop(listed, links));
+  // The container's graph, not the image's: it is the container that has curl and what curl brought.
+  const graph = new DependencyGraph(dpkg.dependencies ?? new Map());
+  const requiredBy = new Map<string, string[]>();
+  const withDependents = (p: FilePackage): FilePackage => {
+    let list = requiredBy.get(p.name);
+    if (list === undefined) {
+      list = graph.requiredBy(p.name);
+      requiredBy.set(p.name, list);
+    }
+    return { ...p, requiredBy: list };
+  };
   return {
     packageOf(path) {
       const script = maintainerScriptOwner(path);
-      if (script !== undefined) return scriptPackage(dpkg, script.name, script.arch);
+      if (script !== undefined) return withDependents(scriptPackage(dpkg, script.name, script.arch));
       const owner = owners.get(path);
-      return owner === undefined ? undefined : asFilePackage(owner);
+      return owner === undefined ? undefined : withDependents(asFilePackage(owner));
     },
   };
 }

@@ -8,7 +8,7 @@
  * the wire; `since` narrows by event time on the server too. Every failure is an error, never an empty
  * list: an unreachable source must not read as "no drift".
  */
-import { SecurityCenterClient } from '@google-cloud/security-center';
+import { SecurityCenterClient, v2 } from '@google-cloud/security-center';
 import { status } from '@grpc/grpc-js';
 import { InputError, UnreachableError } from '../../engine/errors.js';
 import { googleAuthFor } from '../google-cloud/credentials.js';
@@ -20,7 +20,8 @@ import {
   pageCallOptions,
   pages,
 } from '../google-cloud/listing.js';
-import { sccParent } from './parent.js';
+import { withRetries } from '../google-cloud/retry.js';
+import { type SccApiVersion, sccParent } from './parent.js';
 
 /** The SCC categories whose findings name an added (or modified) binary or library. */
 export const ADDED_BINARY_CATEGORIES: readonly string[] = [
@@ -35,6 +36,10 @@ export const ADDED_BINARY_CATEGORIES: readonly string[] = [
 export interface ListFindingsOptions extends ListingOptions {
   /** Only findings whose event time is at or after this. */
   since?: Date;
+  /** v1 (the default) or v2 (locations). The filter and the paging are the same. */
+  api?: SccApiVersion;
+  /** Waits between retries of a page (tests pass a fast clock). */
+  retryDelayMs?: number;
 }
 
 /** `(category="…" OR …)`, and `AND event_time >= "…"` with `since`. The categories are constants. */
@@ -52,24 +57,33 @@ export async function* listAddedBinaryFindings(
   source: string,
   opts: ListFindingsOptions = {},
 ): AsyncGenerator<unknown> {
-  const parent = sccParent(source);
+  const api = opts.api ?? 'v1';
+  const parent = sccParent(source, api);
   const filter = findingsFilter(opts.since);
   // A local endpoint with channel credentials of its own needs no Google credentials.
   const auth =
     opts.sslCreds === undefined
       ? await googleAuthFor('@google-cloud/security-center', `findings source ${source}`)
       : undefined;
-  const client = new SecurityCenterClient(clientOptions(opts, auth));
+  const client =
+    api === 'v2'
+      ? new v2.SecurityCenterClient(clientOptions(opts, auth))
+      : new SecurityCenterClient(clientOptions(opts, auth));
+  // Retries are ours (google-cloud/retry.ts), the same for both versions: the library's are turned off.
+  const callOptions = { ...pageCallOptions(opts), maxRetries: 0 };
+  const retry = opts.retryDelayMs === undefined ? {} : { baseDelayMs: opts.retryDelayMs };
   try {
     const responses = pages(async (pageToken) => {
       try {
-        const [, , response] = await client.listFindings(
-          { parent, filter, pageSize: opts.pageSize ?? MAX_PAGE_SIZE, pageToken },
-          pageCallOptions(opts),
-        );
+        const request = { parent, filter, pageSize: opts.pageSize ?? MAX_PAGE_SIZE, pageToken };
+        // Both versions' responses have `listFindingsResults` and `nextPageToken`: one shape suffices here.
+        const list = (
+          client as unknown as { listFindings: (r: unknown, o: unknown) => Promise<ListResponse> }
+        ).listFindings;
+        const [, , response] = await withRetries(() => list.call(client, request, callOptions), retry);
         return response;
       } catch (err) {
-        throw sccError(err, source);
+        throw sccError(err, source, 'securitycenter.findings.list');
       }
     }, `findings source ${source}`);
     for await (const response of responses) {
@@ -81,15 +95,26 @@ export async function* listAddedBinaryFindings(
   }
 }
 
+type ListResponse = [
+  unknown,
+  unknown,
+  { listFindingsResults?: unknown[] | null; nextPageToken?: string | null } | null | undefined,
+];
+
 /** The message as plain data: int64 and enums as strings, Timestamps as `{seconds, nanos}`. */
 function plain(result: unknown): unknown {
   const message = result as { toJSON?: () => unknown };
   return typeof message.toJSON === 'function' ? message.toJSON() : result;
 }
 
-function sccError(err: unknown, source: string): InputError | UnreachableError {
+/** `permission`: the IAM permission the call needs, named when the service says PERMISSION_DENIED. */
+export function sccError(err: unknown, source: string, permission: string): InputError | UnreachableError {
   const code = (err as { code?: unknown } | null)?.code;
-  const message = `findings source ${source}: Security Command Center: ${describeGrpcError(err)}`;
+  const needs =
+    code === status.PERMISSION_DENIED
+      ? ` (the caller needs the IAM permission ${permission}, e.g. through roles/securitycenter.findingsEditor or findingsViewer)`
+      : '';
+  const message = `findings source ${source}: Security Command Center: ${describeGrpcError(err)}${needs}`;
   if (code === status.INVALID_ARGUMENT) return new InputError(message);
   // UNAVAILABLE, NOT_FOUND, PERMISSION_DENIED, UNAUTHENTICATED, no credentials at all: not reached.
   return new UnreachableError(message);

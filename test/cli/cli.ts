@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll } from 'vitest';
+import { assertGateOutput, isGateOutput } from '../support/gate-output-schema.js';
 import { REPO_ROOT, spawnDriftgate } from '../support/spawn-cli.js';
 
 export { REPO_ROOT };
@@ -26,8 +27,8 @@ export const IMAGES = {
 } as const;
 
 export const CLI_DATA = 'testdata/cli';
-/** The shared fixtures, as CI lays them out: `../shared` beside the clone. */
-export const SHARED_FIXTURES = '../shared/fixtures';
+/** The public sample findings (SCC, Pub/Sub, Falco), copied unchanged: testdata/findings/README.md. */
+export const SAMPLE_FINDINGS = 'testdata/findings';
 
 export interface CliResult {
   code: number | null;
@@ -59,11 +60,15 @@ export async function driftgate(args: readonly string[], opts: RunOptions = {}):
 
 /** Parses stdout as the gate's JSON object; on failure the message shows what the process said. */
 export function parseJson<T = unknown>(r: CliResult): T {
+  let value: unknown;
   try {
-    return JSON.parse(r.stdout) as T;
+    value = JSON.parse(r.stdout);
   } catch {
     throw new Error(`stdout is not JSON (exit ${r.code}):\n${r.stdout.slice(0, 2000)}\n${r.stderr}`);
   }
+  // The gate's JSON always meets its published schema (docs/schemas/gate-output.schema.json).
+  if (isGateOutput(value)) assertGateOutput(value);
+  return value as T;
 }
 
 /** A Node stack frame, or the CLI's own "internal error" wording: never in front of a user. */

@@ -140,7 +140,14 @@ describe('exit 2: invalid policies', () => {
     const broken = text.replace('      paths: ["**/nc"]', '      pathz: ["**/nc"]');
     const line = broken.split('\n').findIndex((l) => l.includes('pathz')) + 1;
     const file = await write('typo.yaml', broken);
-    expectError(await gate({ policy: ['--policy', file] }), 2, `typo.yaml:${line}:7`, 'pathz');
+    // Two errors (paths is missing, pathz is unknown), one per line, each with its file:line:col.
+    const r = await gate({ policy: ['--policy', file] });
+    expect({ code: r.code, stdout: r.stdout }).toEqual({ code: 2, stdout: '' });
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/typo\.yaml:\d+:7: rules\[\d+\]\.paths is required$/);
+    expect(lines[1]).toContain(`typo.yaml:${line}:7: rules`);
+    expect(lines[1]).toMatch(/\.pathz is not a known key: did you mean "paths"\?/);
   });
 
   it('YAML that does not parse: file:line:col', async () => {
@@ -220,11 +227,17 @@ describe('exit 2: malformed image archives', () => {
   });
 });
 
-describe('exit 3: what cannot be reached', () => {
-  it('an image archive path that does not exist', async () => {
-    expectError(await gate({ image: ['--image-archive', join(dir, 'gone.tar')] }), 3, 'gone.tar');
+describe('exit 3: an image source named on the command line that is not there', () => {
+  it('an image archive or manifest path that does not exist: the image cannot be reached (exit 3), said in words', async () => {
+    for (const flag of ['--image-archive', '--manifest']) {
+      const r = await gate({ image: [flag, join(dir, 'gone.tar')] });
+      expectError(r, 3, `${flag} ${join(dir, 'gone.tar')}: no such file or folder`);
+      expect(r.stderr).not.toContain('ENOENT');
+    }
   });
+});
 
+describe('exit 3: what cannot be reached', () => {
   it('--findings scc:<parent> without Google credentials: one line, naming the source, no crash', async () => {
     // No credentials file, no gcloud login in HOME, and a metadata server that refuses at once (as off
     // Google Cloud): the lookup fails the way it does on a CI runner without workload identity.

@@ -4,18 +4,18 @@
  * the outcomes model.md implies for each, and that findings of another image are counted, never gated.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CLI_DATA, CRASH, driftgate, ensureBuilt, IMAGES, parseJson, SHARED_FIXTURES } from './cli.js';
+import { CLI_DATA, CRASH, driftgate, ensureBuilt, IMAGES, parseJson, SAMPLE_FINDINGS } from './cli.js';
 import type { GateJson } from './merged-usr.js';
 import { NOW } from './merged-usr.js';
 
 const CHECKOUT = 'europe-docker.pkg.dev/shop-prod/apps/checkout';
 const CHECKOUT_POLICY = `${CLI_DATA}/policies/checkout.yaml`;
 const FIXTURES = {
-  v1: `${SHARED_FIXTURES}/scc/v1-list-results.json`,
-  v2: `${SHARED_FIXTURES}/scc/v2-list-results.json`,
-  notification: `${SHARED_FIXTURES}/scc/pubsub-notification.json`,
-  push: `${SHARED_FIXTURES}/scc/pubsub-push-request.json`,
-  falco: `${SHARED_FIXTURES}/falco/drop-and-execute.json`,
+  v1: `${SAMPLE_FINDINGS}/scc-v1-list-results.json`,
+  v2: `${SAMPLE_FINDINGS}/scc-v2-list-results.json`,
+  notification: `${SAMPLE_FINDINGS}/scc-pubsub-notification.json`,
+  push: `${SAMPLE_FINDINGS}/scc-pubsub-push-request.json`,
+  falco: `${SAMPLE_FINDINGS}/falco-drop-and-execute.json`,
 };
 const CURL_SHA = '6549510978efc57fc2f16e404a16ec89c0a39328b01fd3c53947fdca7966d0b4';
 const MINER =

@@ -133,14 +133,21 @@ describe('manifest options', () => {
     expect(r.stdout).toMatch(new RegExp(`${hashes.get('/usr/bin/busybox')}\\s.*\\s/usr/bin/busybox$`, 'm'));
   });
 
-  it('no image source, or a missing archive: exit 2 / exit 3 with one line', async () => {
+  it('no image source is a usage error (exit 2); a missing archive, manifest or layout cannot be reached (exit 3); one line in words', async () => {
     const none = await driftgate(['manifest']);
     expect(none.code).toBe(2);
     expect(none.stderr.trim().split('\n')).toHaveLength(1);
-    const missing = await driftgate(['manifest', '--image-archive', join(dir, 'gone.tar')]);
-    expect(missing.code).toBe(3);
-    expect(missing.stderr.trim().split('\n')).toHaveLength(1);
-    expect(missing.stderr).toContain('gone.tar');
+    for (const [flag, name] of [
+      ['--image-archive', 'gone.tar'],
+      ['--manifest', 'gone.json'],
+      ['--oci-layout', 'gone-layout'],
+    ] as const) {
+      const missing = await driftgate(['manifest', flag, join(dir, name)]);
+      expect(missing.code).toBe(3);
+      expect(missing.stderr.trim().split('\n')).toHaveLength(1);
+      expect(missing.stderr).toContain(`${flag} ${join(dir, name)}: no such file or folder`);
+      expect(missing.stderr).not.toContain('ENOENT');
+    }
   });
 
   it('--artifact-analysis without Google credentials: exit 3, one line saying so, no crash', async () => {

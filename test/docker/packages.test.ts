@@ -44,11 +44,22 @@ const at = (path: string) => entries.find((e) => e.path === path);
 
 describe('package attribution from the container dpkg database', () => {
   it('attributes an installed program to its package, with the installed version', () => {
-    expect(at('/usr/bin/curl')?.package).toEqual({ manager: 'apt', name: 'curl', version: versions.curl });
+    expect(at('/usr/bin/curl')?.package).toEqual({
+      manager: 'apt',
+      name: 'curl',
+      version: versions.curl,
+      requiredBy: [],
+    });
+  });
+
+  it('lists the packages that depend on a library package there (what brought it)', () => {
+    expect(entries.find((e) => /\/libcurl\.so\.4\.\d+\.\d+$/.test(e.path))?.package?.requiredBy).toEqual([
+      'curl',
+    ]);
   });
 
   it('follows merged /usr: a file dpkg lists under /bin is found under /usr/bin', () => {
-    expect(at('/usr/bin/nc.openbsd')?.package).toEqual({
+    expect(at('/usr/bin/nc.openbsd')?.package).toMatchObject({
       manager: 'apt',
       name: 'netcat-openbsd',
       version: versions['netcat-openbsd'],
@@ -57,13 +68,13 @@ describe('package attribution from the container dpkg database', () => {
 
   it('attributes libraries (ELF, not marked executable) to the library package', () => {
     const libcurl = entries.find((e) => /\/libcurl\.so\.4\.\d+\.\d+$/.test(e.path));
-    expect(libcurl?.package).toEqual({ manager: 'apt', name: 'libcurl4', version: versions.libcurl4 });
+    expect(libcurl?.package).toMatchObject({ manager: 'apt', name: 'libcurl4', version: versions.libcurl4 });
   });
 
   it('attributes maintainer scripts by their names, including multi-arch ones', () => {
     expect(at('/var/lib/dpkg/info/netcat-openbsd.postinst')?.package?.name).toBe('netcat-openbsd');
     const krb = at(`/var/lib/dpkg/info/libgssapi-krb5-2:${arch}.postinst`);
-    expect(krb?.package).toEqual({
+    expect(krb?.package).toMatchObject({
       manager: 'apt',
       name: 'libgssapi-krb5-2',
       version: versions['libgssapi-krb5-2'],
@@ -85,7 +96,7 @@ describe('package attribution from the container dpkg database', () => {
     expect(await runCli(['findings', '--docker-container', container, '--output', out])).toEqual({ code: 0 });
     const parsed = parseFindingsText(await readFile(out, 'utf8'), out);
     const curl = parsed.findings.find((f) => f.binary.path === '/usr/bin/curl');
-    expect(curl?.package).toEqual({ manager: 'apt', name: 'curl', version: versions.curl });
+    expect(curl?.package).toEqual({ manager: 'apt', name: 'curl', version: versions.curl, requiredBy: [] });
     expect(curl?.binary.sha256).toMatch(/^[0-9a-f]{64}$/);
   });
 

@@ -22,12 +22,19 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { assertGateOutput } from '../support/gate-output-schema.js';
 import { must, type Ran, run, tail } from './processes.js';
 
 const REPO_ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
 const DRIFTGATE = join(REPO_ROOT, 'bin/driftgate.js');
 const APP_SOURCE = join(REPO_ROOT, 'testdata/e2e/app');
-const BASE_IMAGE = 'driftgate-test/debian:bookworm';
+/**
+ * The base image the app's Dockerfile names. DRIFTGATE_E2E_BASE_IMAGE runs the loop on another build of it
+ * (e.g. one made by a changed scripts/debian-base-image.sh under another tag); the copied Dockerfile's FROM
+ * is then rewritten, the repository's is not.
+ */
+const DOCKERFILE_BASE = 'driftgate-test/debian:bookworm';
+const BASE_IMAGE = process.env.DRIFTGATE_E2E_BASE_IMAGE || DOCKERFILE_BASE;
 /** What the app's policy matches (testdata/e2e/app/policy.yaml): every tag below normalizes to it. */
 const REPOSITORY = 'docker.io/driftgate-e2e/app';
 
@@ -129,7 +136,9 @@ async function gate(image: string[]): Promise<{ code: number; report: GateReport
   ]);
   if (r.code !== 0 && r.code !== 1)
     throw new Error(`driftgate gate ${image.join(' ')} exited ${r.code}: ${r.stderr}`);
-  return { code: r.code, report: JSON.parse(r.stdout) as GateReport };
+  const report = JSON.parse(r.stdout) as GateReport;
+  assertGateOutput(report);
+  return { code: r.code, report };
 }
 
 /** The decisions as a person compares them: which binary, how it drifted, what was decided, by which rule. */
@@ -166,6 +175,7 @@ async function expectEngineGateToAgree(ref: string, fromArchive: { code: number;
   if (r.code === 3 && /not available in this build/.test(r.stderr)) return;
   expect(r.code, `gate --image ${ref}: ${r.stderr}`).toBe(fromArchive.code);
   const report = JSON.parse(r.stdout) as GateReport;
+  assertGateOutput(report);
   expect(report.verdict).toBe(fromArchive.report.verdict);
   expect(report.image.repository).toBe(fromArchive.report.image.repository);
   expect(decided(report)).toEqual(decided(fromArchive.report));
@@ -219,6 +229,11 @@ describe(`the closed loop with the real Docker engine (findings: ${DETECTOR})`, 
     const root = await mkdtemp(join(tmpdir(), 'driftgate-e2e-'));
     loop = { root, app: join(root, 'app'), work: join(root, 'work') };
     await cp(APP_SOURCE, loop.app, { recursive: true });
+    if (BASE_IMAGE !== DOCKERFILE_BASE) {
+      const dockerfile = join(loop.app, 'Dockerfile');
+      const text = await readFile(dockerfile, 'utf8');
+      await writeFile(dockerfile, text.replace(`FROM ${DOCKERFILE_BASE}\n`, `FROM ${BASE_IMAGE}\n`));
+    }
     await mkdir(loop.work);
   }, MINUTE);
 
@@ -271,6 +286,9 @@ describe(`the closed loop with the real Docker engine (findings: ${DETECTOR})`, 
     async () => {
       need(loop.v1Archive, 'v1 image');
       await must('docker', ['run', '-d', '--name', APP_CONTAINER, '--network', 'none', V1]);
+      // The app runs as its non-root USER, as production images do; a base image whose `/` only root may
+      // enter (debootstrap's 0700 temporary directory) would not even let it start.
+      expect((await must('docker', ['exec', APP_CONTAINER, 'id', '-u'])).trim()).toBe('10001');
 
       // Debian's own curl from the mirror the base image uses (the same one the rebuild will install).
       await must('docker', [

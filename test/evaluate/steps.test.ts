@@ -373,6 +373,8 @@ describe('step 4: allow rule', () => {
     expect(d.reason).toContain('SRE-12');
     expect(d.reason).toContain(rule.expiresText);
     expect(d.reason).toContain('expired');
+    // The same next step the 14-day warning gives.
+    expect(d.reason).toMatch(/has expired: renew it or bake the binary\.$/);
     expect(ev.verdict).toBe('fail');
   });
 
@@ -708,5 +710,30 @@ describe('the evaluation', () => {
       now: '2026-11-28T00:00:00.000Z',
       image: { repository: REPO, os: 'debian 12' },
     });
+  });
+});
+
+describe('a finding without a hash for a path that also has hashed findings (README, docs/decisions-and-fail-on.md)', () => {
+  it('is its own decision: it joins none of the hashed ones, and the hashed ones stay apart', () => {
+    const A = 'a'.repeat(64);
+    const B = 'b'.repeat(64);
+    const p = policy({ name: 'c', rules: [bake({ id: 'curl', paths: ['/usr/bin/curl'] })] });
+    const ev = run(
+      [
+        finding({ path: '/usr/bin/curl', sha256: A }),
+        finding({ path: '/usr/bin/curl', sha256: A }),
+        finding({ path: '/usr/bin/curl', sha256: B }),
+        finding({ path: '/usr/bin/curl' }),
+        finding({ path: '/usr/bin/curl' }),
+      ],
+      [],
+      [p],
+    );
+    expect(ev.decisions.map((d) => [d.binary.sha256 ?? 'none', d.count]).sort()).toEqual([
+      [A, 2],
+      [B, 1],
+      ['none', 2],
+    ]);
+    expect(new Set(ev.decisions.map((d) => d.id)).size).toBe(3);
   });
 });

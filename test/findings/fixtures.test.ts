@@ -168,26 +168,36 @@ describe('Falco json_output', () => {
   });
 });
 
-describe('every shared fixture', () => {
-  const root = join(import.meta.dirname, '../../../shared/fixtures');
+/** The public samples copied unchanged (testdata/findings/README.md lists them). */
+const SAMPLES = [
+  'scc-v1-list-results.json',
+  'scc-v2-list-results.json',
+  'scc-pubsub-notification.json',
+  'scc-pubsub-push-request.json',
+  'falco-drop-and-execute.json',
+];
+
+describe('every public sample', () => {
+  const root = join(import.meta.dirname, '../../testdata/findings');
   const files = (dir: string): string[] =>
     readdirSync(dir).flatMap((n) =>
       statSync(join(dir, n)).isDirectory() ? files(join(dir, n)) : [join(dir, n)],
     );
 
-  it.each(files(root).map((f) => [f.slice(root.length + 1), f]))(
-    '%s yields findings with absolute paths and no skips',
-    (_, file) => {
-      const { findings, skipped } = parseFindingsText(readFileSync(file, 'utf8'), file);
-      expect(skipped).toEqual([]);
-      expect(findings.length).toBeGreaterThan(0);
-      for (const f of findings) {
-        expect(f.binary.path).toMatch(/^\/[^/]/);
-        // Every sample names its image: the repository is there, and already in normal form.
-        expect(f.image.repository).toBeDefined();
-        expect(normalizeRepository(f.image.repository!)).toBe(f.image.repository);
-        expect(f.id).not.toBe('');
-      }
-    },
-  );
+  it.each(
+    files(root)
+      .filter((f) => SAMPLES.some((s) => f.endsWith(s)))
+      .map((f) => [f.slice(root.length + 1), f]),
+  )('%s yields findings with absolute paths and no skips', (_, file) => {
+    const { findings, skipped } = parseFindingsText(readFileSync(file, 'utf8'), file);
+    expect(skipped).toEqual([]);
+    expect(findings.length).toBeGreaterThan(0);
+    for (const f of findings) {
+      expect(f.binary.path).toMatch(/^\/[^/]/);
+      // Every sample names its image: the repository is there, and already in normal form.
+      expect(f.image.repository).toBeDefined();
+      expect(normalizeRepository(f.image.repository!)).toBe(f.image.repository);
+      expect(f.id).not.toBe('');
+    }
+  });
 });

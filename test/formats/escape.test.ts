@@ -12,13 +12,18 @@ import { ACTIVE_CHAR, hostileString } from './hostile.js';
 import { parseXml } from './xml.js';
 
 const ASCII_PUNCT = '!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~';
+/** Characters that act anywhere in a GFM line: each must reach the output escaped. */
+const ALWAYS_ACTIVE = '\\`*[]<>|&~$';
 
 /**
- * Reads markdownText's output the way CommonMark does for text without markup: `\X` is X, `&#8203;` is
- * a zero-width space. Throws if any ASCII punctuation is left unescaped, i.e. if anything in the output
- * could start Markdown or HTML syntax.
+ * Reads markdownText's output the way CommonMark does for text without markup: `\X` is X, `&#8203;` is a
+ * zero-width space. Throws if anything in the output could start Markdown or HTML syntax: an unescaped
+ * character of ALWAYS_ACTIVE, an `_` that is not between two letters or digits, a `!` before `[`, an `@` or
+ * `#` without the zero-width space after it, a line-start marker, an unescaped `www.` or `://` (autolinks).
  */
 function readMarkdownText(out: string): string {
+  if (/^(?:[-+=]|\d+[.)])/.test(out)) throw new Error(`line-start marker in ${JSON.stringify(out)}`);
+  if (/www\.|(?<!\\):\/\//i.test(out)) throw new Error(`autolink in ${JSON.stringify(out)}`);
   let text = '';
   for (let i = 0; i < out.length; i++) {
     const c = out[i]!;
@@ -30,13 +35,29 @@ function readMarkdownText(out: string): string {
     } else if (out.startsWith('&#8203;', i)) {
       text += '\u200b';
       i += 6;
-    } else if (ASCII_PUNCT.includes(c)) {
+    } else if (ALWAYS_ACTIVE.includes(c)) {
       throw new Error(`unescaped ${JSON.stringify(c)} at ${i} in ${JSON.stringify(out)}`);
+    } else if (c === '_' && !(/[A-Za-z0-9]/.test(out[i - 1] ?? '') && /[A-Za-z0-9]/.test(out[i + 1] ?? ''))) {
+      throw new Error(`emphasis-capable _ at ${i} in ${JSON.stringify(out)}`);
+    } else if ((c === '@' || c === '#') && !out.startsWith('&#8203;', i + 1)) {
+      throw new Error(`mention or reference at ${i} in ${JSON.stringify(out)}`);
     } else {
       text += c;
     }
   }
   return text;
+}
+
+/** Undoes `inert`: what a person reading the output can reconstruct, unambiguously. */
+function decodeInert(out: string): string {
+  return out.replace(/\\(\\|n|r|t|x[0-9a-f]{2}|u\{[0-9a-f]+\})/g, (_m, e: string) => {
+    if (e === '\\') return '\\';
+    if (e === 'n') return '\n';
+    if (e === 'r') return '\r';
+    if (e === 't') return '\t';
+    if (e.startsWith('x')) return String.fromCharCode(Number.parseInt(e.slice(1), 16));
+    return String.fromCharCode(Number.parseInt(e.slice(2, -1), 16));
+  });
 }
 
 /** Reads a CommonMark code span: it must span the whole string, and yields its content. */
@@ -68,15 +89,22 @@ describe('inert', () => {
     expect(inert('a\x1b[31mb\rc\u202ed')).toBe('a\\x1b[31mb\\rc\\u{202e}d');
   });
 
-  it('never lets an active character through, and is idempotent', () => {
+  it('never lets an active character through, and is unambiguous: the output decodes to the input', () => {
     fc.assert(
       fc.property(hostileString, (s) => {
         const out = inert(s);
         expect(out).not.toMatch(ACTIVE_CHAR);
         expect(out).not.toContain('\n');
-        expect(inert(out)).toBe(out);
+        expect(decodeInert(out)).toBe(s);
       }),
     );
+  });
+
+  it('shows a literal backslash-n differently from a newline (the backslash is doubled)', () => {
+    expect(inert('a\\nb')).toBe('a\\\\nb');
+    expect(inert('a\nb')).toBe('a\\nb');
+    expect(inert('a\\nb')).not.toBe(inert('a\nb'));
+    expect(inert('C:\\x1b')).not.toBe(inert('C:\x1b'));
   });
 
   it('keeps ordinary text, including non-ASCII, exactly as it is', () => {
@@ -101,14 +129,28 @@ describe('markdownText', () => {
         expect(text).not.toMatch(/[@#][^\u200b]/);
       }),
     );
-    expect(markdownText('cc @octocat fixes #12')).toBe('cc \\@&#8203;octocat fixes \\#&#8203;12');
+    expect(markdownText('cc @octocat fixes #12')).toBe('cc @&#8203;octocat fixes #&#8203;12');
   });
 
-  it('escapes links, HTML and table pipes', () => {
-    const out = markdownText('[x](javascript:alert(1)) <script> | x |');
-    expect(out).not.toContain('](');
-    expect(out).not.toMatch(/(^|[^\\])</);
-    expect(out).not.toMatch(/(^|[^\\])\|/);
+  it('escapes links, HTML, table pipes, entities, autolinks and line-start markers', () => {
+    const out = markdownText('[x](javascript:alert(1)) <script> | x | &amp; www.evil.com https://evil');
+    expect(out).toBe(
+      '\\[x\\](javascript:alert(1)) \\<script\\> \\| x \\| \\&amp; www\\.evil.com https\\://evil',
+    );
+    expect(markdownText('- item')).toBe('\\- item');
+    expect(markdownText('1986. a year')).toBe('1986\\. a year');
+    expect(markdownText('# title')).toBe('#&#8203; title');
+  });
+
+  it('leaves punctuation that cannot act as it is, so the raw Markdown reads as the text', () => {
+    expect(
+      markdownText("The image's /usr/bin/tail (x86_64) has a different sha256: it was overwritten."),
+    ).toBe("The image's /usr/bin/tail (x86_64) has a different sha256: it was overwritten.");
+  });
+
+  it('shows a literal backslash-n differently from a newline', () => {
+    expect(readMarkdownText(markdownText('a\\nb'))).toBe('a\\\\nb');
+    expect(readMarkdownText(markdownText('a\nb'))).toBe('a\\nb');
   });
 });
 

@@ -32,6 +32,7 @@ export function decision(outcome: Outcome, over: Partial<Decision> = {}): Decisi
     workloads: [
       { cluster: 'shop-prod', namespace: 'checkout', pod: `checkout-${seq}`, container: 'checkout' },
     ],
+    evidence: 'executed',
     ...over,
   };
 }

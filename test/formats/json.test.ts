@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Evaluation } from '../../engine/evaluate/types.js';
 import { formatEvaluation } from '../../engine/formats/index.js';
+import { assertGateOutput } from '../support/gate-output-schema.js';
 import {
   decision,
   evaluation,
@@ -12,7 +13,11 @@ import {
 } from './fixtures.js';
 
 const ctx = { policies: POLICIES, toolVersion: '0.1.0' };
-const asJson = (ev: Evaluation) => JSON.parse(formatEvaluation(ev, 'json', ctx));
+const asJson = (ev: Evaluation) => {
+  const out = JSON.parse(formatEvaluation(ev, 'json', ctx));
+  assertGateOutput(out);
+  return out;
+};
 
 describe('--format json (gate.md contract)', () => {
   it('prints gate.md keys in gate.md order, extensions after them', () => {
@@ -52,6 +57,7 @@ describe('--format json (gate.md contract)', () => {
       'lastSeen',
       'workloads',
       'failsGate',
+      'evidence',
     ]);
     expect(Object.keys(out.decisions[1].rule)).toEqual(['policy', 'id', 'file', 'line']);
   });
@@ -120,12 +126,12 @@ describe('--format json (gate.md contract)', () => {
       [decision('allowed', { binary: { path: '/x' }, firstSeen: undefined, lastSeen: undefined })],
       {
         verdict: 'warn',
-        image: { repository: 'docker.io/library/nginx', digest: 'sha256:1' },
+        image: { repository: 'docker.io/library/nginx', digest: `sha256:${'1'.repeat(64)}` },
         expiringSoon: [{ ...RULES.allow, expires: '2026-12-01T00:00:00.000Z' }],
       },
     );
     const out = asJson(ev);
-    expect(out.image).toEqual({ repository: 'docker.io/library/nginx', digest: 'sha256:1' });
+    expect(out.image).toEqual({ repository: 'docker.io/library/nginx', digest: `sha256:${'1'.repeat(64)}` });
     expect(out.decisions[0].binary).toEqual({ path: '/x' });
     expect(out.decisions[0]).not.toHaveProperty('firstSeen');
     expect(out.expiringSoon).toEqual([{ ...RULES.allow, expires: '2026-12-01T00:00:00.000Z' }]);

@@ -123,7 +123,7 @@ describe('--format junit', () => {
     expect(findAll(parse(ev), 'testcase').map((c) => c.attrs.name)).toEqual([
       '/usr/bin/nc (sha256:111111111111)',
       '/usr/bin/nc (sha256:222222222222)',
-      '/usr/bin/nc (sha256:none)',
+      '/usr/bin/nc (no hash reported)',
     ]);
   });
 

@@ -75,7 +75,7 @@ describe('--format sarif', () => {
     ]);
   });
 
-  it("locates results on the policy rule's line, a bake on its Dockerfile line, and rule-less ones on the governing policy", () => {
+  it("locates results on the policy rule's line, a bake on its Dockerfile line, and rule-less ones on the image's Dockerfile", () => {
     const results = sarif(mixedEvaluation()).runs[0].results;
     const where = (r: {
       locations: Array<{
@@ -84,12 +84,27 @@ describe('--format sarif', () => {
     }) =>
       `${r.locations[0]!.physicalLocation.artifactLocation.uri}:${r.locations[0]!.physicalLocation.region.startLine}`;
     expect(results.map(where)).toEqual([
-      'policies/checkout.yaml:3', // malicious, no rule: the policy whose match.images names the image
+      // malicious, no rule: the Dockerfile that the bake rules of the policy naming the image edit, as a file
+      'services/checkout/Dockerfile:1',
       'policies/checkout.yaml:30',
       'policies/payments.yaml:9',
-      'policies/checkout.yaml:3', // unknown, no rule
+      'services/checkout/Dockerfile:1', // unknown, no rule
       'services/checkout/Dockerfile:7',
     ]);
+    // The caller may name the image's Dockerfile itself.
+    expect(where(sarif(mixedEvaluation(), { imageDockerfile: 'app/Dockerfile' }).runs[0].results[0])).toBe(
+      'app/Dockerfile:1',
+    );
+    // A governing policy with no bake rule names no Dockerfile: its `rules:` line, where the missing rule
+    // would go, never the document's first (`apiVersion:`) line.
+    const noBakes = {
+      ...POLICIES[1]!,
+      rules: [],
+      rulesPos: { file: 'policies/checkout.yaml', line: 12, column: 3 },
+    };
+    expect(where(sarif(mixedEvaluation(), { policies: [noBakes] }).runs[0].results[0])).toBe(
+      'policies/checkout.yaml:12',
+    );
     // Without the Dockerfile position, the bake lands on its rule.
     const noDockerfiles = sarif(mixedEvaluation(), { dockerfiles: undefined }).runs[0].results;
     expect(where(noDockerfiles[4])).toBe(`policies/checkout.yaml:${RULES.bake.line}`);

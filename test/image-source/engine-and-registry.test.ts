@@ -80,6 +80,16 @@ describe('--image: engine and registry agree', () => {
     expect(stderr).toContain(missing);
   });
 
+  test('a tag the engine does not have and an unreachable registry: exit 3, one line saying both', async () => {
+    // Port 1 on loopback: nothing listens, so the registry cannot be reached (as Docker Hub offline).
+    const missing = `127.0.0.1:1/apps/not-built-${process.pid}:1`;
+    const { code, stderr } = await run(['manifest', '--image', missing]);
+    expect(code).toBe(3);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toContain(`image ${missing}: not in the Docker engine at`);
+    expect(stderr).toMatch(/, and from the registry: .*(reach|connect|refused)/i);
+  });
+
   test('an engine that cannot be reached is exit 3 with --image-source docker, and skipped otherwise', async () => {
     const saved = process.env.DOCKER_HOST;
     process.env.DOCKER_HOST = 'tcp://127.0.0.1:1';

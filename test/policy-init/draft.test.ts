@@ -222,7 +222,7 @@ describe('draftPolicy: per-binary decisions', () => {
   it('writes a loadable policy with no rules when nothing was observed', () => {
     const text = draft([]);
     expect(load(text).rules).toEqual([]);
-    expect(text).toContain('# Binaries seen executing: 0');
+    expect(text).toContain('# Binaries seen at runtime (executed, loaded, or only added per docker diff): 0');
   });
 });
 

@@ -100,7 +100,17 @@ describe('the policy test format', () => {
     ['a duplicate case name', valid.replace('name: from files', 'name: curl is baked'), /used twice/],
     ['an empty expect', valid.replace('expect: { verdict: fail }', 'expect: {}'), /needs a verdict/],
     ['invalid YAML', 'cases: [\n  - name: x\n', /^policies\/x\.test\.yaml:\d+:\d+: invalid YAML/],
-    ['a wrong kind', valid.replace('kind: DriftPolicyTest', 'kind: DriftPolicy'), /:2:.*kind must be/],
+    ['a wrong kind', valid.replace('kind: DriftPolicyTest', 'kind: DriftPolicyTests'), /:2:.*kind must be/],
+    [
+      'a policy given instead of its test file',
+      'apiVersion: driftgate.dev/v1\nkind: DriftPolicy\nmetadata: { name: x }\nspec: { rules: [] }\n',
+      /^policies\/x\.test\.yaml:2:1: this is a policy \(kind: DriftPolicy\), not a policy test file: give `driftgate policy test` the <name>\.test\.yaml/,
+    ],
+    [
+      'a policy without a kind given instead of its test file',
+      'metadata: { name: x }\nspec: { rules: [] }\n',
+      /this is a policy \(kind: DriftPolicy\), not a policy test file/,
+    ],
   ])('rejects %s with file:line:col', (_what, text, pattern) => {
     expect(errorOf(text).toString()).toMatch(pattern);
   });

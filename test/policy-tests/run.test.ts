@@ -8,7 +8,7 @@ import { runPolicyTests } from '../../engine/policy-tests/index.js';
 const REPO = 'europe-docker.pkg.dev/shop-prod/apps/checkout';
 const CURL = 'c'.repeat(64);
 const NOW = Date.parse('2026-11-28T00:00:00Z');
-const FIXTURES = join(import.meta.dirname, '../../../shared/fixtures');
+const FIXTURES = join(import.meta.dirname, '../../testdata/findings');
 
 const POLICY = `apiVersion: driftgate.dev/v1
 kind: DriftPolicy
@@ -116,6 +116,28 @@ ${generic('f1', '/usr/bin/nc')}
     ]);
   });
 
+  it('says when a finding of a failing case names no image, or another one, instead of only "expected fail, got pass"', async () => {
+    await write('checkout.yaml', POLICY);
+    const file = await write(
+      'checkout.test.yaml',
+      `repository: ${REPO}
+cases:
+  - name: nc names no image
+    findings:
+      - { id: f1, source: scc, category: Added Binary Executed, binary: { path: /usr/bin/nc } }
+      - { id: f2, source: scc, category: Added Binary Executed, binary: { path: /usr/bin/nc }, image: { repository: docker.io/library/other } }
+    manifest: []
+    expect: { verdict: fail }
+`,
+    );
+    const [result] = await runPolicyTests([file], { now: NOW });
+    expect(result!.cases[0]!.mismatches).toEqual([
+      'verdict: expected fail, got pass',
+      `note: 1 finding of this case names no image, so it matched no image and decided nothing (give each finding the image of repository "${REPO}")`,
+      `note: 1 finding of this case is about another repository than the case's "${REPO}", so it decided nothing`,
+    ]);
+  });
+
   it('applies the case clock and mode', async () => {
     await write('checkout.yaml', POLICY);
     const file = await write(
@@ -154,7 +176,7 @@ ${generic('f1', '/tmp/miner')}
     await write('policies/checkout.yaml', POLICY);
     await write(
       'policies/fixtures/scc.json',
-      await readFile(join(FIXTURES, 'scc/v2-list-results.json'), 'utf8'),
+      await readFile(join(FIXTURES, 'scc-v2-list-results.json'), 'utf8'),
     );
     const manifest = {
       schemaVersion: 1,

@@ -3,7 +3,7 @@
  * expected (policy.md). Positions are asserted exactly: they are what an editor or CI log jumps to.
  */
 import { describe, expect, it } from 'vitest';
-import { errorOf, HEX, yaml } from './helpers.js';
+import { errorOf, errorsOf, HEX, yaml } from './helpers.js';
 
 /** Lines 1-7 are this header, so the first rule's mapping starts at 8:7. */
 const HEAD = yaml`
@@ -26,13 +26,13 @@ describe('unknown keys are errors at the key, at any depth', () => {
       specs: {}
     `;
     expect(errorOf(text)).toBe(
-      'policies/checkout.yaml:5:1: specs is not a known key (expected one of apiVersion, kind, metadata, spec)',
+      'policies/checkout.yaml:5:1: specs is not a known key: did you mean "spec"? (expected one of apiVersion, kind, metadata, spec)',
     );
   });
 
   it('in metadata and spec', () => {
     expect(errorOf(`${HEAD.replace('owner:', 'ownr:')}    []\n`)).toBe(
-      'policies/checkout.yaml:5:3: metadata.ownr is not a known key (expected one of name, owner)',
+      'policies/checkout.yaml:5:3: metadata.ownr is not a known key: did you mean "owner"? (expected one of name, owner)',
     );
     const text = yaml`
       apiVersion: driftgate.dev/v1
@@ -43,7 +43,7 @@ describe('unknown keys are errors at the key, at any depth', () => {
         onUknown: fail
     `;
     expect(errorOf(text)).toMatch(
-      /^policies\/checkout\.yaml:6:3: onUknown is not a known key \(expected one of mode, /,
+      /^policies\/checkout\.yaml:6:3: onUknown is not a known key: did you mean "onUnknown"\? \(expected one of mode, /,
     );
   });
 
@@ -57,8 +57,22 @@ describe('unknown keys are errors at the key, at any depth', () => {
           image: ["europe-docker.pkg.dev/shop-prod/apps/checkout"]
     `;
     expect(errorOf(text)).toBe(
-      'policies/checkout.yaml:6:5: match.image is not a known key (expected one of images, namespaces, clusters)',
+      'policies/checkout.yaml:6:5: match.image is not a known key: did you mean "images"? (expected one of images, namespaces, clusters)',
     );
+  });
+
+  it('in a rule whose action is misspelt: the unknown key is named, with what it likely meant', () => {
+    const text = `${HEAD}${yaml`
+      - id: curl-healthcheck
+        acton: bake
+        paths: ["/usr/bin/curl"]
+        package: { manager: apt, name: curl }
+        reason: readiness probe
+    `.replace(/^/gm, '    ')}`;
+    expect(errorsOf(text)).toEqual([
+      'policies/checkout.yaml:8:7: rules[0].action is required',
+      'policies/checkout.yaml:9:7: rules[0].acton is not a known key: did you mean "action"? (expected one of action, id, paths, reason, owner, ticket, package, copy, dockerfile, target, sha256, expires)',
+    ]);
   });
 
   it('in a rule (a typo that would otherwise disable a pin)', () => {
@@ -71,7 +85,7 @@ describe('unknown keys are errors at the key, at any depth', () => {
         reason: debugging
     `.replace(/^/gm, '    ')}`;
     expect(errorOf(text)).toBe(
-      'policies/checkout.yaml:11:7: rules[0].sha265 is not a known key (expected one of id, action, paths, reason, owner, ticket, sha256, expires)',
+      'policies/checkout.yaml:11:7: rules[0].sha265 is not a known key: did you mean "sha256"? (expected one of id, action, paths, reason, owner, ticket, sha256, expires)',
     );
   });
 
@@ -84,7 +98,7 @@ describe('unknown keys are errors at the key, at any depth', () => {
         package: { manager: apt, name: curl, verison: "7.88.*" }
     `.replace(/^/gm, '    ')}`;
     expect(errorOf(text)).toBe(
-      'policies/checkout.yaml:12:44: rules[0].package.verison is not a known key (expected one of manager, name, version)',
+      'policies/checkout.yaml:12:44: rules[0].package.verison is not a known key: did you mean "version"? (expected one of manager, name, version)',
     );
   });
 

@@ -28,6 +28,18 @@ export function errorOf(text: string, file = 'policies/checkout.yaml', now = NOW
   throw new Error('expected the policy to be refused');
 }
 
+/** Every error parsePolicyText reports, one `file:line:col: message` each (PolicyErrors holds several). */
+export function errorsOf(text: string, file = 'policies/checkout.yaml', now = NOW): string[] {
+  try {
+    parsePolicyText(text, file, { now });
+  } catch (err) {
+    expect(err).toBeInstanceOf(InputError);
+    const each = (err as { errors?: unknown[] }).errors;
+    return Array.isArray(each) ? each.map(String) : [String(err)];
+  }
+  throw new Error('expected the policy to be refused');
+}
+
 /** A fresh folder with these files (path → text); returns its absolute path. */
 export async function folderWith(files: Record<string, string>): Promise<string> {
   const root = await mkdtemp(join(tmpdir(), 'driftgate-policy-'));

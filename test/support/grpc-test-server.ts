@@ -56,3 +56,26 @@ export async function serveOneMethod(
   );
   return { host, port, stop: () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())) };
 }
+
+/** Several services on one server (e.g. an API's v1 and v2), each with the methods given implemented. */
+export async function serveMethods(
+  services: Array<{ service: grpc.ServiceDefinition; handlers: Record<string, grpc.UntypedHandleCall> }>,
+): Promise<RunningServer> {
+  const server = new grpc.Server();
+  const unimplemented: grpc.handleUnaryCall<unknown, unknown> = (_call, callback) =>
+    callback({ code: grpc.status.UNIMPLEMENTED, details: 'not implemented by the test server' });
+  for (const { service, handlers: implemented } of services) {
+    const handlers: grpc.UntypedServiceImplementation = {};
+    for (const [name, definition] of Object.entries(service)) {
+      if (definition.path.endsWith(`/${name}`)) handlers[name] = implemented[name] ?? unimplemented;
+    }
+    server.addService(service, handlers);
+  }
+  const host = '127.0.0.1';
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(`${host}:0`, grpc.ServerCredentials.createInsecure(), (err, p) =>
+      err ? reject(err) : resolve(p),
+    ),
+  );
+  return { host, port, stop: () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())) };
+}

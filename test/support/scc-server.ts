@@ -12,7 +12,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { loadProtoService, serveOneMethod } from './grpc-test-server.js';
+import { loadProtoService, serveMethods } from './grpc-test-server.js';
 
 const require = createRequire(import.meta.url);
 const SCC_DIR = dirname(require.resolve('@google-cloud/security-center/package.json'));
@@ -21,17 +21,13 @@ const SCC_DIR = dirname(require.resolve('@google-cloud/security-center/package.j
 const GAX_MAIN = createRequire(join(SCC_DIR, 'package.json')).resolve('google-gax');
 const GAX_DIR = GAX_MAIN.slice(0, GAX_MAIN.lastIndexOf('/google-gax/') + '/google-gax'.length);
 const PROTO_ROOT = join(SCC_DIR, 'build', 'protos');
-const SERVICE_PROTO = join(
-  PROTO_ROOT,
-  'google',
-  'cloud',
-  'securitycenter',
-  'v1',
-  'securitycenter_service.proto',
-);
+const serviceProto = (version: 'v1' | 'v2') =>
+  join(PROTO_ROOT, 'google', 'cloud', 'securitycenter', version, 'securitycenter_service.proto');
 
 /** A ListFindingsRequest as received (proto-loader with `defaults: true`: absent fields are '' / 0). */
 export interface ReceivedListFindings {
+  /** Which API version's service was called. */
+  version: 'v1' | 'v2';
   parent: string;
   filter: string;
   pageSize: number;
@@ -44,24 +40,41 @@ export interface SccServer {
   /** `host:port`, as DRIFTGATE_SCC_ENDPOINT takes it. */
   readonly endpoint: string;
   readonly requests: ReceivedListFindings[];
+  /** UpdateSecurityMarks and SetMute requests, as received (proto-loader form, defaults filled in). */
+  readonly writes: Array<{
+    version: 'v1' | 'v2';
+    method: 'UpdateSecurityMarks' | 'SetMute';
+    request: Record<string, unknown>;
+  }>;
+  /** Answer UpdateSecurityMarks and SetMute with this status (undefined: succeed). */
+  failWritesWith(code: grpc.status | undefined): void;
   /**
    * Stores list results (`{ finding, resource }` in the JSON API's form, as `gcloud scc findings list`
    * prints them) under the organization, folder or project of `parent`; served for any source of it.
    */
   addResults(parent: string, results: unknown[]): void;
-  /** Answer ListFindings with this status from now on (after `afterRequests` more successful calls). */
-  failWith(failure: { code: grpc.status; details?: string; afterRequests?: number } | undefined): void;
+  /**
+   * Answer ListFindings with this status from now on (after `afterRequests` more successful calls), or only
+   * `times` times and then succeed again (a blip).
+   */
+  failWith(
+    failure: { code: grpc.status; details?: string; afterRequests?: number; times?: number } | undefined,
+  ): void;
   stop(): Promise<void>;
 }
 
 const PAGE_SIZE = 2;
-const PARENT = /^((?:organizations|folders|projects)\/[^/]+)\/sources\/[^/]+$/;
+/** v1: `<scope>/sources/<id|->`; v2 adds `/locations/<location>` (the API requires it). */
+const PARENT = {
+  v1: /^((?:organizations|folders|projects)\/[^/]+)\/sources\/[^/]+$/,
+  v2: /^((?:organizations|folders|projects)\/[^/]+)\/sources\/[^/]+\/locations\/[a-z0-9-]+$/,
+};
 
-function loadService(): grpc.ServiceDefinition {
+export function loadSccService(version: 'v1' | 'v2'): grpc.ServiceDefinition {
   return loadProtoService(
-    SERVICE_PROTO,
+    serviceProto(version),
     [PROTO_ROOT, join(GAX_DIR, 'build', 'protos')],
-    ['google', 'cloud', 'securitycenter', 'v1', 'SecurityCenter'],
+    ['google', 'cloud', 'securitycenter', version, 'SecurityCenter'],
   );
 }
 
@@ -87,54 +100,85 @@ type JsonRecord = Record<string, unknown>;
 export async function startSccServer(): Promise<SccServer> {
   const byScope = new Map<string, JsonRecord[]>();
   const requests: ReceivedListFindings[] = [];
-  let failure: { code: grpc.status; details?: string; afterRequests: number } | undefined;
+  const writes: SccServer['writes'] = [];
+  let writeFailure: grpc.status | undefined;
+  const write =
+    (
+      version: 'v1' | 'v2',
+      method: 'UpdateSecurityMarks' | 'SetMute',
+    ): grpc.handleUnaryCall<Record<string, unknown>, unknown> =>
+    (call, callback) => {
+      writes.push({ version, method, request: call.request });
+      if (writeFailure !== undefined) {
+        callback({ code: writeFailure, details: grpc.status[writeFailure] });
+        return;
+      }
+      if (method === 'SetMute') callback(null, { name: call.request.name, mute: call.request.mute });
+      else callback(null, call.request.securityMarks);
+    };
+  let failure: { code: grpc.status; details?: string; afterRequests: number; times?: number } | undefined;
 
-  const listFindings: grpc.handleUnaryCall<ReceivedListFindings, unknown> = (call, callback) => {
-    const { parent, filter, pageSize, pageToken } = call.request;
-    requests.push({ parent, filter, pageSize, pageToken });
-    if (failure && requests.length > failure.afterRequests) {
-      callback({ code: failure.code, details: failure.details ?? grpc.status[failure.code] });
-      return;
-    }
-    const scope = PARENT.exec(parent)?.[1];
-    if (scope === undefined) {
-      callback({ code: grpc.status.INVALID_ARGUMENT, details: `invalid parent ${JSON.stringify(parent)}` });
-      return;
-    }
-    const parsed = parseFindingsFilter(filter);
-    if (!parsed) {
-      callback({
-        code: grpc.status.INVALID_ARGUMENT,
-        details: `unsupported filter ${JSON.stringify(filter)}`,
+  const listFindings =
+    (version: 'v1' | 'v2'): grpc.handleUnaryCall<ReceivedListFindings, unknown> =>
+    (call, callback) => {
+      const { parent, filter, pageSize, pageToken } = call.request;
+      requests.push({ version, parent, filter, pageSize, pageToken });
+      if (
+        failure &&
+        requests.length > failure.afterRequests &&
+        (failure.times === undefined || failure.times-- > 0)
+      ) {
+        callback({ code: failure.code, details: failure.details ?? grpc.status[failure.code] });
+        return;
+      }
+      const scope = PARENT[version].exec(parent)?.[1];
+      if (scope === undefined) {
+        callback({ code: grpc.status.INVALID_ARGUMENT, details: `invalid parent ${JSON.stringify(parent)}` });
+        return;
+      }
+      const parsed = parseFindingsFilter(filter);
+      if (!parsed) {
+        callback({
+          code: grpc.status.INVALID_ARGUMENT,
+          details: `unsupported filter ${JSON.stringify(filter)}`,
+        });
+        return;
+      }
+      const offset = pageToken === '' ? 0 : Number(/^offset:(\d+)$/.exec(pageToken)?.[1] ?? Number.NaN);
+      if (Number.isNaN(offset)) {
+        callback({ code: grpc.status.INVALID_ARGUMENT, details: 'invalid page_token' });
+        return;
+      }
+      const all = (byScope.get(scope) ?? []).filter((r) => {
+        const finding = r.finding as JsonRecord;
+        if (!parsed.categories.includes(String(finding.category))) return false;
+        return parsed.since === undefined || Date.parse(String(finding.eventTime)) >= parsed.since;
       });
-      return;
-    }
-    const offset = pageToken === '' ? 0 : Number(/^offset:(\d+)$/.exec(pageToken)?.[1] ?? Number.NaN);
-    if (Number.isNaN(offset)) {
-      callback({ code: grpc.status.INVALID_ARGUMENT, details: 'invalid page_token' });
-      return;
-    }
-    const all = (byScope.get(scope) ?? []).filter((r) => {
-      const finding = r.finding as JsonRecord;
-      if (!parsed.categories.includes(String(finding.category))) return false;
-      return parsed.since === undefined || Date.parse(String(finding.eventTime)) >= parsed.since;
-    });
-    const size = Math.min(pageSize === 0 ? PAGE_SIZE : pageSize, PAGE_SIZE);
-    const page = all.slice(offset, offset + size).map(toProtoResult);
-    const next = offset + size < all.length ? `offset:${offset + size}` : '';
-    callback(null, { listFindingsResults: page, nextPageToken: next, totalSize: all.length });
-  };
+      const size = Math.min(pageSize === 0 ? PAGE_SIZE : pageSize, PAGE_SIZE);
+      const page = all.slice(offset, offset + size).map(toProtoResult);
+      const next = offset + size < all.length ? `offset:${offset + size}` : '';
+      callback(null, { listFindingsResults: page, nextPageToken: next, totalSize: all.length });
+    };
 
-  const { host, port, stop } = await serveOneMethod(
-    loadService(),
-    'ListFindings',
-    listFindings as grpc.UntypedHandleCall,
+  const { host, port, stop } = await serveMethods(
+    (['v1', 'v2'] as const).map((v) => ({
+      service: loadSccService(v),
+      handlers: {
+        ListFindings: listFindings(v) as grpc.UntypedHandleCall,
+        UpdateSecurityMarks: write(v, 'UpdateSecurityMarks') as grpc.UntypedHandleCall,
+        SetMute: write(v, 'SetMute') as grpc.UntypedHandleCall,
+      },
+    })),
   );
   return {
     host,
     port,
     endpoint: `${host}:${port}`,
     requests,
+    writes,
+    failWritesWith(code) {
+      writeFailure = code;
+    },
     addResults(parent, results) {
       const scope = /^(?:organizations|folders|projects)\/[^/]+/.exec(parent)![0];
       byScope.set(scope, [...(byScope.get(scope) ?? []), ...(results as JsonRecord[])]);

@@ -1,0 +1,68 @@
+/**
+ * A bake rule that installs a package also brings that package's dependencies (issue #13): `apt-get
+ * install curl` installs libcurl4, libssl3 and the rest, so their files need no rule of their own. The
+ * finding says which package its file came from and which packages depend on that one in the container
+ * where it was seen (`Finding.package`, engine/findings/package-attribution.ts); a bake rule of a
+ * governing policy whose package is that one, or one of those dependents, covers the file.
+ *
+ * Only bake rules: allow and deny rules name paths, not packages (policy.md). Only the rule's package
+ * manager family: an apt rule never covers a file an apk database attributes.
+ */
+import { type FindingPackage, managerFamily } from '../findings/package-attribution.js';
+import type { BakeRule, PackageSource } from '../policy/types.js';
+import type { CompiledRule, RuleIndex, RuleSubject } from './rules.js';
+import { ruleApplies } from './rules.js';
+import type { GoverningSet } from './scope.js';
+
+export interface PackageCoverage {
+  rule: CompiledRule<BakeRule>;
+  /** The package the rule installs. */
+  installs: string;
+  /** The file's own package is the rule's (`itself`), or one the rule's package depends on. */
+  via: 'itself' | 'dependency';
+  /** The file's package, as the finding attributes it. */
+  filePackage: FindingPackage;
+}
+
+function packageSource(c: CompiledRule<BakeRule>): PackageSource | undefined {
+  return c.rule.source.kind === 'package' ? c.rule.source : undefined;
+}
+
+/** The first governing bake rule (precedence order) whose package brings the file's package, if any. */
+export function coveringBake(
+  rules: RuleIndex,
+  set: GoverningSet,
+  pkg: FindingPackage | undefined,
+): PackageCoverage | undefined {
+  if (pkg === undefined) return undefined;
+  const family = managerFamily(pkg.manager);
+  if (family === undefined) return undefined;
+  const dependents = new Set(pkg.requiredBy ?? []);
+  for (const c of rules.bake) {
+    const source = packageSource(c);
+    if (source === undefined || managerFamily(source.manager) !== family) continue;
+    if (!set.has(c.policyIndex)) continue;
+    if (source.name === pkg.name) return { rule: c, installs: source.name, via: 'itself', filePackage: pkg };
+    if (dependents.has(source.name)) {
+      return { rule: c, installs: source.name, via: 'dependency', filePackage: pkg };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The package whose installation brings this file, for grouping decisions under it: the package of the
+ * bake rule that matches the file by path, else of one that covers it through its package. Asked of
+ * `bake` and `in-image` decisions (after a rebuild, curl's libraries are in the image and still curl's).
+ */
+export function broughtBy(
+  rules: RuleIndex,
+  set: GoverningSet,
+  subject: RuleSubject,
+  pkg: FindingPackage | undefined,
+): string | undefined {
+  // The rule that decides by path decides; a copy rule brings no package to group under.
+  const byPath = rules.bake.find((c) => ruleApplies(rules, c, set, subject));
+  if (byPath !== undefined) return packageSource(byPath)?.name;
+  return coveringBake(rules, set, pkg)?.installs;
+}

@@ -1,0 +1,135 @@
+/**
+ * Which installed packages depend on which: the part of a dpkg database that says what installing one
+ * package brings with it. `apt-get install curl` installs curl's `Depends` and `Pre-Depends`, and theirs,
+ * so a file of libssl3 that appeared in a container is there because something that depends on libssl3
+ * was installed.
+ *
+ * Only Depends and Pre-Depends count. Recommends do not: the plan writes `apt-get install
+ * --no-install-recommends` (engine/plan/package-managers.ts), so baking curl does not bring what curl
+ * merely recommends, and a file only a recommendation brought must stay a decision of its own.
+ *
+ * Relations are resolved against what is INSTALLED in the same database: `a | b` is satisfied by the
+ * first alternative that is installed (by name, or by an installed package that `Provides` it), which is
+ * the one apt would have chosen on that system. Version constraints, architecture qualifiers (`:any`) and
+ * build profiles are dropped: the database records what was installed together, not what could have been.
+ */
+import type { DpkgStanza } from './dpkg-control.js';
+
+/** Debian's package name grammar (policy §5.6.1). Names that fail it are ignored, never resolved. */
+const DEBIAN_PACKAGE = /^[a-z0-9][a-z0-9+.-]+$/;
+
+/** Dependents listed for one package at most: nearest first, so a cut keeps the ones that matter most. */
+export const MAX_REQUIRED_BY = 512;
+
+export interface PackageRelations {
+  /** Depends and Pre-Depends: each element is one `a | b | c` group of package names. */
+  depends: string[][];
+  /** Virtual package names this package provides. */
+  provides: string[];
+}
+
+/** Package name → its relations, for the installed packages of one database. */
+export type DependencyData = Map<string, PackageRelations>;
+
+/** The package name of one relation alternative: `libc6:any (>= 2.34) [amd64] <!nocheck>` → `libc6`. */
+function relationName(alternative: string): string | undefined {
+  const text = alternative.trim();
+  let end = 0;
+  while (end < text.length && !' \t\n(:[<'.includes(text[end]!)) end++;
+  const name = text.slice(0, end);
+  return DEBIAN_PACKAGE.test(name) ? name : undefined;
+}
+
+/** `a (>= 1), b | c` → `[["a"], ["b", "c"]]`. Unreadable alternatives are left out. */
+export function parseRelationField(value: string | undefined): string[][] {
+  if (value === undefined) return [];
+  const groups: string[][] = [];
+  for (const group of value.split(',')) {
+    const names = group.split('|').flatMap((alt) => relationName(alt) ?? []);
+    if (names.length > 0) groups.push(names);
+  }
+  return groups;
+}
+
+/** The relations of one dpkg stanza. */
+export function relationsOf(stanza: DpkgStanza): PackageRelations {
+  return {
+    depends: [
+      ...parseRelationField(stanza.fields.get('pre-depends')),
+      ...parseRelationField(stanza.fields.get('depends')),
+    ],
+    provides: parseRelationField(stanza.fields.get('provides')).flat(),
+  };
+}
+
+/** Adds a package's relations; a second instance of one name (Multi-Arch: same) adds its relations too. */
+export function addRelations(data: DependencyData, name: string, relations: PackageRelations): void {
+  const known = data.get(name);
+  if (known === undefined) {
+    data.set(name, { depends: [...relations.depends], provides: [...relations.provides] });
+    return;
+  }
+  known.depends.push(...relations.depends);
+  known.provides.push(...relations.provides);
+}
+
+/**
+ * What depends on what, among the installed packages, and the question the gate asks of it: which
+ * installed packages would bring `name` along when installed (directly or through others).
+ */
+export class DependencyGraph {
+  /** name → the installed packages that depend on it directly. */
+  private readonly dependents = new Map<string, Set<string>>();
+
+  constructor(data: DependencyData) {
+    const providers = new Map<string, string[]>();
+    for (const [name, r] of data) {
+      for (const virtual of r.provides) {
+        const list = providers.get(virtual) ?? [];
+        list.push(name);
+        providers.set(virtual, list);
+      }
+    }
+    const satisfying = (alternative: string): string[] => [
+      ...(data.has(alternative) ? [alternative] : []),
+      ...(providers.get(alternative) ?? []).filter((p) => p !== alternative),
+    ];
+    for (const [name, r] of data) {
+      for (const group of r.depends) {
+        // The first alternative the system has: the one apt chose (or would choose) there.
+        const chosen = group.map(satisfying).find((s) => s.length > 0) ?? [];
+        for (const target of chosen) {
+          if (target === name) continue;
+          let set = this.dependents.get(target);
+          if (set === undefined) {
+            set = new Set();
+            this.dependents.set(target, set);
+          }
+          set.add(name);
+        }
+      }
+    }
+  }
+
+  /**
+   * The installed packages that depend on `name`, directly or through other packages: installing any of
+   * them installs `name`. Breadth first (direct dependents first, each level sorted), without `name`
+   * itself, at most `max`.
+   */
+  requiredBy(name: string, max = MAX_REQUIRED_BY): string[] {
+    const seen = new Set<string>([name]);
+    const out: string[] = [];
+    let level = [name];
+    while (level.length > 0 && out.length < max) {
+      const next: string[] = [];
+      for (const n of level) for (const d of this.dependents.get(n) ?? []) if (!seen.has(d)) next.push(d);
+      const unique = [...new Set(next)].sort();
+      for (const d of unique) {
+        seen.add(d);
+        if (out.length < max) out.push(d);
+      }
+      level = unique;
+    }
+    return out;
+  }
+}

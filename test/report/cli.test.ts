@@ -1,0 +1,77 @@
+/**
+ * `driftgate report` from files, as a user runs it: each format written to --output, the window and the
+ * current image taken from the flags, and bad flags as exit 2 with one line.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { DriftReport } from '../../engine/report/types.js';
+import { runCli } from '../support/run-cli.js';
+import { expectValid } from './schema.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'driftgate-report-cli-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const DEMO = ['--policy', 'testdata/demo/policy.yaml', '--findings', 'testdata/demo/findings.ndjson'];
+
+async function report(args: string[]) {
+  const out = join(dir, `out-${Math.random().toString(16).slice(2)}`);
+  const r = await runCli(['report', ...DEMO, '--now', '2026-11-28T00:00:00Z', '--output', out, ...args]);
+  return { ...r, text: r.code === 0 ? await readFile(out, 'utf8') : '' };
+}
+
+describe('driftgate report', () => {
+  test('json: the current image makes /bin/sh resolved as in-image; the week before is compared', async () => {
+    const r = await report([
+      '--format',
+      'json',
+      '--image-archive',
+      'testdata/images/merged-usr.docker-save.tar',
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.text) as DriftReport;
+    expectValid(json);
+    expect(json.window).toEqual({ since: '2026-11-21T00:00:00.000Z', until: '2026-11-28T00:00:00.000Z' });
+    const sh = json.repositories[0]!.binaries.find((b) => b.path === '/bin/sh')!;
+    expect(sh).toMatchObject({ status: 'resolved', resolvedBecause: 'in-image' });
+    const curl = json.repositories[0]!.binaries.find((b) => b.path === '/usr/bin/curl' && b.sha256)!;
+    expect(curl).toMatchObject({ status: 'recurring', outcome: 'bake' });
+    expect(curl.bake!.pullRequest!.branch).toMatch(/^driftgate\/bake\//);
+  });
+
+  test('markdown is the default; csv has one row per decision', async () => {
+    const md = await report([]);
+    expect(md.text).toMatch(/^## driftgate drift report: 2026-11-21 → 2026-11-28/);
+    const csv = await report(['--format', 'csv', '--since', '14d']);
+    expect(csv.text.split('\r\n')[0]).toMatch(/^repository,team,status,/);
+    expect(csv.text.trimEnd().split('\r\n').length).toBeGreaterThan(5);
+  });
+
+  test('--pr-repo links the rebuild pull request', async () => {
+    const r = await report(['--format', 'json', '--pr-repo', 'acme/shop']);
+    const curl = (JSON.parse(r.text) as DriftReport).repositories[0]!.binaries.find((b) => b.bake)!;
+    expect(curl.bake!.pullRequest!.url).toMatch(
+      /^https:\/\/github\.com\/acme\/shop\/pulls\?q=is%3Apr%20head%3Adriftgate%2Fbake%2F/,
+    );
+  });
+
+  test('bad flags are exit 2 with one line', async () => {
+    for (const args of [
+      ['--since', '2027-01-01'],
+      ['--since', 'soon'],
+      ['--format', 'pdf'],
+      ['--pr-repo', 'not a repo'],
+    ]) {
+      const r = await report(args);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n').length).toBe(1);
+    }
+  });
+});
