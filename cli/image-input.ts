@@ -13,6 +13,7 @@ import {
   readOciLayout,
 } from '../engine/image/index.js';
 import type { ImageManifest } from '../engine/image/types.js';
+import { imageLimitsFromEnv } from '../integrations/environment/image-limits.js';
 import type { SqliteLayerCache } from '../integrations/layer-cache/index.js';
 import { manifestFromEngine } from './engine-image.js';
 import { describeFsError } from './fs-errors.js';
@@ -103,20 +104,11 @@ async function loadImageRef(ref: string, flags: ImageSourceFlags, opts: ReadOpti
   }
 }
 
-/**
- * DRIFTGATE_MAX_DECOMPRESSED_BYTES (a whole number of bytes): the per-image bound on decompressed bytes
- * (docs/limits.md), for images larger than the default allows, or a tighter bound in CI.
- */
+/** The image bounds the environment sets (integrations/environment/image-limits.ts), over `opts`' own. */
 export function withEnvLimits(opts: ReadOptions, env: NodeJS.ProcessEnv): ReadOptions {
-  const text = env.DRIFTGATE_MAX_DECOMPRESSED_BYTES;
-  if (text === undefined || text.trim() === '') return opts;
-  const bytes = /^\s*\d+\s*$/.test(text) ? Number(text) : Number.NaN;
-  if (!Number.isSafeInteger(bytes) || bytes <= 0) {
-    throw new InputError(
-      `DRIFTGATE_MAX_DECOMPRESSED_BYTES=${JSON.stringify(text.slice(0, 40))} is not a positive whole number of bytes`,
-    );
-  }
-  return { ...opts, limits: { ...opts.limits, maxDecompressedBytes: bytes } };
+  const limits = imageLimitsFromEnv(env);
+  if (Object.keys(limits).length === 0) return opts;
+  return { ...opts, limits: { ...opts.limits, ...limits } };
 }
 
 let processCache: Promise<SqliteLayerCache | undefined> | undefined;

@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { InputError } from '../engine/errors.js';
+import { imageLimitsFromEnv } from '../integrations/environment/image-limits.js';
 import { openLayerCache } from '../integrations/layer-cache/index.js';
 import { SqliteStore } from '../integrations/store/index.js';
 import type { AdmissionSettings } from './admission/reviewer.js';
@@ -67,7 +68,11 @@ export async function serve(settings: ServeSettings): Promise<FastifyInstance> {
     windowMs: settings.windowMs,
     bodyLimit: settings.bodyLimit,
     rateLimitPerMinute: settings.rateLimitPerMinute,
-    imageSource: registrySource(cache ? { layerCache: cache, manifestCache: cache } : {}),
+    // The image bounds a user set (DRIFTGATE_MAX_DECOMPRESSED_BYTES) hold for images read for a deploy too.
+    imageSource: registrySource({
+      limits: imageLimitsFromEnv(process.env),
+      ...(cache ? { layerCache: cache, manifestCache: cache } : {}),
+    }),
     ...(tls ? { https: tls } : {}),
     ...(settings.admission ? { admission: settings.admission } : {}),
     ...(rebuild ? { rebuild } : {}),

@@ -213,12 +213,9 @@ class ArchiveMembers {
   jsonSink(name: string, size: number): BodySink {
     const { maxJsonBytes, maxTotalJsonBytes } = this.opts.limits;
     if (size > maxJsonBytes) {
-      throw new InputError(
-        `${this.source}: ${name} is ${size} bytes, over the ${maxJsonBytes}-byte limit for metadata`,
-        {
-          file: this.source,
-        },
-      );
+      throw new InputError(`${name} is ${size} bytes, over the ${maxJsonBytes}-byte limit for metadata`, {
+        file: this.source,
+      });
     }
     this.jsonBytes += size;
     if (this.jsonBytes > maxTotalJsonBytes) {
@@ -361,12 +358,9 @@ class ArchiveMembers {
     const configDigest = `sha256:${createHash('sha256').update(configBytes).digest('hex')}`;
     const named = /(?:^|\/)([0-9a-f]{64})(?:\.json)?$/.exec(image.config);
     if (named && `sha256:${named[1]}` !== configDigest) {
-      throw new InputError(
-        `${this.source}: config ${image.config} does not match its digest (${configDigest})`,
-        {
-          file: this.source,
-        },
-      );
+      throw new InputError(`config ${image.config} does not match its digest (${configDigest})`, {
+        file: this.source,
+      });
     }
     const configJson = configBytes.toString('utf8');
     const { diffIds } = parseImageConfig(configJson, `${this.source}: ${image.config}`);
@@ -414,7 +408,7 @@ class ArchiveMembers {
     const buf = this.json.get(name);
     if (buf === undefined) {
       throw new InputError(
-        `${this.source}: blob ${digest} is not a JSON document of at most ${this.opts.limits.maxJsonBytes} bytes`,
+        `blob ${digest} is not a JSON document of at most ${this.opts.limits.maxJsonBytes} bytes`,
         {
           file: this.source,
         },

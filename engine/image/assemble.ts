@@ -34,7 +34,7 @@ export function assembleManifest(parts: ImageParts, layers: readonly LayerContri
   const config = parseImageConfig(parts.configJson, `${parts.source}: config ${parts.configDigest}`);
   if (config.diffIds.length !== parts.layers.length || layers.length !== parts.layers.length) {
     throw new InputError(
-      `${parts.source}: the config lists ${config.diffIds.length} layers, the manifest ${parts.layers.length}, ${layers.length} were read`,
+      `the config lists ${config.diffIds.length} layers, the manifest ${parts.layers.length}, ${layers.length} were read`,
       { file: parts.source },
     );
   }
@@ -42,7 +42,7 @@ export function assembleManifest(parts: ImageParts, layers: readonly LayerContri
     checkDiffId(layer, config.diffIds[i], i, parts.layers[i]!.digest, parts.source);
   }
   const layerInfos = parts.layers.map((l, i) => ({ ...l, diffId: l.diffId ?? config.diffIds[i]! }));
-  const entries = squash(layers);
+  const entries = squashed(layers, parts.source);
   const manifest: ImageManifest = {
     schemaVersion: 1,
     digest: parts.manifestDigest ?? parts.configDigest,
@@ -79,4 +79,15 @@ function osReleaseOf(
     if (text !== undefined) return parseOsRelease(text);
   }
   return undefined;
+}
+
+/** squash() names the layer of what it refuses, not the source: the message names both. */
+function squashed(layers: readonly LayerContribution[], source: string): ReturnType<typeof squash> {
+  try {
+    return squash(layers);
+  } catch (err) {
+    if (err instanceof InputError && err.where === undefined)
+      throw new InputError(err.message, { file: source });
+    throw err;
+  }
 }

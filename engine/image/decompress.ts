@@ -148,9 +148,7 @@ class GzipInflater implements Inflater {
   private wrap(err: Error): InputError {
     const truncated = /unexpected end/i.test(err.message);
     return new InputError(
-      truncated
-        ? `${this.where}: truncated (gzip stream ends early)`
-        : `${this.where}: not valid gzip data (${err.message})`,
+      truncated ? `truncated (gzip stream ends early)` : `not valid gzip data (${err.message})`,
       { file: this.where },
     );
   }

@@ -16,7 +16,7 @@ export function checkDiffId(
   layer: string,
   source: string,
 ): void {
-  const which = `${source}: layer ${index + 1} (${layer})`;
+  const which = `layer ${index + 1} (${layer})`;
   if (diffId === undefined) {
     throw new InputError(`${which} has no diff_id in the image config`, { file: source });
   }

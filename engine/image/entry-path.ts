@@ -8,12 +8,9 @@ import { InputError } from '../errors.js';
 /** `./usr//bin/../bin/sh` → `/usr/bin/sh`; `/` for the root itself. Throws on names that escape the root. */
 export function normalizeEntryName(name: string, where: string, maxBytes: number): string {
   if (Buffer.byteLength(name) > maxBytes) {
-    throw new InputError(
-      `${where}: path longer than ${maxBytes} bytes (${JSON.stringify(name.slice(0, 60))}…)`,
-      {
-        file: where,
-      },
-    );
+    throw new InputError(`path longer than ${maxBytes} bytes (${JSON.stringify(name.slice(0, 60))}…)`, {
+      file: where,
+    });
   }
   if (name.includes('\0')) throw new InputError(`path contains a NUL byte`, { file: where });
   const parts: string[] = [];

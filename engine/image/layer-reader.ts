@@ -131,12 +131,9 @@ export class LayerReader {
       }
     } else if (e.type === 'symlink') {
       if (Buffer.byteLength(e.linkName) > maxPathBytes) {
-        throw new InputError(
-          `${this.where}: symlink target longer than ${maxPathBytes} bytes at ${JSON.stringify(path)}`,
-          {
-            file: this.where,
-          },
-        );
+        throw new InputError(`symlink target longer than ${maxPathBytes} bytes at ${JSON.stringify(path)}`, {
+          file: this.where,
+        });
       }
       entry.linkTarget = e.linkName;
     }

@@ -42,8 +42,9 @@ export interface ArchiveLimits {
   maxZstdWindowBytes: number;
   /**
    * Bytes out of decompressors (gzip and zstd; the outer archive and every layer) for one image, so a
-   * small file cannot stand for unbounded work. zstd blocks count at least 1/64 of their window and each
-   * frame its window (zstd-stream.ts). Overridable with DRIFTGATE_MAX_DECOMPRESSED_BYTES.
+   * small file cannot stand for unbounded work. zstd blocks count at least 16 KiB and 1/64 of their
+   * window, each frame its window, each skippable frame 16 KiB (zstd-stream.ts): the bound is one of work,
+   * not only of output. Overridable with DRIFTGATE_MAX_DECOMPRESSED_BYTES.
    */
   maxDecompressedBytes: number;
   /** Nesting depth of OCI image indexes. */

@@ -88,7 +88,7 @@ function checkLayerCount(parts: ImageParts, opts: ResolvedReadOptions): void {
   const { maxLayers } = opts.limits;
   if (parts.layers.length > maxLayers) {
     throw new InputError(
-      `${parts.source}: the image references ${parts.layers.length} layers, over the limit of ${maxLayers}`,
+      `the image references ${parts.layers.length} layers, over the limit of ${maxLayers}`,
       { file: parts.source },
     );
   }

@@ -148,12 +148,9 @@ export async function selectManifest(
   const want = `${platform.os}/${platform.architecture}${platform.variant ? `/${platform.variant}` : ''}`;
   if (found.size === 0) throw new InputError(`no image for platform ${want}`, { file: where });
   if (found.size > 1) {
-    throw new InputError(
-      `${where}: ${found.size} different images for platform ${want}; give a layout holding one`,
-      {
-        file: where,
-      },
-    );
+    throw new InputError(`${found.size} different images for platform ${want}; give a layout holding one`, {
+      file: where,
+    });
   }
   const [digest, { references }] = [...found.entries()][0]!;
   const manifest = parseManifest(await read(digest, where), digest);

@@ -70,7 +70,7 @@ export async function readOciLayout(dir: string, opts?: ReadOptions): Promise<Im
       } else {
         contribution = again.contribution;
         if (d.size !== again.size)
-          throw new InputError(`${dir}: layer ${d.digest} is listed with two sizes`, { file: dir });
+          throw new InputError(`layer ${d.digest} is listed with two sizes`, { file: dir });
         takeCachedLayer(budget, resolved.limits, contribution, `${dir}: layer ${d.digest}`);
         checkDiffId(contribution, diffIds[i], i, d.digest, dir);
       }
@@ -116,9 +116,9 @@ async function readLayerBlob(
     throw err;
   }
   if (size !== d.size)
-    throw new InputError(`${where}: ${size} bytes, the descriptor says ${d.size}`, { file: dir });
+    throw new InputError(`layer ${d.digest}: ${size} bytes, the descriptor says ${d.size}`, { file: dir });
   if (hash.digest('hex') !== hex)
-    throw new InputError(`${where}: content does not match its digest`, { file: dir });
+    throw new InputError(`layer ${d.digest}: content does not match its digest`, { file: dir });
   const contribution = await reader.finish();
   checkDiffId(contribution, diffId, index, d.digest, dir);
   opts.layerCache?.put(d.digest, opts, contribution);

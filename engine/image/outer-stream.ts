@@ -59,8 +59,8 @@ export async function* decompressedChunks(
       const message = (err as Error).message;
       throw new InputError(
         /unexpected end/i.test(message)
-          ? `${where}: truncated (gzip stream ends early)`
-          : `${where}: not valid gzip data (${message})`,
+          ? `truncated (gzip stream ends early)`
+          : `not valid gzip data (${message})`,
         { file: where },
       );
     } finally {

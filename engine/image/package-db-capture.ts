@@ -25,16 +25,13 @@ class ImageCaptureBudget {
     this.bytes += size;
     this.files += 1;
     if (this.files > this.limits.maxPackageDbFiles) {
-      throw new InputError(
-        `${where}: more than ${this.limits.maxPackageDbFiles} package database files in one image`,
-        {
-          file: where,
-        },
-      );
+      throw new InputError(`more than ${this.limits.maxPackageDbFiles} package database files in one image`, {
+        file: where,
+      });
     }
     if (this.bytes > this.limits.maxPackageDbTotalBytes) {
       throw new InputError(
-        `${where}: package database files add up to more than ${this.limits.maxPackageDbTotalBytes} bytes in one image`,
+        `package database files add up to more than ${this.limits.maxPackageDbTotalBytes} bytes in one image`,
         { file: where },
       );
     }

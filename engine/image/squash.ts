@@ -72,7 +72,7 @@ function linkContent(root: Node, link: ManifestEntry, layer: number): void {
   const target = find(root, link.linkTarget!)?.entry;
   if (target === undefined || target.type === 'dir') {
     throw new InputError(
-      `layer ${layer}: hardlink ${JSON.stringify(link.path)} points to ${JSON.stringify(link.linkTarget)}, which is ${target ? 'a directory' : 'missing'}`,
+      `layer ${layer + 1}: hardlink ${JSON.stringify(link.path)} points to ${JSON.stringify(link.linkTarget)}, which is ${target ? 'a directory' : 'missing'}`,
     );
   }
   if (target.type !== 'file' && target.type !== 'hardlink') return; // a link to a symlink or device: no content

@@ -178,12 +178,9 @@ export class TarParser {
       return undefined;
     }
     if (this.sawZeroBlock) {
-      throw new InputError(
-        `${this.where}: invalid tar (data after an end-of-archive block at byte ${this.offset})`,
-        {
-          file: this.where,
-        },
-      );
+      throw new InputError(`invalid tar (data after an end-of-archive block at byte ${this.offset})`, {
+        file: this.where,
+      });
     }
     const raw = decodeHeader(block, this.where, this.offset);
     this.padding = (BLOCK - (raw.size % BLOCK)) % BLOCK;

@@ -13,8 +13,13 @@
  * Each block is charged to `charge` as it is decoded: its output, but at least 1/64 of its frame's
  * window, because fzstd slides its whole window on every block (a stream of tiny blocks in a
  * 128 MiB window costs that much work without producing output; a full 128 KiB block in the 8 MiB
- * window encoders use by default is charged just its output). Each frame's window is charged once too
- * (fzstd allocates it). Skippable frames are skipped here, unread.
+ * window encoders use by default is charged just its output), and at least MIN_UNIT_COST whatever the
+ * window: a block has a fixed cost of its own (its header, a call into fzstd, one piece handed on to
+ * the tar reader and the hashes) that a 1-byte block in a 1 KiB window pays as much as a full one.
+ * Without that floor a layer of 4-byte RLE blocks in the smallest window reached the default 16 GiB
+ * bound only after 16 million blocks, minutes of CPU; with it, after a million, seconds. Each frame's
+ * window is charged once too (fzstd allocates it). Skippable frames are skipped here, unread, each
+ * charged the floor (an endless run of empty ones is work too).
  */
 import { Decompress } from 'fzstd';
 import { InputError } from '../errors.js';
@@ -24,13 +29,22 @@ const ZSTD_MAGIC = 0xfd2fb528;
 const MAX_BLOCK = 128 * 1024;
 /** See above: a block costs at least this fraction of its window. */
 const WINDOW_SLIDE_SHARE = 64;
+/**
+ * See above: what any block or skippable frame is charged at least. A block's fixed cost was measured at
+ * about what 4 KiB of output costs to decode and hash; 16 KiB errs towards refusing a hostile stream early.
+ * Real layers are not affected: their blocks are full (128 KiB) but for the last of each frame, and
+ * even a layer written one frame per file (zstd:chunked) of 100,000 files is charged 1.5 GiB by it.
+ */
+export const MIN_UNIT_COST = 16 * 1024;
 interface Unit {
   bytes: Uint8Array;
   /** What decoding it is charged (see above). */
   cost: number;
+  /** Consumed here and never handed to the decoder (a skippable frame). */
+  skipped?: true;
 }
-/** Bytes of a skippable frame, consumed here and never decoded. */
-const SKIPPED: Unit = { bytes: new Uint8Array(0), cost: 0 };
+
+const EMPTY = new Uint8Array(0);
 
 type State =
   | { kind: 'frame-start' }
@@ -64,7 +78,10 @@ export class ZstdStream {
     for (;;) {
       const unit = this.nextUnit();
       if (unit === undefined) return;
-      if (unit === SKIPPED) continue;
+      if (unit.skipped) {
+        this.charge(unit.cost);
+        continue;
+      }
       this.feed(unit.bytes);
       let produced = 0;
       for (const data of this.out) produced += data.length;
@@ -79,7 +96,7 @@ export class ZstdStream {
   /** No more input: anything but a frame boundary is a truncated stream. */
   private checkEnded(): void {
     if (this.state.kind !== 'frame-start' || this.pending.length > 0 || !this.sawFrame) {
-      throw new InputError(`${this.where}: truncated (zstd stream ends early)`, { file: this.where });
+      throw new InputError(`truncated (zstd stream ends early)`, { file: this.where });
     }
   }
 
@@ -95,27 +112,26 @@ export class ZstdStream {
           const left = readU32(p, 4);
           this.state = left === 0 ? { kind: 'frame-start' } : { kind: 'skip', left };
           this.take(8);
-          return SKIPPED;
+          return { bytes: EMPTY, cost: MIN_UNIT_COST, skipped: true };
         }
         if (magic !== ZSTD_MAGIC) {
-          throw new InputError(`${this.where}: not valid zstd data (no frame magic)`, { file: this.where });
+          throw new InputError(`not valid zstd data (no frame magic)`, { file: this.where });
         }
         if (p.length < 5) return undefined;
         const header = frameHeader(p[4]!);
         if (p.length < header.length) return undefined;
         const window = windowOf(p, header);
         if (window > this.maxWindow) {
-          throw new InputError(
-            `${this.where}: zstd window of ${window} bytes is over the ${this.maxWindow}-byte limit`,
-            { file: this.where },
-          );
+          throw new InputError(`zstd window of ${window} bytes is over the ${this.maxWindow}-byte limit`, {
+            file: this.where,
+          });
         }
         this.sawFrame = true;
         this.state = {
           kind: 'block',
           window,
           checksum: header.checksum,
-          cost: Math.ceil(window / WINDOW_SLIDE_SHARE),
+          cost: Math.max(MIN_UNIT_COST, Math.ceil(window / WINDOW_SLIDE_SHARE)),
         };
         return { bytes: this.take(header.length), cost: window };
       }
@@ -125,7 +141,7 @@ export class ZstdStream {
         this.state.left -= n;
         this.take(n);
         if (this.state.left === 0) this.state = { kind: 'frame-start' };
-        return SKIPPED;
+        return { bytes: EMPTY, cost: 0, skipped: true };
       }
       case 'block': {
         if (p.length < 3) return undefined;
@@ -135,13 +151,13 @@ export class ZstdStream {
         const size = b >>> 3;
         const maxBlock = Math.min(MAX_BLOCK, this.state.window);
         if (type === 3) {
-          throw new InputError(`${this.where}: not valid zstd data (reserved block type)`, {
+          throw new InputError(`not valid zstd data (reserved block type)`, {
             file: this.where,
           });
         }
         if (size > maxBlock) {
           throw new InputError(
-            `${this.where}: not valid zstd data (a block of ${size} bytes, over the ${maxBlock}-byte block size)`,
+            `not valid zstd data (a block of ${size} bytes, over the ${maxBlock}-byte block size)`,
             { file: this.where },
           );
         }
@@ -171,7 +187,7 @@ export class ZstdStream {
       this.decoder.push(unit, false);
     } catch (err) {
       if (err instanceof InputError) throw err;
-      throw new InputError(`${this.where}: not valid zstd data (${(err as Error).message})`, {
+      throw new InputError(`not valid zstd data (${(err as Error).message})`, {
         file: this.where,
       });
     }
@@ -183,7 +199,7 @@ export class ZstdStream {
     try {
       this.decoder.push(new Uint8Array(0), true);
     } catch (err) {
-      throw new InputError(`${this.where}: not valid zstd data (${(err as Error).message})`, {
+      throw new InputError(`not valid zstd data (${(err as Error).message})`, {
         file: this.where,
       });
     }

@@ -35,6 +35,17 @@ export function engineStatus(err: unknown): number | undefined {
   return typeof status === 'number' ? status : undefined;
 }
 
+/**
+ * The engine could not resolve a path because its symlinks loop (or chain deeper than it follows): Go's
+ * ELOOP text, or moby's `evalSymlinksInScope: too many links`, in a 5xx answer. An answer about that
+ * path, not an outage: the caller records the path as unresolvable and goes on.
+ */
+export function isSymlinkLoop(err: unknown): boolean {
+  const status = engineStatus(err);
+  if (status === undefined || status < 500) return false;
+  return /too many (symbolic )?links|too many levels of symbolic links/i.test(messageOf(err));
+}
+
 /** The engine's own explanation (`{"message": …}`), else the error's message; one line, bounded. */
 function messageOf(err: unknown): string {
   const json = (err as { json?: { message?: unknown } } | null)?.json;

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import type Docker from 'dockerode';
 import { extract, type Header } from 'tar-stream';
 import { UnreachableError } from '../../engine/errors.js';
-import { engineFailure, engineStatus } from './client.js';
+import { engineFailure, engineStatus, isSymlinkLoop } from './client.js';
 
 type Container = Docker.Container;
 
@@ -14,6 +14,7 @@ type Container = Docker.Container;
 export type ContainerFile =
   | { kind: 'missing' } // gone since `docker diff` listed it
   | { kind: 'not-file' } // a directory, symlink, device, fifo
+  | { kind: 'symlink-loop' } // a symlink the engine cannot resolve (it loops): it cannot be executed either
   | { kind: 'not-executable' }
   | { kind: 'executable'; sha256: string; size: number; mode: number };
 
@@ -28,16 +29,24 @@ function startsExecutable(head: Buffer): boolean {
   return head.length >= 4 && head[0] === 0x7f && head[1] === 0x45 && head[2] === 0x4c && head[3] === 0x46;
 }
 
-/** The archive response for `path`, or undefined on 404 (the container exists: the caller checked). */
+/**
+ * What asking for the archive of a path found: it was read, it is not there (404: the container exists,
+ * the caller checked), or it is a symlink loop. The engine stats the path it archives and resolves a
+ * symlink's target for the stat header, so a looping symlink fails the whole request (a 500, "too many
+ * links"): that is an answer about the path, not an engine failure, and must not end the run.
+ */
+export type Walked = 'read' | 'missing' | 'symlink-loop';
+
 async function archiveOf(
   container: Container,
   path: string,
   what: string,
-): Promise<NodeJS.ReadableStream | undefined> {
+): Promise<NodeJS.ReadableStream | Exclude<Walked, 'read'>> {
   try {
     return await container.getArchive({ path });
   } catch (err) {
-    if (engineStatus(err) === 404) return undefined;
+    if (engineStatus(err) === 404) return 'missing';
+    if (isSymlinkLoop(err)) return 'symlink-loop';
     throw engineFailure(err, what);
   }
 }
@@ -45,16 +54,16 @@ async function archiveOf(
 /**
  * Each tar entry of the archive of `path`, in order, until `visit` returns false or the archive ends.
  * The HTTP response is destroyed when we stop early, so the engine stops sending (a directory that was
- * asked for as if it were a file is not streamed whole). Returns false when `path` does not exist.
+ * asked for as if it were a file is not streamed whole).
  */
 export async function walkArchive(
   container: Container,
   path: string,
   what: string,
   visit: (header: Header, body: AsyncIterable<Buffer>) => Promise<boolean>,
-): Promise<boolean> {
+): Promise<Walked> {
   const response = await archiveOf(container, path, what);
-  if (response === undefined) return false;
+  if (typeof response === 'string') return response;
   const tar = extract();
   const source = response as NodeJS.ReadableStream & { destroy(err?: Error): void };
   source.on('error', (err: Error) => tar.destroy(err));
@@ -71,7 +80,7 @@ export async function walkArchive(
     source.destroy();
     tar.destroy();
   }
-  return true;
+  return 'read';
 }
 
 /**
@@ -122,7 +131,10 @@ export async function inspectFile(
   return { kind: 'executable', sha256: hash.digest('hex'), size, mode };
 }
 
-/** Reads the file at `path` from the container (one archive request); `missing` when it is gone. */
+/**
+ * Reads the file at `path` from the container (one archive request); `missing` when it is gone,
+ * `symlink-loop` when the engine cannot resolve it.
+ */
 export async function readContainerFile(
   container: Container,
   path: string,
@@ -130,24 +142,23 @@ export async function readContainerFile(
   what: string,
 ): Promise<ContainerFile> {
   let result: ContainerFile = { kind: 'not-file' };
-  const found = await walkArchive(container, path, what, async (header, body) => {
+  const walked = await walkArchive(container, path, what, async (header, body) => {
     result = await inspectFile(header, body, path, { maxBytes, what, drain: false });
     return false;
   });
-  return found ? result : { kind: 'missing' };
+  return walked === 'read' ? result : { kind: walked };
 }
 
 /**
  * Every entry of the archive of directory `dir`, by absolute path, in one request. The engine names
- * entries after the directory's base name (`dpkg/info/x.list` for `/var/lib/dpkg`). Returns false when
- * `dir` does not exist.
+ * entries after the directory's base name (`dpkg/info/x.list` for `/var/lib/dpkg`).
  */
 export async function walkContainerTree(
   container: Container,
   dir: string,
   what: string,
   visit: (path: string, header: Header, body: AsyncIterable<Buffer>) => Promise<void>,
-): Promise<boolean> {
+): Promise<Walked> {
   const parent = dir.slice(0, dir.lastIndexOf('/'));
   return walkArchive(container, dir, what, async (header, body) => {
     const path = normalizeMember(parent, header.name);

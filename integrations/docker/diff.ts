@@ -88,6 +88,11 @@ export async function containerDrift(
   for (const c of candidates) {
     const file = read.files.get(c.path) ?? { kind: 'missing' };
     if (file.kind === 'missing') notes.push(`${c.path}: gone since docker diff listed it; not reported`);
+    if (file.kind === 'symlink-loop') {
+      // Like any symlink it is not reported (its target, if it drifted, is an entry of its own), and a
+      // path that loops cannot be executed; said on stderr so that it is not passed over in silence.
+      notes.push(`${c.path}: unresolvable, a symlink loop (the engine cannot follow it); not reported`);
+    }
     if (file.kind === 'executable') executables.push({ ...c, sha256: file.sha256, size: file.size });
   }
   if (executables.length === 0) return { entries: [], notes };

@@ -15,7 +15,7 @@ import {
   type PackageDb,
   readPackageDbs,
 } from '../../engine/packages/index.js';
-import { engineFailure, engineStatus } from './client.js';
+import { engineFailure, engineStatus, isSymlinkLoop } from './client.js';
 import { type FileBody, walkContainerTree } from './container-archive.js';
 import { maintainerScriptOwner } from './maintainer-scripts.js';
 
@@ -58,7 +58,7 @@ export async function readContainerDpkg(
   const files = new Map<string, Buffer>();
   let total = 0;
   let tooLarge: InputError | undefined;
-  const found = await walkContainerTree(container, DPKG_DIR, what, async (path, header, body) => {
+  const walked = await walkContainerTree(container, DPKG_DIR, what, async (path, header, body) => {
     if (header.type !== 'file' || !isPackageDbPath(path) || tooLarge !== undefined) {
       await visit?.(path, header, body);
       return;
@@ -80,7 +80,10 @@ export async function readContainerDpkg(
     files.set(path, bytes);
     await visit?.(path, header, [bytes]);
   });
-  if (!found) return undefined;
+  if (walked === 'missing') return undefined;
+  if (walked === 'symlink-loop') {
+    throw new InputError(`${what}: ${DPKG_DIR} is a symlink loop, no dpkg database can be read from it`);
+  }
   if (tooLarge !== undefined) throw tooLarge;
   const dpkg = readPackageDbs(files).find((db) => db.manager === 'dpkg');
   if (dpkg === undefined) return undefined;
@@ -148,7 +151,8 @@ async function symlinkTarget(container: Container, path: string, what: string): 
   try {
     response = await container.infoArchive({ path });
   } catch (err) {
-    if (engineStatus(err) === 404) return undefined;
+    // Not there, or a loop (which no listed path can pass through either): nothing to map.
+    if (engineStatus(err) === 404 || isSymlinkLoop(err)) return undefined;
     throw engineFailure(err, what);
   }
   // The answer is an HTTP response whose headers are all we need: close it, or its socket keeps the

@@ -9,7 +9,7 @@ import { SqliteLayerCache } from './sqlite-layer-cache.js';
 
 export { variantOf } from './cache-key.js';
 export { currentContributionFormat } from './contribution-format.js';
-export { cacheSettingsFromEnv, DEFAULT_MAX_BYTES, type LayerCacheSettings, parseSize } from './settings.js';
+export { cacheSettingsFromEnv, DEFAULT_MAX_BYTES, type LayerCacheSettings } from './settings.js';
 export { DATABASE_FILE, type LayerCacheStats, SqliteLayerCache } from './sqlite-layer-cache.js';
 
 /**

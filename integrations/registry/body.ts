@@ -5,7 +5,8 @@
  * size bound; every body, blobs included, under the minimum rate of network-bounds.ts.
  */
 import { UnreachableError } from '../../engine/errors.js';
-import { BOUND_VARIABLES, formatDuration, type NetworkBounds } from './network-bounds.js';
+import { formatDuration } from '../environment/env-values.js';
+import { BOUND_VARIABLES, type NetworkBounds } from './network-bounds.js';
 import { hostOf } from './transport.js';
 
 /** A body that brought fewer bytes than the minimum rate over a full window of waiting for it. */

@@ -8,7 +8,7 @@
  * slow link (docs/limits.md lists them). A value that is not a size or a duration is exit 2 naming the
  * variable: a typo must not silently fall back to the default.
  */
-import { InputError } from '../../engine/errors.js';
+import { parseDuration, parseSize } from '../environment/env-values.js';
 
 export interface NetworkBounds {
   /** From sending a request to the response's status line and headers. */
@@ -53,21 +53,6 @@ export const DEFAULT_NETWORK_BOUNDS: Readonly<NetworkBounds> = Object.freeze({
   maxBlobBytes: 64 * 1024 ** 3,
 });
 
-const SIZE_UNITS: Record<string, number> = {
-  '': 1,
-  b: 1,
-  k: 1024,
-  kib: 1024,
-  m: 1024 ** 2,
-  mib: 1024 ** 2,
-  g: 1024 ** 3,
-  gib: 1024 ** 3,
-  t: 1024 ** 4,
-  tib: 1024 ** 4,
-};
-
-const TIME_UNITS: Record<string, number> = { ms: 1, '': 1000, s: 1000, m: 60_000, min: 60_000 };
-
 const TIMES: ReadonlySet<keyof NetworkBounds> = new Set(['firstByteTimeoutMs', 'rateWindowMs']);
 
 /** The bounds the environment asks for, each unset one at its default. */
@@ -77,38 +62,7 @@ export function networkBoundsFromEnv(env: NodeJS.ProcessEnv = process.env): Netw
     const variable = BOUND_VARIABLES[key];
     const text = env[variable];
     if (text === undefined || text.trim() === '') continue;
-    bounds[key] = TIMES.has(key) ? parseDuration(variable, text) : parseBytes(variable, text);
+    bounds[key] = TIMES.has(key) ? parseDuration(variable, text) : parseSize(variable, text);
   }
   return bounds;
-}
-
-/** `30`, `30s`, `1.5s`, `500ms`, `2m`: a positive duration, in milliseconds. */
-export function parseDuration(variable: string, text: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
-  const unit = m ? TIME_UNITS[m[2]!.toLowerCase()] : undefined;
-  const ms = m && unit !== undefined ? Math.round(Number(m[1]) * unit) : Number.NaN;
-  if (!Number.isSafeInteger(ms) || ms < 1 || ms > 24 * 3600_000) {
-    throw new InputError(
-      `${variable}=${JSON.stringify(text.slice(0, 40))} is not a duration (seconds, e.g. 30, 2.5s, 500ms or 2m; at most a day)`,
-    );
-  }
-  return ms;
-}
-
-/** `1048576`, `512KiB`, `4M`: a positive whole number of bytes (units are binary). */
-export function parseBytes(variable: string, text: string): number {
-  const m = /^\s*(\d+)\s*([a-z]*)\s*$/i.exec(text);
-  const unit = m ? SIZE_UNITS[m[2]!.toLowerCase()] : undefined;
-  const bytes = m && unit !== undefined ? Number(m[1]) * unit : Number.NaN;
-  if (!Number.isSafeInteger(bytes) || bytes < 1) {
-    throw new InputError(
-      `${variable}=${JSON.stringify(text.slice(0, 40))} is not a size (a positive number of bytes, e.g. 4194304 or 4MiB)`,
-    );
-  }
-  return bytes;
-}
-
-/** `1.5 s`, `30 s`, `500 ms`: for messages. */
-export function formatDuration(ms: number): string {
-  return ms < 1000 ? `${ms} ms` : `${Number((ms / 1000).toFixed(3))} s`;
 }

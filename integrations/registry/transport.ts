@@ -5,7 +5,8 @@
  * unreachable registry is reported promptly instead of after a long backoff.
  */
 import { UnreachableError } from '../../engine/errors.js';
-import { BOUND_VARIABLES, formatDuration, type NetworkBounds } from './network-bounds.js';
+import { formatDuration } from '../environment/env-values.js';
+import { BOUND_VARIABLES, type NetworkBounds } from './network-bounds.js';
 
 export interface RetryPolicy {
   /** Total tries, the first included. */

@@ -8,7 +8,7 @@ import { gzipSync } from 'node:zlib';
 
 export interface TarEntry {
   name: string;
-  type?: 'file' | 'dir' | 'symlink';
+  type?: 'file' | 'dir' | 'symlink' | 'hardlink';
   mode?: number;
   data?: Buffer | string;
   /** Declared size when it differs from `data` (the data then follows as a separate stream). */
@@ -16,7 +16,7 @@ export interface TarEntry {
   linkname?: string;
 }
 
-const TYPEFLAG = { file: '0', dir: '5', symlink: '2' } as const;
+const TYPEFLAG = { file: '0', dir: '5', symlink: '2', hardlink: '1' } as const;
 
 function octal(value: number, width: number): string {
   return `${value.toString(8).padStart(width - 1, '0')}\0`;

@@ -8,15 +8,16 @@
  * otherwise test yesterday's code. Test files run in parallel workers, so the build holds a lock
  * directory and the others wait for it and then see a fresh `dist/`.
  */
-import { execFile, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { afterAll, beforeAll } from 'vitest';
 import { assertGateOutput, isGateOutput } from '../support/gate-output-schema.js';
+import { REPO_ROOT, spawnDriftgate } from '../support/spawn-cli.js';
 
-export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export { REPO_ROOT };
 
 /** The committed image archives (scripts/make-test-images.sh) and their ground truth, relative to the root. */
 export const IMAGES = {
@@ -48,34 +49,13 @@ export interface RunOptions {
  */
 const KILL_AFTER_MS = 55_000;
 
-export function driftgate(args: readonly string[], opts: RunOptions = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/driftgate.js', ...args], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, NO_COLOR: '1', ...opts.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (c: Buffer) => out.push(c));
-    child.stderr.on('data', (c: Buffer) => err.push(c));
-    const killer = setTimeout(() => child.kill('SIGKILL'), KILL_AFTER_MS);
-    child.on('error', (e) => {
-      clearTimeout(killer);
-      reject(e);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(killer);
-      resolve({
-        code,
-        signal,
-        stdout: Buffer.concat(out).toString('utf8'),
-        stderr: Buffer.concat(err).toString('utf8'),
-      });
-    });
-    child.stdin.on('error', () => {}); // the CLI may exit before reading stdin
-    child.stdin.end(opts.stdin ?? '');
+export async function driftgate(args: readonly string[], opts: RunOptions = {}): Promise<CliResult> {
+  const { code, signal, stdout, stderr } = await spawnDriftgate(args, {
+    ...(opts.env ? { env: opts.env } : {}),
+    stdin: opts.stdin ?? '',
+    wallMs: KILL_AFTER_MS,
   });
+  return { code, signal, stdout, stderr };
 }
 
 /** Parses stdout as the gate's JSON object; on failure the message shows what the process said. */
@@ -100,6 +80,35 @@ export async function tempDir(prefix = 'driftgate-cli-'): Promise<string> {
 
 export async function removeDir(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
+}
+
+/**
+ * For a test file that runs the built CLI on files it writes: dist/ is built before its tests, and a
+ * temporary folder is made then and removed after them. `write` puts a file there and returns its path.
+ */
+export function cliScratch(): {
+  write(name: string, bytes: Buffer | string): Promise<string>;
+  path(name: string): string;
+} {
+  let dir: string | undefined;
+  beforeAll(async () => {
+    await ensureBuilt();
+    dir = await tempDir();
+  });
+  afterAll(async () => {
+    if (dir !== undefined) await removeDir(dir);
+  });
+  const path = (name: string) => {
+    if (dir === undefined) throw new Error('cliScratch: used outside a test');
+    return join(dir, name);
+  };
+  return {
+    path,
+    async write(name, bytes) {
+      await writeFile(path(name), bytes);
+      return path(name);
+    },
+  };
 }
 
 // ---- building dist/ -------------------------------------------------------------------------------

@@ -1,36 +1,27 @@
 /**
  * Archives written to hurt the reader, made here by hand (archives.ts): entries that climb out with `../`,
  * symlinks that loop or point outside the root, a layer that inflates a thousandfold. The CLI answers each
- * — refused with exit 2 and one line, or evaluated — and never crashes or hangs (a hang fails through the
- * test timeout; nothing here measures time).
+ * — refused with exit 2 and one line, or evaluated — and never crashes or hangs: each run is inside
+ * boundedDriftgate (RLIMIT_DATA, RLIMIT_CPU, wall clock), so a broken bound fails here instead of taking the
+ * machine. Nothing here measures time.
  */
 import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { boundedDriftgate, describeRun } from '../support/bounded-cli.js';
 import { dockerSave, imageOf, sha256, type TarEntry, tar, zeroBombLayer } from './archives.js';
-import { CRASH, driftgate, ensureBuilt, parseJson, removeDir, tempDir } from './cli.js';
+import { CRASH, cliScratch, parseJson } from './cli.js';
 import type { GateJson } from './merged-usr.js';
 import { NOW } from './merged-usr.js';
 
 const REPOSITORY = 'docker.io/example/cli-test';
 const POLICY = 'testdata/cli/policies/merged-usr.yaml'; // scoped to another image: the default policy governs
 
-let dir: string;
-beforeAll(async () => {
-  await ensureBuilt();
-  dir = await tempDir();
-});
-afterAll(async () => removeDir(dir));
-
-async function writeArchive(name: string, bytes: Buffer): Promise<string> {
-  const file = join(dir, name);
-  await writeFile(file, bytes);
-  return file;
-}
+const scratch = cliScratch();
+const writeArchive = scratch.write;
 
 /** Generic findings for the hand-made image's repository, one per path (no hash: only presence counts). */
 async function findingsFor(name: string, paths: string[]): Promise<string> {
-  const file = join(dir, name);
+  const file = scratch.path(name);
   const lines = paths.map((path, i) =>
     JSON.stringify({
       id: `${name}-${i}`,
@@ -46,7 +37,7 @@ async function findingsFor(name: string, paths: string[]): Promise<string> {
 }
 
 async function gate(archive: string, findings: string) {
-  const r = await driftgate([
+  const r = await boundedDriftgate([
     'gate',
     '--policy',
     POLICY,
@@ -59,6 +50,7 @@ async function gate(archive: string, findings: string) {
     '--format',
     'json',
   ]);
+  expect(r.killedBy, describeRun(r)).toBeNull();
   expect(r.stderr).not.toMatch(CRASH);
   return r;
 }
@@ -76,6 +68,20 @@ describe('entries that climb out of the root', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toContain('../../etc/cron.d/evil');
+  });
+
+  it('a hardlink to a file no layer holds: exit 2, one line naming the archive and the layer', async () => {
+    const archive = await writeArchive(
+      'hardlink-to-nothing.tar',
+      imageOf([[busybox], [{ name: 'usr/bin/ghost', type: 'hardlink', linkname: 'usr/bin/missing' }]]),
+    );
+    const r = await gate(archive, await findingsFor('hardlink', ['/usr/bin/busybox']));
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(
+      /^driftgate: \/\S+\/hardlink-to-nothing\.tar: layer 2: hardlink "\/usr\/bin\/ghost" points to "\/usr\/bin\/missing", which is missing\n$/,
+    );
   });
 
   it('an archive member ../manifest.json: exit 2, one line', async () => {
@@ -163,7 +169,8 @@ describe('compression', () => {
       ),
     );
     expect(bomb.blob.length).toBeLessThan(1024 * 1024);
-    const r = await driftgate(['manifest', '--image-archive', archive, '--format', 'json']);
+    const r = await boundedDriftgate(['manifest', '--image-archive', archive, '--format', 'json']);
+    expect(r.killedBy, describeRun(r)).toBeNull();
     expect(r.stderr).not.toMatch(CRASH);
     expect(r.code).toBe(0);
     const m = JSON.parse(r.stdout) as { entries: Array<{ path: string; size: number }> };
@@ -178,7 +185,8 @@ describe('compression', () => {
       'cut-gzip.tar',
       dockerSave([{ blob: cut, diffId: bomb.diffId }], ['example/cli-test:1']),
     );
-    const r = await driftgate(['manifest', '--image-archive', archive, '--format', 'json']);
+    const r = await boundedDriftgate(['manifest', '--image-archive', archive, '--format', 'json']);
+    expect(r.killedBy, describeRun(r)).toBeNull();
     expect(r.stderr).not.toMatch(CRASH);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');

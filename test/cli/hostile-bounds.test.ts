@@ -3,34 +3,27 @@
  * inside boundedDriftgate (RLIMIT_DATA, RLIMIT_CPU, wall clock): a broken bound fails here instead of
  * taking the machine. What a user sees: exit 2 and one line that names what was refused.
  */
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
+  gzipZerosOuterArchive,
   manyFiles,
   repeatedLayerArchive,
   sameConfigOtherLayer,
+  zstdEmptyFrames,
   zstdFrame,
+  zstdFrameHeader,
+  zstdRawBlocks,
   zstdRleOuterArchive,
   zstdSecondFrameHugeWindow,
+  zstdSmallWindowBlocksLayer,
   zstdTinyBlocksLayer,
 } from '../hostile/generators.js';
 import { type BoundedResult, boundedDriftgate, describeRun } from '../support/bounded-cli.js';
-import { dockerSave, sha256, type TarEntry, tar } from './archives.js';
-import { CRASH, ensureBuilt, removeDir, tempDir } from './cli.js';
+import { dockerSave, sha256, type TarEntry, tar, zeroBombLayer } from './archives.js';
+import { CRASH, cliScratch } from './cli.js';
 
-let dir: string;
-beforeAll(async () => {
-  await ensureBuilt();
-  dir = await tempDir();
-});
-afterAll(async () => removeDir(dir));
-
-async function writeArchive(name: string, bytes: Buffer): Promise<string> {
-  const file = join(dir, name);
-  await writeFile(file, bytes);
-  return file;
-}
+const scratch = cliScratch();
+const writeArchive = scratch.write;
 
 const busybox: TarEntry = { name: 'usr/bin/busybox', data: '\x7fELF fake', mode: 0o755 };
 const NO_CACHE = { DRIFTGATE_NO_CACHE: '1' };
@@ -51,6 +44,10 @@ function refused(r: BoundedResult, message: RegExp): void {
   expect(r.stderr).not.toMatch(CRASH);
   expect(r.stderr.trim().split('\n')).toHaveLength(1);
   expect(r.stderr).toMatch(message);
+  // The place is said once: `archive: layer: what`, never `archive: layer: archive: layer: what`.
+  const line = r.stderr.trim().replace(/^driftgate: /, '');
+  const place = line.slice(0, line.indexOf(': '));
+  expect(line.split(place), line).toHaveLength(2);
 }
 
 describe('layers against the config diff_ids', () => {
@@ -62,14 +59,14 @@ describe('layers against the config diff_ids', () => {
   it('an archive whose layer is not the one its config names is exit 2 naming the layer, with or without the cache', async () => {
     const archive = await writeArchive('forged.tar', forged);
     refused(await manifest(archive), /layer 1 \([0-9a-f]{64}\/layer\.tar\) does not match the image config/);
-    const cacheDir = join(dir, 'cache-forged-first');
+    const cacheDir = scratch.path('cache-forged-first');
     const withCache = { DRIFTGATE_CACHE_DIR: cacheDir };
     refused(await manifest(archive, withCache), /does not match the image config/);
     // Nothing was stored: the genuine archive is read, and then the forged one is still refused.
     const good = await manifest(await writeArchive('genuine.tar', genuine), withCache);
     expect(good.code, describeRun(good)).toBe(0);
     expect(good.stdout).not.toContain('/usr/bin/evil');
-    refused(await manifest(archive, { DRIFTGATE_CACHE_DIR: join(dir, 'cache-other') }), /does not match/);
+    refused(await manifest(archive, { DRIFTGATE_CACHE_DIR: scratch.path('cache-other') }), /does not match/);
   });
 
   it('a gzip layer is checked by its uncompressed bytes', async () => {
@@ -94,6 +91,18 @@ describe('decompression bounded by output', () => {
     refused(await manifest(archive), /zstd window of \d+ bytes is over the 134217728-byte limit/);
   });
 
+  it('a zstd layer with a block over its window: exit 2 naming the archive and the layer once', async () => {
+    const layer = Buffer.concat([zstdFrameHeader(0), zstdRawBlocks(Buffer.alloc(2048), true)]);
+    const archive = await writeArchive(
+      'zstd-block-over-window.tar',
+      dockerSave([{ blob: layer, diffId: sha256(Buffer.alloc(2048)) }], []),
+    );
+    refused(
+      await manifest(archive),
+      /zstd-block-over-window\.tar: [0-9a-f]{64}\/layer\.tar: not valid zstd data \(a block of 2048 bytes, over the 1024-byte block size\)$/m,
+    );
+  });
+
   it('a zstd layer of valid frames is read (the per-frame walk decodes what it should)', async () => {
     const layer = tar([busybox]);
     const frames = Buffer.concat([zstdFrame(layer.subarray(0, 700)), zstdFrame(layer.subarray(700))]);
@@ -110,8 +119,28 @@ describe('decompression bounded by output', () => {
     const archive = await writeArchive('rle.tar.zst', zstdRleOuterArchive(4));
     expect((await import('node:fs')).statSync(archive).size).toBeLessThan(200_000);
     refused(
-      await manifest(archive, { ...NO_CACHE, DRIFTGATE_MAX_DECOMPRESSED_BYTES: String(512 * 1024 ** 2) }),
+      await manifest(archive, { ...NO_CACHE, DRIFTGATE_MAX_DECOMPRESSED_BYTES: '512MiB' }),
       /more than 536870912 bytes decompressed for one image/,
+    );
+  });
+
+  it('a .tar.gz of zeros (4 GiB decoded from 4 MB) stays in bounded memory and stops at the image bound', async () => {
+    const archive = await writeArchive('zeros.tar.gz', gzipZerosOuterArchive(4));
+    refused(
+      await manifest(archive, { ...NO_CACHE, DRIFTGATE_MAX_DECOMPRESSED_BYTES: '512MiB' }),
+      /zeros\.tar\.gz: more than 536870912 bytes decompressed for one image/,
+    );
+  });
+
+  it('a gzip layer that inflates past the image bound: exit 2 naming the layer', async () => {
+    const bomb = zeroBombLayer('var/zeros', 256);
+    const archive = await writeArchive(
+      'gzip-bomb.tar',
+      dockerSave([{ blob: bomb.blob, diffId: bomb.diffId }], ['example/cli-test:1']),
+    );
+    refused(
+      await manifest(archive, { ...NO_CACHE, DRIFTGATE_MAX_DECOMPRESSED_BYTES: '64MiB' }),
+      /gzip-bomb\.tar: [0-9a-f]{64}\/layer\.tar: more than 67108864 bytes decompressed for one image/,
     );
   });
 
@@ -125,6 +154,25 @@ describe('decompression bounded by output', () => {
       await manifest(archive, { ...NO_CACHE, DRIFTGATE_MAX_DECOMPRESSED_BYTES: String(1024 ** 3) }),
       /more than 1073741824 bytes decompressed/,
     );
+  });
+
+  // Both at the default bound: 1.1 million blocks (16 KiB each at least) pass 16 GiB, where counting
+  // output alone would have taken 16 million blocks of 1 KiB (and nothing at all for empty frames).
+  it('1 KiB zstd blocks in a 1 KiB window: the default bound counts each block as work, exit 2 within the CPU net', async () => {
+    const archive = await writeArchive(
+      'zstd-small-window-blocks.tar',
+      dockerSave([{ blob: zstdSmallWindowBlocksLayer(1_100_000), diffId: '0'.repeat(64) }], []),
+    );
+    expect((await import('node:fs')).statSync(archive).size).toBeLessThan(5_000_000);
+    refused(await manifest(archive), /more than 17179869184 bytes decompressed for one image/);
+  });
+
+  it('a zstd layer of empty frames: each frame is work, exit 2 at the default bound', async () => {
+    const archive = await writeArchive(
+      'zstd-empty-frames.tar',
+      dockerSave([{ blob: zstdEmptyFrames(1_100_000), diffId: '0'.repeat(64) }], []),
+    );
+    refused(await manifest(archive), /more than 17179869184 bytes decompressed for one image/);
   });
 
   it('a malformed bound in the environment is exit 2 naming the variable', async () => {

@@ -10,6 +10,7 @@ import { InputError, UnreachableError } from '../../engine/errors.js';
 import type { DockerDiffEntry } from '../../engine/findings/docker-diff.js';
 import { parseFindingsText } from '../../engine/findings/parse.js';
 import { containerDrift, fileCandidates } from '../../integrations/docker/diff.js';
+import { CRASH, driftgate, ensureBuilt } from '../cli/cli.js';
 import { runCli } from './cli-run.js';
 import {
   BUSYBOX,
@@ -62,6 +63,11 @@ beforeAll(async () => {
   await sh(
     'mkdir -p /opt /usr/local/lib /srv/empty && echo welcome > /etc/motd && ln -s /bin/busybox /usr/local/bin/bb && rm /usr/local/bin/gone',
   );
+  // Symlink loops in a directory of the image (each is read on its own, and the engine answers 500 "too
+  // many links"), and where the dpkg database would be.
+  await sh(
+    'ln -s loop /usr/local/bin/loop && ln -s l2 /usr/local/bin/l1 && ln -s l1 /usr/local/bin/l2 && mkdir -p /var/lib && ln -s dpkg /var/lib/dpkg',
+  );
   await cp(drifted, elf, '/usr/local/bin/tool', 0o755); // ELF, executable
   await cp(drifted, elf, '/usr/local/lib/libthing.so', 0o644); // ELF magic, no x bit
   await cp(drifted, SHEBANG, '/opt/run.sh', 0o644); // `#!`, no x bit
@@ -70,10 +76,15 @@ beforeAll(async () => {
 });
 afterAll(() => scratch.cleanup());
 
+const LOOP_NOTES = ['/usr/local/bin/l1', '/usr/local/bin/l2', '/usr/local/bin/loop'].map(
+  (p) => `${p}: unresolvable, a symlink loop (the engine cannot follow it); not reported`,
+);
+
 describe('containerDrift', () => {
   let entries: DockerDiffEntry[];
+  let notes: string[];
   beforeAll(async () => {
-    ({ entries } = await containerDrift(drifted, { now: NOW }));
+    ({ entries, notes } = await containerDrift(drifted, { now: NOW }));
   });
 
   it('reports the added and changed executables, by x bit, ELF magic or #!, with their hash and size', () => {
@@ -85,7 +96,16 @@ describe('containerDrift', () => {
       ['A', '/usr/local/bin/tool', elfHash, elfSize],
       ['A', '/usr/local/lib/libthing.so', elfHash, elfSize],
     ]);
-    // Not reported: a text file, a symlink, a directory, a deleted file.
+    // Not reported: a text file, a symlink, a directory, a deleted file, a symlink loop.
+  });
+
+  it('records each symlink loop among the changed files as unresolvable and goes on', () => {
+    expect([...notes].sort()).toEqual([
+      ...LOOP_NOTES,
+      expect.stringMatching(
+        /^package attribution skipped: container driftgate-test-\S+: \/var\/lib\/dpkg is a symlink loop/,
+      ),
+    ]);
   });
 
   it('says which container, image and engine, and when', () => {
@@ -229,6 +249,16 @@ describe('driftgate findings → driftgate gate --findings', () => {
     expect(await runCli(['findings', '--docker-container', clean, '--output', out])).toEqual({ code: 0 });
     expect(await readFile(out, 'utf8')).toBe('[]\n');
     expect(parseFindingsText('[]\n', out).findings).toEqual([]);
+  });
+
+  it('the built CLI reports the drift around symlink loops, exit 0, each loop said once on stderr', async () => {
+    await ensureBuilt();
+    const r = await driftgate(['findings', '--docker-container', drifted]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(CRASH);
+    expect(r.stdout.trim().split('\n')).toHaveLength(5);
+    const lines = r.stderr.trim().split('\n');
+    for (const note of LOOP_NOTES) expect(lines).toContain(`driftgate: ${note}`);
   });
 
   it('exits 3 for an unknown container', async () => {

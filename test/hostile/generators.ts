@@ -4,6 +4,7 @@
  * manifests that reference one layer many times.
  */
 import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { dockerSave, sha256, type TarEntry, tar, tarHeader } from '../cli/archives.js';
 
 const ZSTD_MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
@@ -18,10 +19,10 @@ function blockHeader(last: boolean, type: 0 | 1, size: number): Buffer {
   return Buffer.from([b & 0xff, (b >> 8) & 0xff, (b >> 16) & 0xff]);
 }
 
-/** Raw blocks (stored bytes), at most 128 KiB each. */
-export function zstdRawBlocks(data: Buffer, last: boolean): Buffer {
+/** Raw blocks (stored bytes), at most `max` bytes each (128 KiB; a frame's window when smaller). */
+export function zstdRawBlocks(data: Buffer, last: boolean, max = 128 * 1024): Buffer {
   const parts: Buffer[] = [];
-  const MAX = 128 * 1024;
+  const MAX = max;
   for (let off = 0; off < data.length || off === 0; off += MAX) {
     const piece = data.subarray(off, Math.min(off + MAX, data.length));
     parts.push(blockHeader(last && off + MAX >= data.length, 0, piece.length), piece);
@@ -72,6 +73,18 @@ export function zstdRleOuterArchive(gib: number): Buffer {
 }
 
 /**
+ * An outer `.tar.gz` whose one member `blob/layer.tar` declares `gib` GiB of zeros, written as gzip members
+ * of 1 MiB of zeros each (about 1 kB apiece; gzip readers go on across members): ~4 MB of file per 4 GiB
+ * decoded.
+ */
+export function gzipZerosOuterArchive(gib: number): Buffer {
+  const MiB = 1024 * 1024;
+  const header = tarHeader({ name: 'blob/layer.tar', size: gib * 1024 * MiB, mode: 0o644 });
+  const zeros = gzipSync(Buffer.alloc(MiB), { level: 9 });
+  return Buffer.concat([gzipSync(header), repeat(zeros, gib * 1024), gzipSync(Buffer.alloc(1024))]);
+}
+
+/**
  * A layer compressed as many tiny RLE blocks (1 byte out each) in one frame with a large window: the
  * decoder's work per block follows its window, not its output.
  */
@@ -84,6 +97,38 @@ export function zstdTinyBlocksLayer(windowExp: number, blocks: number): Buffer {
     Buffer.concat(Array.from({ length: blocks }, () => rle)),
     zstdRawBlocks(Buffer.alloc(1024 + ((512 - (blocks % 512)) % 512)), true),
   ]);
+}
+
+/** `unit` `times` over, in one buffer (a million small pieces are not worth an array of a million). */
+function repeat(unit: Buffer, times: number): Buffer {
+  const out = Buffer.allocUnsafe(unit.length * times);
+  for (let i = 0; i < times; i++) unit.copy(out, i * unit.length);
+  return out;
+}
+
+/**
+ * A layer of `blocks` run-length blocks of 1 KiB in the smallest window zstd has (1 KiB), 4 bytes of file
+ * each: a tar of one file of `blocks` KiB. Its output is modest, but every block costs the reader a fixed
+ * amount of work: counted by output alone, the default 16 GiB bound took 16 million such blocks (a 64 MB
+ * file, minutes of CPU) to reach.
+ */
+export function zstdSmallWindowBlocksLayer(blocks: number): Buffer {
+  const KIB = 1024;
+  const header = tarHeader({ name: 'a', size: blocks * KIB, mode: 0o644 });
+  return Buffer.concat([
+    zstdFrameHeader(0),
+    zstdRawBlocks(header, false, KIB),
+    repeat(zstdRleBlock(0x41, KIB, false), blocks),
+    zstdRawBlocks(Buffer.alloc(2 * KIB), true, KIB),
+  ]);
+}
+
+/**
+ * `frames` empty zstd frames (a 1 KiB window, one empty last block: 9 bytes each). Each costs the reader a
+ * frame and a block, and decodes to nothing.
+ */
+export function zstdEmptyFrames(frames: number): Buffer {
+  return repeat(Buffer.concat([zstdFrameHeader(0), zstdRawBlocks(Buffer.alloc(0), true)]), frames);
 }
 
 /**

@@ -7,15 +7,28 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ZstdStream } from '../../engine/image/zstd-stream.js';
-import { zstdFrame, zstdFrameHeader, zstdRawBlocks } from '../hostile/generators.js';
+import { MIN_UNIT_COST, ZstdStream } from '../../engine/image/zstd-stream.js';
+import {
+  zstdEmptyFrames,
+  zstdFrame,
+  zstdFrameHeader,
+  zstdRawBlocks,
+  zstdSmallWindowBlocksLayer,
+} from '../hostile/generators.js';
 
 function zstd(data: Buffer, args: string[]): Buffer {
   return execFileSync('zstd', ['-q', '-c', ...args], { input: data, maxBuffer: 64 * 1024 * 1024 });
 }
 
-function decode(input: Buffer, cuts: number[], maxWindow = 1 << 27): { out: Buffer; largest: number } {
-  const stream = new ZstdStream('test', maxWindow, () => undefined);
+function decode(
+  input: Buffer,
+  cuts: number[],
+  maxWindow = 1 << 27,
+): { out: Buffer; largest: number; charged: number } {
+  let charged = 0;
+  const stream = new ZstdStream('test', maxWindow, (n) => {
+    charged += n;
+  });
   const pieces: Buffer[] = [];
   let at = 0;
   for (const cut of [...cuts.filter((c) => c < input.length).sort((a, b) => a - b), input.length]) {
@@ -23,7 +36,7 @@ function decode(input: Buffer, cuts: number[], maxWindow = 1 << 27): { out: Buff
     at = cut;
   }
   for (const p of stream.flush()) pieces.push(Buffer.from(p));
-  return { out: Buffer.concat(pieces), largest: Math.max(0, ...pieces.map((p) => p.length)) };
+  return { out: Buffer.concat(pieces), largest: Math.max(0, ...pieces.map((p) => p.length)), charged };
 }
 
 // Compressible and incompressible parts, so the CLI writes compressed, raw and RLE blocks.
@@ -75,6 +88,26 @@ describe('zstd decoded block by block', () => {
     expect(() => decode(input, [])).toThrow(
       /zstd window of 2147483648 bytes is over the 134217728-byte limit/,
     );
+  });
+
+  it('charges each block and frame as work: tiny blocks and empty frames at least 16 KiB each', () => {
+    const blocks = decode(zstdSmallWindowBlocksLayer(1000), [7, 5000]);
+    expect(blocks.out.length).toBe(512 + 1000 * 1024 + 2048);
+    expect(blocks.charged).toBeGreaterThanOrEqual(1000 * MIN_UNIT_COST);
+    const frames = decode(zstdEmptyFrames(1000), [3000]);
+    expect(frames.out.length).toBe(0);
+    expect(frames.charged).toBeGreaterThanOrEqual(1000 * MIN_UNIT_COST);
+    const skippable = Buffer.from([0x50, 0x2a, 0x4d, 0x18, 0, 0, 0, 0]);
+    const skipped = decode(Buffer.concat([...Array(1000).fill(skippable), zstdFrame(Buffer.from('x'))]), []);
+    expect(skipped.charged).toBeGreaterThanOrEqual(1000 * MIN_UNIT_COST);
+  });
+
+  it('charges what the zstd CLI writes about its output (full blocks), not the floor', () => {
+    const big = Buffer.concat(Array.from({ length: 6 }, () => sample));
+    const { out, charged } = decode(zstd(big, ['-3', '--no-content-size']), []);
+    expect(out.equals(big)).toBe(true);
+    // The output, plus the frame's window once (2 MiB at level 3).
+    expect(charged).toBeLessThanOrEqual(big.length + 4 * 1024 * 1024);
   });
 
   it('a stream cut inside a frame is truncated', () => {

@@ -3,63 +3,32 @@
  * (the blob's own digest is right, so the distribution API cannot tell) is refused, exit 2, naming the
  * layer; and a layer the cache learnt from an honest image is refused when a lying config asks for it.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { InputError } from '../../engine/errors.js';
-import type { LayerContribution } from '../../engine/image/layer-contribution.js';
-import type { LayerCache } from '../../engine/image/read-options.js';
 import { manifestFromRegistry } from '../../integrations/registry/manifest.js';
 import {
-  blob,
-  descriptor,
-  layerTar,
-  OCI_INDEX,
-  OCI_MANIFEST,
-  ociImage,
-  ociMembers,
-  writeMembers,
-} from '../image/helpers.js';
+  MapCache,
+  ociClaiming,
+  OTHER_LAYER as other,
+  REAL_LAYER as real,
+  tempDirs,
+} from '../image/diff-id-fixture.js';
+import { writeMembers } from '../image/helpers.js';
 import { pushWithSkopeo, startRegistry, type TestRegistry } from '../support/registry.js';
 
 let registry: TestRegistry;
-const dirs: string[] = [];
+const temp = tempDirs('driftgate-diffid-layout-');
 const anonymous = {
   dockerConfigPath: '/nonexistent/driftgate/config.json',
   retry: { attempts: 2, baseDelayMs: 5 },
 };
 
-const real = layerTar([{ path: 'usr/bin/tool', data: '\x7fELF real', mode: 0o755 }]);
-const other = layerTar([
-  { path: 'usr/bin/tool', data: '\x7fELF real', mode: 0o755 },
-  { path: 'usr/bin/evil', data: '\x7fELF evil', mode: 0o755 },
-]);
-
 /** Pushes an OCI image whose layer blob is gzip(`layer`) and whose config names `claimed`'s diff_id. */
 async function push(layer: Buffer, claimed: Buffer, tag: string): Promise<string> {
-  const image = ociImage([blob(gzipSync(layer))], [claimed]);
-  const index = {
-    schemaVersion: 2,
-    mediaType: OCI_INDEX,
-    manifests: [descriptor(image.manifest, OCI_MANIFEST)],
-  };
-  const dir = await mkdtemp(join(tmpdir(), 'driftgate-diffid-layout-'));
-  dirs.push(dir);
-  await writeMembers(dir, ociMembers(index, image.blobs));
+  const dir = await temp();
+  await writeMembers(dir, ociClaiming(layer, claimed));
   await pushWithSkopeo(`oci:${dir}`, registry, tag);
   return `${registry.host}/${tag}`;
-}
-
-class MapCache implements LayerCache {
-  readonly map = new Map<string, LayerContribution>();
-  get(digest: string) {
-    return this.map.get(digest);
-  }
-  put(digest: string, _opts: unknown, c: LayerContribution) {
-    this.map.set(digest, c);
-  }
 }
 
 beforeAll(async () => {
@@ -67,7 +36,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await registry?.stop();
-  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
 });
 
 test('a registry image whose layer is not its diff_id is refused and not stored; the honest image reads', async () => {

@@ -5,13 +5,9 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { InputError } from '../../engine/errors.js';
+import { parseDuration, parseSize } from '../../integrations/environment/env-values.js';
 import { TransferStalled, WatchedBody } from '../../integrations/registry/body.js';
-import {
-  DEFAULT_NETWORK_BOUNDS,
-  networkBoundsFromEnv,
-  parseBytes,
-  parseDuration,
-} from '../../integrations/registry/network-bounds.js';
+import { DEFAULT_NETWORK_BOUNDS, networkBoundsFromEnv } from '../../integrations/registry/network-bounds.js';
 
 describe('settings from the environment', () => {
   test('unset or empty variables keep the defaults', () => {
@@ -42,13 +38,13 @@ describe('settings from the environment', () => {
       fc.property(
         fc.string().filter((s) => !/^\s*\d+\s*(|b|k|kib|m|mib|g|gib|t|tib)\s*$/i.test(s)),
         (text) => {
-          expect(() => parseBytes('DRIFTGATE_REGISTRY_MAX_MANIFEST_BYTES', text)).toThrow(
+          expect(() => parseSize('DRIFTGATE_REGISTRY_MAX_MANIFEST_BYTES', text)).toThrow(
             /^DRIFTGATE_REGISTRY_MAX_MANIFEST_BYTES=/,
           );
         },
       ),
     );
-    expect(() => parseBytes('V', '0')).toThrow(InputError);
+    expect(() => parseSize('V', '0')).toThrow(InputError);
     expect(() => parseDuration('V', '0')).toThrow(InputError);
     expect(() => parseDuration('V', '2d')).toThrow(InputError);
   });

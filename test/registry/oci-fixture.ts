@@ -5,9 +5,7 @@
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync, gzipSync } from 'node:zlib';
-import { pack } from 'tar-stream';
-import { sha256Digest } from '../support/registry.js';
+import { oneLayerImage, sha256Digest, tarOf } from '../support/oci-image.js';
 
 export interface FixtureImage {
   os: string;
@@ -31,24 +29,6 @@ export interface WrittenLayout {
   indexDigest?: string;
 }
 
-async function tarGz(files: Record<string, string>): Promise<Buffer> {
-  const p = pack();
-  const chunks: Buffer[] = [];
-  p.on('data', (c: unknown) => {
-    chunks.push(c as Buffer);
-  });
-  const done = new Promise<void>((resolve, reject) => {
-    p.on('end', resolve);
-    p.on('error', reject);
-  });
-  for (const [name, content] of Object.entries(files)) {
-    p.entry({ name, mode: 0o755, mtime: new Date(0) }, content);
-  }
-  p.finalize();
-  await done;
-  return gzipSync(Buffer.concat(chunks));
-}
-
 /** Writes an OCI layout at a fresh temp dir with `tag` naming one image, or an index of all of them. */
 export async function writeOciLayout(tag: string, images: FixtureImage[]): Promise<WrittenLayout> {
   const dir = await mkdtemp(join(tmpdir(), 'driftgate-oci-'));
@@ -62,40 +42,19 @@ export async function writeOciLayout(tag: string, images: FixtureImage[]): Promi
 
   const written: Array<WrittenImage & { size: number; image: FixtureImage }> = [];
   for (const image of images) {
-    const layer = await tarGz(image.files);
-    const layerDigest = await putBlob(layer);
-    // diff_ids name the uncompressed tar.
-    const diffId = sha256Digest(gunzipSync(layer));
-    const config = Buffer.from(
-      JSON.stringify({
-        architecture: image.architecture,
-        os: image.os,
-        ...(image.variant ? { variant: image.variant } : {}),
-        config: { Env: image.env ?? ['PATH=/usr/bin'], Cmd: ['/bin/app'] },
-        rootfs: { type: 'layers', diff_ids: [diffId] },
-        history: [{ created_by: 'driftgate test fixture' }],
-      }),
+    const tar = await tarOf(
+      Object.entries(image.files).map(([name, content]) => ({ name, content, mode: 0o755 })),
     );
-    const configDigest = await putBlob(config);
-    const manifest = Buffer.from(
-      JSON.stringify({
-        schemaVersion: 2,
-        mediaType: 'application/vnd.oci.image.manifest.v1+json',
-        config: {
-          mediaType: 'application/vnd.oci.image.config.v1+json',
-          digest: configDigest,
-          size: config.length,
-        },
-        layers: [
-          {
-            mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
-            digest: layerDigest,
-            size: layer.length,
-          },
-        ],
-      }),
-    );
-    const manifestDigest = await putBlob(manifest);
+    const built = oneLayerImage({
+      os: image.os,
+      architecture: image.architecture,
+      ...(image.variant ? { variant: image.variant } : {}),
+      runConfig: { Env: image.env ?? ['PATH=/usr/bin'], Cmd: ['/bin/app'] },
+      history: [{ created_by: 'driftgate test fixture' }],
+      tar,
+    });
+    const { layer, layerDigest, configDigest, manifest, manifestDigest } = built;
+    for (const blob of [layer, built.config, manifest]) await putBlob(blob);
     written.push({ manifestDigest, configDigest, layerDigest, layer, size: manifest.length, image });
   }
 

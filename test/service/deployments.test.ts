@@ -3,25 +3,30 @@
  * test image pushed with skopeo): by tag (resolved, the answer names the digest) and by digest, from the
  * stored findings of the repository; an image that cannot be read is denied, or allowed under --fail-open.
  */
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parsePolicyText } from '../../engine/policy/load.js';
 import { PolicySet } from '../../service/policy-set.js';
+import { ensureBuilt } from '../cli/cli.js';
 import {
   pushWithSkopeo,
   requireRegistryTools,
   startRegistry,
   type TestRegistry,
 } from '../support/registry.js';
-import { startService, type TestService, TOKENS } from './support.js';
+import { call, spawnServer, startService, type TestService, TOKENS, tokensYaml } from './support.js';
 
 let registry: TestRegistry;
 let svc: TestService;
 let failOpen: TestService;
 let digest: string;
 let repo: string;
+let policyText: string;
 
 beforeAll(async () => {
+  await ensureBuilt(); // for `driftgate serve` below
   await requireRegistryTools();
   registry = await startRegistry();
   digest = await pushWithSkopeo(
@@ -37,6 +42,7 @@ beforeAll(async () => {
       'expires: 2026-12-05',
       `expires: ${new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10)}`,
     );
+  policyText = policy;
   const policies = PolicySet.fixed(parsePolicyText(policy, 'policy.yaml', { now: Date.now() }));
   svc = await startService({ policies, windowMs: 1000 * 86_400_000 });
   failOpen = await startService({ policies, failOpen: true });
@@ -151,5 +157,37 @@ describe('POST /v1/deployments/check', () => {
     const r = await check(svc, body);
     expect(r.status).toBe(status);
     expect(r.type).toMatch(/^application\/problem\+json/);
+  });
+});
+
+describe('driftgate serve reads images under the bounds the environment sets', () => {
+  test('DRIFTGATE_MAX_DECOMPRESSED_BYTES holds for an image read for a deploy: not allowed, saying why', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'driftgate-serve-bounds-'));
+    await writeFile(join(dir, 'tokens.yaml'), tokensYaml());
+    await writeFile(join(dir, 'policy.yaml'), policyText);
+    const server = await spawnServer(
+      [
+        '--policy',
+        join(dir, 'policy.yaml'),
+        '--data-dir',
+        join(dir, 'data'),
+        '--tokens',
+        join(dir, 'tokens.yaml'),
+      ],
+      { DRIFTGATE_MAX_DECOMPRESSED_BYTES: '4KiB' },
+    );
+    try {
+      const r = await call(server.url, 'POST', '/v1/deployments/check', {
+        token: TOKENS['deployments:check'],
+        body: { image: `${repo}@${digest}` },
+      });
+      expect(r.status).toBe(200);
+      expect(r.json).toMatchObject({ allowed: false, verdict: 'unevaluated' });
+      expect(r.json.reasons[0]).toMatch(/more than 4096 bytes decompressed for one image/);
+    } finally {
+      server.signal('SIGKILL');
+      await server.exited;
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -9,8 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { gzipSync } from 'node:zlib';
-import { pack } from 'tar-stream';
+import { oneLayerImage, sha256Digest as sha256, tarOf } from './oci-image.js';
 
 export type Hostility =
   /** Accepts the request and never answers: no status line, no headers. */
@@ -51,65 +50,25 @@ export interface HostileRegistry {
 
 const TOKEN = 'hostile-test-token';
 
-function sha256(bytes: Buffer): string {
-  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-}
-
-/** The layer's tar and its gzip: the config's diff_id names the tar. */
-async function layerTar(): Promise<Buffer> {
-  const p = pack();
-  const chunks: Buffer[] = [];
-  p.on('data', (c: unknown) => {
-    chunks.push(c as Buffer);
-  });
-  const done = new Promise<void>((resolve, reject) => {
-    p.on('end', resolve);
-    p.on('error', reject);
-  });
+/** The layer's tar: the config's diff_id names it. */
+function layerTar(): Promise<Buffer> {
   // Incompressible content, so the layer is tens of kilobytes: a trickle cannot finish it in a window.
   const random = Buffer.alloc(64 * 1024);
   for (let i = 0; i < random.length; i++) random[i] = (i * 2654435761) >>> 24;
-  p.entry(
-    { name: 'usr/bin/app', mode: 0o755, mtime: new Date(0) },
-    createHash('sha512').update(random).digest(),
-  );
-  p.entry({ name: 'usr/share/noise', mode: 0o644, mtime: new Date(0) }, random);
-  p.finalize();
-  await done;
-  return Buffer.concat(chunks);
+  return tarOf([
+    { name: 'usr/bin/app', mode: 0o755, content: createHash('sha512').update(random).digest() },
+    { name: 'usr/share/noise', mode: 0o644, content: random },
+  ]);
 }
 
 export async function startHostileRegistry(behaviour: HostileBehaviour): Promise<HostileRegistry> {
-  const tar = await layerTar();
-  const layer = gzipSync(tar);
-  const layerDigest = sha256(layer);
-  const config = Buffer.from(
-    JSON.stringify({
-      architecture: 'amd64',
-      os: 'linux',
-      config: { Env: ['PATH=/usr/bin'] },
-      rootfs: { type: 'layers', diff_ids: [sha256(tar)] },
-    }),
-  );
-  const configDigest = sha256(config);
-  const manifest = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: {
-        mediaType: 'application/vnd.oci.image.config.v1+json',
-        digest: configDigest,
-        size: config.length,
-      },
-      layers: [
-        {
-          mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
-          digest: layerDigest,
-          size: behaviour.declaredLayerSize ?? layer.length,
-        },
-      ],
-    }),
-  );
+  const { layer, layerDigest, config, configDigest, manifest } = oneLayerImage({
+    os: 'linux',
+    architecture: 'amd64',
+    runConfig: { Env: ['PATH=/usr/bin'] },
+    tar: await layerTar(),
+    ...(behaviour.declaredLayerSize !== undefined ? { declaredLayerSize: behaviour.declaredLayerSize } : {}),
+  });
   const trickleMs = behaviour.trickleMs ?? 100;
   const requests: HostileRegistry['requests'] = [];
   const timers = new Set<NodeJS.Timeout>();

@@ -7,7 +7,7 @@
  * Nothing here skips: a missing tool is a failure that says how to get it (`.ci/run`).
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { createHash, createSign, randomUUID } from 'node:crypto';
+import { createSign, randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
@@ -349,6 +349,4 @@ export function basicAuthField(user: string, password: string): string {
   return Buffer.from(`${user}:${password}`).toString('base64');
 }
 
-export function sha256Digest(bytes: Buffer | string): string {
-  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-}
+export { sha256Digest } from './oci-image.js';
