@@ -11,6 +11,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, type RouteHandlerMethod } from 'fastify';
 import type { Store } from '../integrations/store/index.js';
+import { AdmissionReviewer, type AdmissionSettings, DEFAULT_ADMISSION } from './admission/reviewer.js';
 import { type AuthSettings, auth } from './auth.js';
 import type { ServiceContext } from './context.js';
 import { type Contract, loadContract } from './contract.js';
@@ -20,6 +21,7 @@ import { Metrics, metricsHook } from './metrics.js';
 import type { PolicySet } from './policy-set.js';
 import { HttpProblem, problems } from './problem.js';
 import { type RebuildPerformer, RebuildRunner } from './rebuilds.js';
+import { admissionRoutes } from './routes/admission.js';
 import { deploymentRoutes } from './routes/deployments.js';
 import { evaluationRoutes } from './routes/evaluations.js';
 import { findingsRoutes } from './routes/findings.js';
@@ -46,6 +48,10 @@ export interface ServiceOptions {
   imageSource?: ImageSource;
   /** Opens or updates the rebuild pull request for an image; without it rebuilds answer 422. */
   rebuild?: RebuildPerformer;
+  /** The admission webhook's exemptions, failure mode and budget (POST /v1/admission). */
+  admission?: Partial<AdmissionSettings>;
+  /** Serve HTTPS with this certificate and key (PEM); the server's `setSecureContext` replaces them. */
+  https?: { cert: string | Buffer; key: string | Buffer };
   logger?: FastifyServerOptions['logger'];
   clock?: () => number;
 }
@@ -68,22 +74,29 @@ export async function buildApp(options: ServiceOptions): Promise<FastifyInstance
     // Strict schemas: unknown fields are refused (not dropped), and no type is coerced into another.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
     return503OnClosing: true,
+    ...(options.https ? { https: { cert: options.https.cert, key: options.https.key } } : {}),
   });
 
   const metrics = new Metrics();
-  const images = new ImageManifests(options.store, options.imageSource ?? registrySource());
+  const images = new ImageManifests(options.store, options.imageSource ?? registrySource(), 64, clock);
   const checker = new DeploymentChecker(options.store, images, options.policies, metrics, {
     failOpen: options.failOpen === true,
     windowMs: options.windowMs ?? 30 * DAY_MS,
     ttlMs: options.answerTtlMs ?? 60_000,
     clock,
   });
+  const rebuilds = new RebuildRunner(options.store, options.rebuild, clock);
+  const reviewer = new AdmissionReviewer(checker, rebuilds, {
+    ...DEFAULT_ADMISSION,
+    failOpen: options.failOpen === true,
+    ...options.admission,
+  });
   const ctx: ServiceContext = {
     store: options.store,
     policies: options.policies,
     images,
     checker,
-    rebuilds: new RebuildRunner(options.store, options.rebuild, clock),
+    rebuilds,
     metrics,
     contract,
     clock,
@@ -126,6 +139,8 @@ export async function buildApp(options: ServiceOptions): Promise<FastifyInstance
     await evaluationRoutes(scope, ctx);
     await deploymentRoutes(scope, ctx);
     await rebuildRoutes(scope, ctx);
+    // Its own scope: it reads JSON bodies with its own parser (a body that is not JSON is still answered).
+    await scope.register(async (own) => admissionRoutes(own, ctx, reviewer));
   });
   return app;
 }

@@ -39,11 +39,33 @@ export interface CheckRequest {
   platform?: string;
 }
 
+/** A decision as an admission message names it (the JSON body has the full row). */
+export interface CheckedDecision {
+  outcome: 'in-image' | 'allowed' | 'bake' | 'violation' | 'malicious' | 'unknown';
+  /** As the finding reported it: hostile text, quote it before showing it. */
+  path: string;
+  rule: { policy: string; id: string } | null;
+  reason: string;
+  failsGate: boolean;
+}
+
 export interface CheckAnswer {
   allowed: boolean;
   verdict: 'pass' | 'warn' | 'fail' | 'unevaluated';
   /** The answer as JSON text, ready to send. */
   body: string;
+  /** The pinned image, when the reference could be resolved. */
+  image?: { repository: string; digest: string };
+  decisions: readonly CheckedDecision[];
+  /** For `unevaluated`: why (one line). */
+  unevaluatedReason?: string;
+}
+
+export interface CheckOptions {
+  /** A dry run (admission `dryRun`): the same answer, but nothing recorded nor kept for later. */
+  dryRun?: boolean;
+  /** Reuse a tag's digest resolved less than this long ago (ms). Default 0: ask the registry. */
+  tagTtlMs?: number;
 }
 
 interface Cached {
@@ -72,7 +94,7 @@ export class DeploymentChecker {
     for (const r of repositories) this.versions.set(r, (this.versions.get(r) ?? 0) + 1);
   }
 
-  async check(req: CheckRequest): Promise<CheckAnswer> {
+  async check(req: CheckRequest, options: CheckOptions = {}): Promise<CheckAnswer> {
     const platform = req.platform ?? DEFAULT_PLATFORM;
     // A reference that is not one is the caller's mistake (400), not an image that cannot be evaluated.
     parseDeployReference(req.image);
@@ -80,7 +102,7 @@ export class DeploymentChecker {
     if (snapshot === undefined) return this.unevaluated(req, undefined, 'the server has no policies loaded');
     let image: PinnedImage;
     try {
-      image = await this.images.pin(req.image, platform);
+      image = await this.images.pin(req.image, platform, options.tagTtlMs ?? 0);
     } catch (err) {
       if (err instanceof InputError) throw err;
       return this.unevaluated(req, undefined, reasonOf(err));
@@ -117,6 +139,14 @@ export class DeploymentChecker {
     const answer: CheckAnswer = {
       allowed,
       verdict: evaluation.verdict,
+      image: { repository: image.repository, digest: image.digest },
+      decisions: json.decisions.map((d) => ({
+        outcome: d.outcome,
+        path: d.binary.path,
+        rule: d.rule === null ? null : { policy: d.rule.policy, id: d.rule.id },
+        reason: d.reason,
+        failsGate: d.failsGate,
+      })),
       body: JSON.stringify({
         allowed,
         verdict: evaluation.verdict,
@@ -129,6 +159,10 @@ export class DeploymentChecker {
       }),
     };
     for (const d of json.decisions) this.metrics.decision(d.outcome);
+    if (options.dryRun === true) {
+      this.count(answer);
+      return answer;
+    }
     await this.store.addEvaluation({
       kind: 'deployment-check',
       repository: image.repository,
@@ -149,6 +183,9 @@ export class DeploymentChecker {
     const answer: CheckAnswer = {
       allowed,
       verdict: 'unevaluated',
+      ...(image ? { image: { repository: image.repository, digest: image.digest } } : {}),
+      decisions: [],
+      unevaluatedReason: reason,
       body: JSON.stringify({
         allowed,
         verdict: 'unevaluated',

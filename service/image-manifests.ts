@@ -56,18 +56,27 @@ export function parseDeployReference(reference: string): {
   return parsed;
 }
 
+const MAX_TAGS = 4096;
+
 export class ImageManifests {
   private readonly memory = new Map<string, ImageLookup>();
   private readonly reading = new Map<string, Promise<ImageLookup>>();
+  /** Tag → digest as last resolved, for callers that accept a briefly stale answer (admission). */
+  private readonly tags = new Map<string, { digest: string; at: number }>();
 
   constructor(
     private readonly store: Store,
     private readonly source: ImageSource,
     private readonly maxInMemory = 64,
+    private readonly clock: () => number = Date.now,
   ) {}
 
-  /** The reference pinned to a digest: a tag is asked of the registry (it may have moved since). */
-  async pin(reference: string, platform: string): Promise<PinnedImage> {
+  /**
+   * The reference pinned to a digest: a tag is asked of the registry (it may have moved since), unless it
+   * was resolved less than `tagTtlMs` ago: an admission webhook sees the same tag for every pod of a
+   * rollout and must answer in milliseconds.
+   */
+  async pin(reference: string, platform: string, tagTtlMs = 0): Promise<PinnedImage> {
     const parsed = parseDeployReference(reference);
     if (parsed.digest !== undefined)
       return {
@@ -77,7 +86,15 @@ export class ImageManifests {
         ...(parsed.tag ? { tag: parsed.tag } : {}),
       };
     const tag = parsed.tag ?? 'latest';
+    const key = `${parsed.repository}:${tag} ${platform}`;
+    const now = this.clock();
+    const known = this.tags.get(key);
+    if (known !== undefined && tagTtlMs > 0 && now - known.at < tagTtlMs)
+      return { reference, repository: parsed.repository, digest: known.digest, tag };
     const digest = await this.source.resolveTag(parsed.repository, tag, platform);
+    this.tags.delete(key);
+    this.tags.set(key, { digest, at: now });
+    while (this.tags.size > MAX_TAGS) this.tags.delete(this.tags.keys().next().value!);
     return { reference, repository: parsed.repository, digest, tag };
   }
 

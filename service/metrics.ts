@@ -1,6 +1,7 @@
 /**
  * Prometheus text exposition, kept by hand (a few counters and one histogram need no client library):
- * requests and latency by route, findings stored, decisions by outcome, deployment checks by answer.
+ * requests and latency by route, findings stored, decisions by outcome, deployment checks by answer,
+ * admission reviews by answer.
  */
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
@@ -18,6 +19,7 @@ export class Metrics {
   private readonly latency = new Map<string, Histogram>();
   private readonly decisions = new Map<string, number>();
   private readonly checks = new Map<string, number>();
+  private readonly reviews = new Map<string, number>();
   findingsIngested = 0;
 
   request(method: string, route: string, status: number, seconds: number): void {
@@ -40,6 +42,11 @@ export class Metrics {
 
   deploymentCheck(answer: 'allowed' | 'denied' | 'unevaluated'): void {
     this.checks.set(answer, (this.checks.get(answer) ?? 0) + 1);
+  }
+
+  /** An admission review answered: allowed, allowed with warnings, denied, or malformed. */
+  admissionReview(answer: 'allowed' | 'warned' | 'denied' | 'malformed'): void {
+    this.reviews.set(answer, (this.reviews.get(answer) ?? 0) + 1);
   }
 
   render(findingsStored: number): string {
@@ -69,6 +76,9 @@ export class Metrics {
     out.push('# HELP driftgate_deployment_checks_total Deployment checks by answer.');
     out.push('# TYPE driftgate_deployment_checks_total counter');
     for (const [k, v] of this.checks) out.push(`driftgate_deployment_checks_total{answer="${k}"} ${v}`);
+    out.push('# HELP driftgate_admission_reviews_total Kubernetes admission reviews by answer.');
+    out.push('# TYPE driftgate_admission_reviews_total counter');
+    for (const [k, v] of this.reviews) out.push(`driftgate_admission_reviews_total{answer="${k}"} ${v}`);
     return `${out.join('\n')}\n`;
   }
 }

@@ -6,12 +6,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { RebuildJob, Store } from '../integrations/store/index.js';
+import { parseDeployReference } from './image-manifests.js';
 
 /** Does the work of one job: evaluates, plans, and opens or updates the pull request. */
 export type RebuildPerformer = (image: string) => Promise<Record<string, unknown>>;
 
 export class RebuildRunner {
   private queue: Promise<void> = Promise.resolve();
+  /** Repository → the pull request its last successful rebuild opened or updated (admission names it). */
+  private readonly pullRequests = new Map<string, string>();
 
   constructor(
     private readonly store: Store,
@@ -39,6 +42,11 @@ export class RebuildRunner {
     return job;
   }
 
+  /** The rebuild pull request this server last opened or updated for the repository, if any. */
+  pullRequestFor(repository: string): string | undefined {
+    return this.pullRequests.get(repository);
+  }
+
   /** Resolves when every job submitted so far has finished (graceful shutdown, tests). */
   async idle(): Promise<void> {
     await this.queue;
@@ -53,6 +61,9 @@ export class RebuildRunner {
         throw new Error('the server runs without --rebuild-repo: rebuilds are not configured');
       const result = await perform(image);
       await this.store.updateRebuild(id, { state: 'succeeded', updatedAt: stamp(), result });
+      const url = result.url;
+      if (typeof url === 'string' && /^https?:\/\/[\x21-\x7e]{1,2000}$/.test(url))
+        this.pullRequests.set(parseDeployReference(image).repository, url);
     } catch (err) {
       const message = (err instanceof Error ? err.message : String(err))
         .replace(/[\u0000-\u001f]/g, ' ')

@@ -2,18 +2,20 @@
  * Running the service as a process (`driftgate serve`): logs, the store in the data dir, the policies,
  * the tokens, listening, and the signals. SIGTERM/SIGINT stop taking connections and finish the requests
  * in flight before closing the store; SIGHUP reloads the policies atomically (an invalid new policy keeps
- * the old one, and the log says why with file:line:col).
+ * the old one, and the log says why with file:line:col) and, with --tls-cert, the certificate (tls.ts).
  */
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { InputError } from '../engine/errors.js';
 import { openLayerCache } from '../integrations/layer-cache/index.js';
 import { SqliteStore } from '../integrations/store/index.js';
+import type { AdmissionSettings } from './admission/reviewer.js';
 import { buildApp, DAY_MS } from './app.js';
 import type { AuthSettings } from './auth.js';
 import { registrySource } from './image-manifests.js';
 import { PolicySet } from './policy-set.js';
 import { type PubsubOidcOptions, pubsubOidcVerifier } from './pubsub-oidc.js';
+import { loadTlsPair, reloadTls, type TlsFiles } from './tls.js';
 import { loadTokensFile } from './tokens.js';
 
 export interface ServeSettings {
@@ -33,6 +35,9 @@ export interface ServeSettings {
   cacheMaxBytes: number;
   /** Colour in the readable log at a terminal (false under --no-color / NO_COLOR). Default: true. */
   color?: boolean;
+  /** Serve HTTPS (the Kubernetes API server calls webhooks over HTTPS only); SIGHUP re-reads the files. */
+  tls?: TlsFiles;
+  admission?: Partial<AdmissionSettings>;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -41,6 +46,7 @@ export const DEFAULT_WINDOW_MS = 30 * DAY_MS;
 
 export async function serve(settings: ServeSettings): Promise<FastifyInstance> {
   const auth = await authSettings(settings);
+  const tls = settings.tls ? await loadTlsPair(settings.tls) : undefined;
   const policies = new PolicySet(settings.policy);
   const loaded = await policies.reload();
   if (!loaded.ok) throw new InputError(`policies not loaded: ${loaded.errors.join('; ')}`);
@@ -59,6 +65,8 @@ export async function serve(settings: ServeSettings): Promise<FastifyInstance> {
     bodyLimit: settings.bodyLimit,
     rateLimitPerMinute: settings.rateLimitPerMinute,
     imageSource: registrySource(cache ? { layerCache: cache, manifestCache: cache } : {}),
+    ...(tls ? { https: tls } : {}),
+    ...(settings.admission ? { admission: settings.admission } : {}),
     logger: {
       level: process.env.DRIFTGATE_LOG_LEVEL ?? 'info',
       // JSON lines for collectors; readable only for a person at a terminal.
@@ -92,6 +100,14 @@ export async function serve(settings: ServeSettings): Promise<FastifyInstance> {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGHUP', () => {
+    if (settings.tls) {
+      const files = settings.tls;
+      reloadTls(app.server as import('node:https').Server, files).then(
+        () => app.log.info({ cert: files.cert }, 'TLS certificate reloaded'),
+        (err) =>
+          app.log.error(`TLS reload refused, the certificate in force stays: ${(err as Error).message}`),
+      );
+    }
     policies.reload().then((result) => {
       if (result.ok) {
         app.log.info(

@@ -19,6 +19,11 @@ interface ServeFlags {
   pubsubEmail?: string;
   pubsubIssuer?: string;
   pubsubJwksUrl?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  admissionFailureMode?: string;
+  admissionExemptNamespace: string[];
+  admissionExemptImage: string[];
 }
 
 function integer(flag: string, min: number, max: number): (value: string) => number {
@@ -63,6 +68,24 @@ export function registerServe(program: Command): void {
     .option('--pubsub-email <email>', 'the push subscription service account')
     .option('--pubsub-issuer <url>', 'OIDC issuer (default https://accounts.google.com)')
     .option('--pubsub-jwks-url <url>', "the issuer's JWKS (default Google's)")
+    .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM); SIGHUP re-reads it')
+    .option('--tls-key <file>', 'the private key of --tls-cert (PEM)')
+    .option(
+      '--admission-failure-mode <open|closed>',
+      'POST /v1/admission: an image not evaluated in time is allowed with a warning (open) or denied (default: closed, open with --fail-open)',
+    )
+    .option(
+      '--admission-exempt-namespace <ns>',
+      'POST /v1/admission: allow this namespace unchecked (repeatable)',
+      collect,
+      [],
+    )
+    .option(
+      '--admission-exempt-image <pattern>',
+      'POST /v1/admission: allow images matching this reference pattern unchecked; * matches any text (repeatable)',
+      collect,
+      [],
+    )
     .action(async (flags: ServeFlags) => {
       const { serve, DEFAULT_WINDOW_MS } = await import('../../service/server.js');
       const { parseSince } = await import('../clock.js');
@@ -72,6 +95,11 @@ export function registerServe(program: Command): void {
       if ((flags.pubsubAudience === undefined) !== (flags.pubsubEmail === undefined))
         throw new InputError('--pubsub-audience and --pubsub-email go together');
       const tokens = flags.tokens ?? process.env.DRIFTGATE_TOKENS_FILE;
+      if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined))
+        throw new InputError('--tls-cert and --tls-key go together');
+      const mode = flags.admissionFailureMode;
+      if (mode !== undefined && mode !== 'open' && mode !== 'closed')
+        throw new InputError(`--admission-failure-mode is open or closed, not ${JSON.stringify(mode)}`);
       await serve({
         policy: flags.policy,
         dataDir: flags.dataDir,
@@ -85,6 +113,12 @@ export function registerServe(program: Command): void {
         rateLimitPerMinute: flags.rateLimit === 0 ? false : flags.rateLimit,
         cacheMaxBytes: DEFAULT_MAX_BYTES,
         color: useColor(process.stdout),
+        ...(flags.tlsCert && flags.tlsKey ? { tls: { cert: flags.tlsCert, key: flags.tlsKey } } : {}),
+        admission: {
+          failOpen: mode === undefined ? flags.failOpen === true : mode === 'open',
+          exemptNamespaces: flags.admissionExemptNamespace,
+          exemptImages: flags.admissionExemptImage,
+        },
         ...(flags.pubsubAudience && flags.pubsubEmail
           ? {
               pubsub: {

@@ -79,7 +79,7 @@ export async function startService(
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as { port: number };
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${options.https ? 'https' : 'http'}://127.0.0.1:${port}`;
   return {
     url,
     app,
@@ -160,7 +160,7 @@ export async function spawnServer(args: string[], env: Record<string, string> = 
   };
   const deadline = Date.now() + 30_000;
   for (;;) {
-    const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+    const m = /Server listening at (https?:\/\/127\.0\.0\.1:\d+)/.exec(out);
     if (m) return { url: m[1]!, pid: child.pid!, logs: () => out, exited, signal };
     if (child.exitCode !== null || Date.now() > deadline) {
       signal('SIGKILL');
