@@ -32,12 +32,19 @@ export async function manifestFromEngine(
   // The stream's length is not known ahead (the engine does not say), its layer count is: inspect's diff_ids.
   if (onProgress !== undefined && image.diffIds.length > 0)
     onProgress({ type: 'layers', total: image.diffIds.length });
-  const manifest = await readImageArchiveStream(
-    onProgress === undefined ? stream : counted(stream, onProgress),
-    `docker engine image ${ref}`,
-    readOpts,
-    onProgress,
-  );
+  let manifest: ImageManifest;
+  try {
+    manifest = await readImageArchiveStream(
+      onProgress === undefined ? stream : counted(stream, onProgress),
+      `docker engine image ${ref}`,
+      readOpts,
+      onProgress,
+    );
+  } finally {
+    // The reader stops at the archive's end marker, maybe before the engine has sent its last bytes: an
+    // unread response keeps its connection, and the process, alive. Nothing more is wanted from it.
+    (stream as { destroy?: () => void }).destroy?.();
+  }
   // `ref` may be re-tagged between the inspect and the save: then the two answers describe different images.
   if (manifest.configDigest !== undefined && manifest.configDigest !== image.id) {
     throw new UnreachableError(
@@ -55,8 +62,6 @@ function counted(stream: NodeJS.ReadableStream, onProgress: ImageReadListener): 
       done(null, chunk);
     },
   });
-  // The reader stops at the archive's end marker and destroys what it reads: the engine's stream goes too.
-  counter.on('close', () => (stream as { destroy?: () => void }).destroy?.());
   return stream.pipe(counter);
 }
 

@@ -190,7 +190,7 @@ describe('without a terminal, nothing but the result', () => {
       manifestArgs(local, 'docker', 'p2.json'),
     ]) {
       const r = await driftgate(args, { env: { ...NO_CACHE, NO_COLOR: '' } });
-      expect(r.code).toBe(0);
+      expect({ args, code: r.code, stderr: r.stderr }).toEqual({ args, code: 0, stderr: '' });
       expect(r.stderr).toBe('');
       expect(r.stdout).toBe('');
     }
