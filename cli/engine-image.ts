@@ -4,7 +4,7 @@
  * through to the registry (undefined). With --image-source docker both are exit 3 naming the image.
  */
 import { UnreachableError } from '../engine/errors.js';
-import type { ReadOptions } from '../engine/image/index.js';
+import type { ImageReadListener, ReadOptions } from '../engine/image/index.js';
 import type { ImageManifest } from '../engine/image/types.js';
 
 /** Why the engine did not answer with the image, in words that complete "image <ref>: …". */
@@ -16,6 +16,7 @@ export async function manifestFromEngine(
   ref: string,
   readOpts: ReadOptions,
   opts: { required: boolean },
+  onProgress?: ImageReadListener,
 ): Promise<ImageManifest | EngineMiss> {
   // dockerode is loaded only when the engine is asked: it costs a third of a second at start-up.
   const { dockerClient, engineAddress } = await import('../integrations/docker/client.js');
@@ -32,7 +33,7 @@ export async function manifestFromEngine(
     if (opts.required) throw new UnreachableError(`image ${ref}: ${miss}`);
     return { miss };
   }
-  const manifest = await readFromEngine(ref, readOpts, docker);
+  const manifest = await readFromEngine(ref, readOpts, docker, onProgress);
   if (manifest === undefined) {
     const miss = `not in the Docker engine at ${engineAddress()}`;
     if (opts.required) throw new UnreachableError(`image ${ref}: ${miss}`);

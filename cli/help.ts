@@ -26,6 +26,11 @@ export const EXAMPLES: Record<string, string> = {
   pr: 'driftgate pr -p policies/ -f findings.json --image-archive image.tar   # GITHUB_TOKEN set',
   demo: 'driftgate demo --format json',
   completion: 'driftgate completion bash > ~/.local/share/bash-completion/completions/driftgate',
+  report:
+    'driftgate report --policy policies/ --findings scc:organizations/123 --since 7d --format html --output drift.html',
+  scc: 'driftgate scc mark --policy policies/ --findings scc:organizations/123 --image app:v2 --mute',
+  'scc mark': 'driftgate scc mark --policy policies/ --findings scc:organizations/123 --image app:v2 --mute',
+  serve: 'driftgate serve --policy policies/ --data-dir /var/lib/driftgate --tokens tokens.yaml',
 };
 
 /** Commands whose exit code is the gate's verdict, or that read an image: their help lists the codes. */

@@ -7,6 +7,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { InputError, UnreachableError } from '../engine/errors.js';
 import { normalizeRepository } from '../engine/identity/reference.js';
 import {
+  type ImageReadListener,
   parseManifestJson,
   type ReadOptions,
   readImageArchive,
@@ -17,6 +18,7 @@ import { imageLimitsFromEnv } from '../integrations/environment/image-limits.js'
 import type { SqliteLayerCache } from '../integrations/layer-cache/index.js';
 import { manifestFromEngine } from './engine-image.js';
 import { describeFsError } from './fs-errors.js';
+import { imageProgressOnStderr } from './progress.js';
 import { note } from './ui.js';
 
 export interface ImageSourceFlags {
@@ -82,18 +84,43 @@ export async function loadImage(flags: ImageSourceFlags, readOpts: ReadOptions):
  * `--image <ref>`: right after `docker build` the image is in the local engine; by deploy time it is in a
  * registry. The engine is asked first (unless --image-source says otherwise); an engine that is not there
  * or does not have the image falls through to the registry. Either failing is exit 3 naming the image.
+ * Both can take a while: a progress line shows on a terminal while the layers are read (progress.ts).
  */
 async function loadImageRef(ref: string, flags: ImageSourceFlags, opts: ReadOptions): Promise<ImageManifest> {
+  const progress = imageProgressOnStderr(ref);
+  try {
+    return await loadImageRefWith(ref, flags, opts, progress.listener);
+  } finally {
+    progress.done();
+  }
+}
+
+async function loadImageRefWith(
+  ref: string,
+  flags: ImageSourceFlags,
+  opts: ReadOptions,
+  onProgress: ImageReadListener | undefined,
+): Promise<ImageManifest> {
   const readOpts: ReadOptions = flags.platform ? { ...opts, platform: flags.platform } : opts;
   let engineMiss: string | undefined;
   if (flags.imageSource !== 'registry') {
-    const fromEngine = await manifestFromEngine(ref, readOpts, { required: flags.imageSource === 'docker' });
+    const fromEngine = await manifestFromEngine(
+      ref,
+      readOpts,
+      { required: flags.imageSource === 'docker' },
+      onProgress,
+    );
     if (!('miss' in fromEngine)) return fromEngine;
     engineMiss = fromEngine.miss;
   }
   const { manifestFromRegistry } = await import('../integrations/registry/manifest.js');
   try {
-    return await manifestFromRegistry(ref, flags.platform ? { platform: flags.platform } : {}, readOpts);
+    return await manifestFromRegistry(
+      ref,
+      flags.platform ? { platform: flags.platform } : {},
+      readOpts,
+      onProgress,
+    );
   } catch (err) {
     // Both places were asked: say both, or a tag only built locally reads as a DNS problem of Docker Hub.
     if (engineMiss === undefined || !(err instanceof UnreachableError)) throw err;

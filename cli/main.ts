@@ -53,9 +53,10 @@ export function buildProgram(): Command {
     const globals = action.optsWithGlobals() as { quiet?: boolean; color?: boolean };
     setUi({ quiet: globals.quiet === true, color: globals.color !== false });
   });
-  configureHelp(program);
   registerReport(program);
   registerScc(program);
+  // Last: every command gets its exit codes and example.
+  configureHelp(program);
   // Subcommands (and theirs) inherit neither exitOverride nor the output settings from commander's parent.
   const all = (cmd: Command): Command[] => [cmd, ...cmd.commands.flatMap(all)];
   for (const cmd of all(program).slice(1)) cmd.exitOverride().configureOutput(program.configureOutput());

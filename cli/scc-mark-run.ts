@@ -15,6 +15,7 @@ import { PartialHashSizes } from './gate-evaluation.js';
 import { endpointFromEnv } from './google-endpoint.js';
 import { type ImageSourceFlags, imageRepository, imageSourcesGiven, loadImage } from './image-input.js';
 import { writeReport } from './output.js';
+import { note } from './ui.js';
 
 export interface SccMarkFlags extends ImageSourceFlags {
   policy: string[];
@@ -99,7 +100,5 @@ export async function runSccMark(flags: SccMarkFlags): Promise<void> {
     ...(delay !== undefined && /^\d{1,6}$/.test(delay) ? { retryDelayMs: Number(delay) } : {}),
   });
   const muted = changes.filter((c) => c.mute).length;
-  process.stderr.write(
-    `driftgate: marked ${changes.length} findings${flags.mute ? `, muted ${muted}` : ''}\n`,
-  );
+  note(`marked ${changes.length} findings${flags.mute ? `, muted ${muted}` : ''}`);
 }

@@ -35,6 +35,8 @@ export interface ServeSettings {
   pubsub?: PubsubOidcOptions;
   /** Layer cache bound, bytes (0: no layer cache). */
   cacheMaxBytes: number;
+  /** Colour in the readable log at a terminal (false under --no-color / NO_COLOR). Default: true. */
+  color?: boolean;
   /** Serve HTTPS (the Kubernetes API server calls webhooks over HTTPS only); SIGHUP re-reads the files. */
   tls?: TlsFiles;
   admission?: Partial<AdmissionSettings>;
@@ -79,7 +81,9 @@ export async function serve(settings: ServeSettings): Promise<FastifyInstance> {
     logger: {
       level: process.env.DRIFTGATE_LOG_LEVEL ?? 'info',
       // JSON lines for collectors; readable only for a person at a terminal.
-      ...(process.stdout.isTTY ? { transport: { target: 'pino-pretty' } } : {}),
+      ...(process.stdout.isTTY
+        ? { transport: { target: 'pino-pretty', options: { colorize: settings.color !== false } } }
+        : {}),
       // Never the headers (the token) nor the body (finding contents): Fastify's request serializer logs
       // method, url, host and address only; this redaction is the belt to those braces.
       redact: ['req.headers.authorization', 'req.headers.cookie'],

@@ -5,7 +5,7 @@ import type { GateFlags } from '../gate-evaluation.js';
 import { collect, oneOf, TOOL_VERSION } from '../options.js';
 import { writeReport } from '../output.js';
 import { collectReport, type ReportTarget, writeReports } from '../reports.js';
-import { useColor } from '../ui.js';
+import { note, useColor } from '../ui.js';
 
 /** Adds the gate's input flags; `plan` and `pr` take the same inputs. */
 export function addGateInputs(cmd: Command): Command {
@@ -80,7 +80,7 @@ export function registerGate(program: Command): void {
         evaluation.summary.otherImages,
         evaluation.otherRepositories ?? new Map(),
       );
-      if (hint !== undefined) process.stderr.write(`driftgate: ${hint}\n`);
+      if (hint !== undefined) note(hint);
       process.exitCode = failsRun(failOn) ? 1 : 0;
     });
 }

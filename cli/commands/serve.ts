@@ -2,6 +2,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { InputError } from '../../engine/errors.js';
 import { collect } from '../options.js';
+import { useColor } from '../ui.js';
 
 interface ServeFlags {
   policy: string[];
@@ -149,6 +150,7 @@ export function registerServe(program: Command): void {
         bodyLimit: flags.bodyLimit,
         rateLimitPerMinute: flags.rateLimit === 0 ? false : flags.rateLimit,
         cacheMaxBytes: DEFAULT_MAX_BYTES,
+        color: useColor(process.stdout),
         ...(flags.tlsCert && flags.tlsKey ? { tls: { cert: flags.tlsCert, key: flags.tlsKey } } : {}),
         admission: {
           failOpen: mode === undefined ? flags.failOpen === true : mode === 'open',

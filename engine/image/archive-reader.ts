@@ -35,6 +35,7 @@ import { LayerReader, readLayer, takeCachedLayer } from './layer-reader.js';
 import { assembleThroughCache, type LayersRead } from './manifest-cache.js';
 import { type Descriptor, selectManifest } from './oci-index.js';
 import { decompressedChunks } from './outer-stream.js';
+import type { ImageReadListener } from './progress.js';
 import {
   EntryBudget,
   type ReadOptions,
@@ -54,21 +55,26 @@ export async function readImageArchive(file: string, opts?: ReadOptions): Promis
   return readResolvedStream(fileChunks(file), file, resolved);
 }
 
-/** The same from a stream (a Docker engine's `GET /images/{name}/get`, stdin). `source` names it in errors. */
+/**
+ * The same from a stream (a Docker engine's `GET /images/{name}/get`, stdin). `source` names it in errors;
+ * `onProgress` hears of each layer as it is done (the caller counts the bytes it feeds in).
+ */
 export async function readImageArchiveStream(
   stream: NodeJS.ReadableStream | AsyncIterable<unknown>,
   source: string,
   opts?: ReadOptions,
+  onProgress?: ImageReadListener,
 ): Promise<ImageManifest> {
-  return readResolvedStream(stream, source, resolveReadOptions(opts));
+  return readResolvedStream(stream, source, resolveReadOptions(opts), onProgress);
 }
 
 async function readResolvedStream(
   stream: NodeJS.ReadableStream | AsyncIterable<unknown>,
   source: string,
   resolved: ResolvedReadOptions,
+  onProgress?: ImageReadListener,
 ): Promise<ImageManifest> {
-  const members = new ArchiveMembers(source, resolved);
+  const members = new ArchiveMembers(source, resolved, undefined, onProgress);
   const parser = new TarParser(members, source, resolved.limits);
   const chunks = decompressedChunks(stream as AsyncIterable<unknown>, source, members.inflateBounds());
   for await (const chunk of chunks) {
@@ -142,6 +148,7 @@ class ArchiveMembers {
     private readonly source: string,
     private readonly opts: ResolvedReadOptions,
     private readonly file?: FileHandle,
+    private readonly onProgress?: ImageReadListener,
   ) {
     this.budget = EntryBudget.forImage(opts.limits);
   }
@@ -165,7 +172,7 @@ class ArchiveMembers {
       const cached = this.cached(digest, name);
       if (cached !== undefined) {
         this.layers.set(name, { contribution: cached, fromCache: true });
-        return new BlobSink(digest, blob[1]!, e.size, this, name, () => DISCARD);
+        return new BlobSink(digest, blob[1]!, e.size, this, name, () => this.counted(DISCARD));
       }
       return new BlobSink(digest, blob[1]!, e.size, this, name, () => this.layerSink(name));
     }
@@ -259,7 +266,21 @@ class ArchiveMembers {
         if (failed) return undefined;
         return reader.finish().then((contribution) => {
           this.layers.set(name, { contribution });
+          this.onProgress?.({ type: 'layer' });
         }, fail);
+      },
+    };
+  }
+
+  /** A sink for a layer the cache knows: done (for progress) when its bytes have passed. */
+  private counted(sink: BodySink): BodySink {
+    const onProgress = this.onProgress;
+    if (onProgress === undefined) return sink;
+    return {
+      data: (chunk) => sink.data(chunk),
+      end: () => {
+        onProgress({ type: 'layer' });
+        return sink.end();
       },
     };
   }

@@ -13,5 +13,6 @@ export { createImageLookup } from './lookup.js';
 export { parseManifestJson } from './manifest-json.js';
 export { type Descriptor, type OciManifest, parseIndex, parseManifest, selectManifest } from './oci-index.js';
 export { readOciLayout } from './oci-layout-dir.js';
+export type { ImageReadEvent, ImageReadListener } from './progress.js';
 export type { ReadOptions } from './read-options.js';
 export { squash } from './squash.js';

@@ -2,28 +2,49 @@
  * An image in the local Docker engine → ImageManifest: its `docker save` stream read by engine/image
  * (never written to disk), named the way the engine names it.
  */
+import { Transform } from 'node:stream';
 import { UnreachableError } from '../../engine/errors.js';
 import { normalizeRepository, parseImageReference } from '../../engine/identity/reference.js';
 import { type ReadOptions, readImageArchiveStream } from '../../engine/image/index.js';
 import { manifestCacheKey } from '../../engine/image/manifest-cache.js';
+import type { ImageReadListener } from '../../engine/image/progress.js';
 import { resolveReadOptions } from '../../engine/image/read-options.js';
 import { nameManifest } from '../../engine/image/references.js';
 import type { ImageManifest } from '../../engine/image/types.js';
 import type { DockerClient } from './client.js';
 import { type LocalImage, resolveLocalImage, saveImage } from './engine.js';
 
-/** Undefined when the engine has no such image (the caller may then try a registry). */
+/**
+ * Undefined when the engine has no such image (the caller may then try a registry). `onProgress` hears of
+ * the bytes of the `docker save` stream and of each layer as it is read (nothing when the cache answers).
+ */
 export async function manifestFromEngine(
   ref: string,
   readOpts: ReadOptions = {},
   docker?: DockerClient,
+  onProgress?: ImageReadListener,
 ): Promise<ImageManifest | undefined> {
   const image = await resolveLocalImage(ref, docker);
   if (image === undefined) return undefined;
   const known = storedManifest(image, readOpts);
   if (known !== undefined) return named(known, ref, image);
   const stream = await saveImage(ref, docker);
-  const manifest = await readImageArchiveStream(stream, `docker engine image ${ref}`, readOpts);
+  // The stream's length is not known ahead (the engine does not say), its layer count is: inspect's diff_ids.
+  if (onProgress !== undefined && image.diffIds.length > 0)
+    onProgress({ type: 'layers', total: image.diffIds.length });
+  let manifest: ImageManifest;
+  try {
+    manifest = await readImageArchiveStream(
+      onProgress === undefined ? stream : counted(stream, onProgress),
+      `docker engine image ${ref}`,
+      readOpts,
+      onProgress,
+    );
+  } finally {
+    // The reader stops at the archive's end marker, maybe before the engine has sent its last bytes: an
+    // unread response keeps its connection, and the process, alive. Nothing more is wanted from it.
+    (stream as { destroy?: () => void }).destroy?.();
+  }
   // `ref` may be re-tagged between the inspect and the save: then the two answers describe different images.
   if (manifest.configDigest !== undefined && manifest.configDigest !== image.id) {
     throw new UnreachableError(
@@ -31,6 +52,17 @@ export async function manifestFromEngine(
     );
   }
   return named(manifest, ref, image);
+}
+
+/** The stream as it is, telling `onProgress` how many bytes each chunk held. */
+function counted(stream: NodeJS.ReadableStream, onProgress: ImageReadListener): NodeJS.ReadableStream {
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      onProgress({ type: 'bytes', bytes: chunk.length });
+      done(null, chunk);
+    },
+  });
+  return stream.pipe(counter);
 }
 
 /**

@@ -20,10 +20,12 @@ import { hostOf } from './transport.js';
 /** How many times one blob is resumed after a lost connection. */
 const MAX_RESUMES = 3;
 
+/** `onBytes` hears of every byte received once (a resumed blob's repeated bytes are not counted again). */
 export async function openBlob(
   img: ResolvedImage,
   digest: string,
   opts?: RegistryClientOptions,
+  onBytes?: (bytes: number) => void,
 ): Promise<NodeJS.ReadableStream> {
   assertDigest(digest);
   const session = sessionFor(img, opts);
@@ -77,6 +79,7 @@ export async function openBlob(
             if (part.length === 0) continue;
           }
           received += part.length;
+          onBytes?.(part.length);
           // A blob the manifest does not size (none today) is still bounded.
           if (size === undefined && received > bounds.maxBlobBytes) throw tooLarge(what, digest, bounds);
           if (!verified.write(part)) await drainedOrClosed(verified);

@@ -18,6 +18,7 @@ import {
 } from '../../engine/image/index.js';
 import type { LayerContribution } from '../../engine/image/layer-contribution.js';
 import { assembleThroughCache } from '../../engine/image/manifest-cache.js';
+import type { ImageReadListener } from '../../engine/image/progress.js';
 import {
   EntryBudget,
   type ResolvedReadOptions,
@@ -30,12 +31,14 @@ import { type RegistryClientOptions, type ResolvedImage, resolveImage } from './
 
 /**
  * `opts.platform` wins over `readOpts.platform` (both mean the same `--platform`); the resolved
- * platform is passed on so both halves agree.
+ * platform is passed on so both halves agree. `onProgress` hears of layers and bytes as they are read
+ * (nothing when the manifest cache answers).
  */
 export async function manifestFromRegistry(
   ref: string,
   opts: RegistryClientOptions = {},
   readOpts: ReadOptions = {},
+  onProgress?: ImageReadListener,
 ): Promise<ImageManifest> {
   const platform = opts.platform ?? readOpts.platform;
   const clientOpts: RegistryClientOptions = platform !== undefined ? { ...opts, platform } : opts;
@@ -53,7 +56,7 @@ export async function manifestFromRegistry(
   const keys = img.layers.map((l) => l.digest);
   // An image assembled before (same manifest digest) fetches no layer at all.
   return assembleThroughCache(parts, keys, resolved, async () => {
-    const contributions = await readLayers(img, resolved, clientOpts, source);
+    const contributions = await readLayers(img, resolved, clientOpts, source, onProgress);
     // Every blob stream was checked against its digest (readLayer reads it to its end, which throws otherwise).
     return { manifest: assembleManifest(parts, contributions), verified: true };
   });
@@ -65,6 +68,7 @@ async function readLayers(
   resolved: ResolvedReadOptions,
   clientOpts: RegistryClientOptions,
   source: string,
+  onProgress: ImageReadListener | undefined,
 ): Promise<LayerContribution[]> {
   const cache = resolved.layerCache;
   // One budget for the whole image, as the archive readers keep: entries and captured package databases
@@ -74,6 +78,12 @@ async function readLayers(
   // Each layer is checked against the config's diff_id before the cache may store it.
   const { diffIds } = parseImageConfig(img.config.raw.toString('utf8'), `${source}: config`);
   const seen = new Map<string, LayerContribution>();
+  onProgress?.({
+    type: 'layers',
+    total: img.layers.length,
+    bytes: img.layers.reduce((sum, l) => sum + l.size, 0),
+  });
+  const onBytes = onProgress && ((bytes: number) => onProgress({ type: 'bytes', bytes }));
   for (const [i, layer] of img.layers.entries()) {
     const where = `${source}: layer ${layer.digest}`;
     // A blob referenced again is not fetched again; its entries count again (the squash replays them).
@@ -82,15 +92,19 @@ async function readLayers(
       takeCachedLayer(budget, resolved.limits, cached, where);
       checkDiffId(cached, diffIds[i], i, layer.digest, source);
       contributions.push(cached);
+      // Not fetched, but done: the bar counts its bytes so it still reaches the end.
+      onBytes?.(layer.size);
+      onProgress?.({ type: 'layer' });
       continue;
     }
-    const blob = await openBlob(img, layer.digest, clientOpts);
+    const blob = await openBlob(img, layer.digest, clientOpts, onBytes);
     try {
       const contribution = await readLayer(blob, resolved, where, budget);
       checkDiffId(contribution, diffIds[i], i, layer.digest, source);
       cache?.put(layer.digest, resolved, contribution);
       seen.set(layer.digest, contribution);
       contributions.push(contribution);
+      onProgress?.({ type: 'layer' });
     } catch (err) {
       if (err instanceof UnreachableError) throw err;
       // The reader may reject altered bytes (bad gzip, bad tar) before the digest check at the end of

@@ -7,7 +7,9 @@ import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildProgram } from '../../cli/main.js';
 import { driftgate, ensureBuilt, IMAGES, parseJson, REPO_ROOT, removeDir, tempDir } from './cli.js';
 import { FINDINGS, type GateJson, gateArgs, NOW, POLICY } from './merged-usr.js';
 
@@ -135,22 +137,25 @@ describe('short flags and several reports from one run', () => {
   });
 });
 
-const COMMANDS = [
-  [],
-  ['gate'],
-  ['manifest'],
-  ['findings'],
-  ['policy'],
-  ['policy', 'init'],
-  ['policy', 'validate'],
-  ['policy', 'test'],
-  ['plan'],
-  ['pr'],
-  ['demo'],
-  ['completion'],
-];
+/**
+ * Every command the program has, walked from the commander tree itself: a command added later without an
+ * example fails here instead of being forgotten by a hand-kept list.
+ */
+const COMMANDS = ((): string[][] => {
+  const walk = (cmd: Command, path: string[]): string[][] => [
+    path,
+    ...cmd.commands.flatMap((c) => walk(c, [...path, c.name()])),
+  ];
+  return walk(buildProgram(), []);
+})();
 
 describe('--help', () => {
+  it('the walk finds every command, nested ones included', () => {
+    expect(COMMANDS.map((c) => c.join(' '))).toEqual(
+      expect.arrayContaining(['', 'gate', 'policy init', 'report', 'scc mark', 'serve', 'completion']),
+    );
+  });
+
   it.each(COMMANDS.map((c) => [c.join(' ') || 'driftgate', c]))(
     '%s: ends with an example, and never prints (default: [])',
     async (_, command) => {

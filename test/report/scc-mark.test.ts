@@ -104,6 +104,15 @@ describe('scc mark', () => {
     },
   );
 
+  test('says how many it marked on stderr; --quiet leaves stderr empty', async () => {
+    const loud = await mark([]);
+    expect(loud.code).toBe(0);
+    expect(loud.stderr).toBe(`driftgate: marked ${names.size + 1} findings\n`);
+    const quiet = await mark(['--quiet']);
+    expect(quiet.code).toBe(0);
+    expect(quiet.stderr).toBe('');
+  });
+
   test('--dry-run prints what it would change and changes nothing', async () => {
     const before = server.writes.length;
     const r = await mark(['--mute', '--dry-run']);
