@@ -5,7 +5,8 @@
 import { InputError } from '../engine/errors.js';
 import { type EvaluationRun, startEvaluation } from '../engine/evaluate/evaluate.js';
 import { createImageLookup } from '../engine/image/index.js';
-import type { ImageLookup, ImageManifest } from '../engine/image/types.js';
+import { EMPTY_MANIFEST } from '../engine/image/lookup.js';
+import type { ImageLookup, } from '../engine/image/types.js';
 import { loadPolicies } from '../engine/policy/load.js';
 import { type MarkChange, marksOf } from '../engine/report/marks.js';
 import { bakeBranchName } from '../integrations/git/slug.js';
@@ -27,16 +28,6 @@ export interface SccMarkFlags extends ImageSourceFlags {
   mute?: boolean;
   dryRun?: boolean;
 }
-
-const EMPTY: ImageManifest = {
-  schemaVersion: 1,
-  digest: '',
-  references: [],
-  config: { labels: {} },
-  history: [],
-  layers: [],
-  entries: [],
-};
 
 export async function runSccMark(flags: SccMarkFlags): Promise<void> {
   const notScc = flags.findings.find((s) => !s.startsWith('scc:'));
@@ -72,7 +63,7 @@ export async function runSccMark(flags: SccMarkFlags): Promise<void> {
   const changes: MarkChange[] = [];
   for (const [repository, run] of runs) {
     const image = images.get(repository);
-    const { decisions } = run.finish(image ?? createImageLookup(EMPTY));
+    const { decisions } = run.finish(image ?? createImageLookup(EMPTY_MANIFEST));
     changes.push(
       ...marksOf(decisions, {
         hasImage: image !== undefined,

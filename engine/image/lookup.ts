@@ -6,6 +6,20 @@
 import { normalizeLexically, resolveInRoot } from './resolve-path.js';
 import type { ImageLookup, ImageManifest, ManifestEntry, PathLookup } from './types.js';
 
+/**
+ * An image with no files, for where no image was given (a report, `scc mark`): every binary is then as the
+ * detector reported it, added.
+ */
+export const EMPTY_MANIFEST: ImageManifest = {
+  schemaVersion: 1,
+  digest: '',
+  references: [],
+  config: { labels: {} },
+  history: [],
+  layers: [],
+  entries: [],
+};
+
 export function createImageLookup(manifest: ImageManifest): ImageLookup {
   const byPath = new Map<string, ManifestEntry>();
   for (const entry of manifest.entries) byPath.set(entry.path, entry);

@@ -14,8 +14,8 @@ import { seenAt } from '../evaluate/seen-time.js';
 import type { Decision, Outcome, RuleRef } from '../evaluate/types.js';
 import { severityOf } from '../evaluate/verdict.js';
 import { type Finding, type FindingBinary, isUsableBinary, type Workload } from '../findings/types.js';
-import { createImageLookup } from '../image/lookup.js';
-import type { ImageLookup, ImageManifest } from '../image/types.js';
+import { createImageLookup, EMPTY_MANIFEST } from '../image/lookup.js';
+import type { ImageLookup, } from '../image/types.js';
 import { compileGlob } from '../policy/glob.js';
 import type { Policy } from '../policy/types.js';
 import { evidenceFor } from './evidence.js';
@@ -321,15 +321,7 @@ function dayCounts(s: RepositoryState, path: string, sha256: string | undefined,
 }
 
 /** An image with no files: every binary is as the detector reported it, added. */
-const NO_IMAGE: ImageLookup = createImageLookup({
-  schemaVersion: 1,
-  digest: '',
-  references: [],
-  config: { labels: {} },
-  history: [],
-  layers: [],
-  entries: [],
-} satisfies ImageManifest);
+const NO_IMAGE: ImageLookup = createImageLookup(EMPTY_MANIFEST);
 
 /**
  * A workload as a person names it: cluster/namespace/owner, where the owner is the pod name without the
