@@ -65,9 +65,17 @@ export async function buildAction(outfile = join(root, 'github-action/dist/index
     plugins: [optionalNative],
     // ssh2 (dockerode's ssh transport) tries optional native add-ons inside try/catch: left to run time.
     external: ['*.node', 'cpu-features'],
-    // CommonJS dependencies call require() for Node's own modules; an ES module bundle has none.
+    // CommonJS dependencies call require() for Node's own modules and read __dirname (ssh2's wasm
+    // poly1305, at load): an ES module bundle has neither, so the banner defines them for this file.
     banner: {
-      js: "import { createRequire as __dgRequire } from 'node:module'; const require = __dgRequire(import.meta.url);",
+      js: [
+        "import { createRequire as __dgRequire } from 'node:module';",
+        "import { fileURLToPath as __dgPath } from 'node:url';",
+        "import { dirname as __dgDirname } from 'node:path';",
+        'const require = __dgRequire(import.meta.url);',
+        'const __filename = __dgPath(import.meta.url);',
+        'const __dirname = __dgDirname(__filename);',
+      ].join(' '),
     },
   });
   return outfile;
