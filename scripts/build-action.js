@@ -7,7 +7,7 @@
  * better-sqlite3 (the layer cache, rpm package databases) is a native module a bundle cannot carry: the
  * bundle asks for it at run time and, where it is not installed (a runner), the action runs uncached.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -49,11 +49,17 @@ const optionalNative = {
   },
 };
 
-export async function buildAction(outfile = join(root, 'github-action/dist/index.js')) {
-  await mkdir(dirname(outfile), { recursive: true });
+export async function buildAction(outdir = join(root, 'github-action/dist')) {
+  // A fresh folder: a chunk left from an earlier build would be committed along and never used.
+  await rm(outdir, { recursive: true, force: true });
+  await mkdir(outdir, { recursive: true });
   await build({
     entryPoints: [join(root, 'github-action/src/index.ts')],
-    outfile,
+    outdir,
+    // What the step needs only sometimes (a registry, SCC's client, git and GitHub for open-pr) is in
+    // chunks of its own, loaded when used: start-up parses and runs only what every run needs.
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
     absWorkingDir: root,
     bundle: true,
     platform: 'node',
@@ -78,7 +84,7 @@ export async function buildAction(outfile = join(root, 'github-action/dist/index
       ].join(' '),
     },
   });
-  return outfile;
+  return outdir;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -8,7 +8,7 @@
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -364,8 +364,8 @@ describe('the bundled action, run as the runner runs it', () => {
     // On a runner the action's folder has no node_modules: the bundle alone, outside this repository.
     const dir = await mkdtemp(join(tmpdir(), 'driftgate-action-alone-'));
     try {
-      const alone = join(dir, 'index.js');
-      await copyFile(BUNDLE, alone);
+      await cp(join(REPO_ROOT, 'github-action/dist'), join(dir, 'dist'), { recursive: true });
+      const alone = join(dir, 'dist/index.js');
       const r = await step(
         { policy: 'policy.yaml', findings: 'findings/warn.ndjson', image: images.warn },
         { bundle: alone },

@@ -1,12 +1,13 @@
 /**
  * The committed bundle is what the runner executes (action.yml `main`), so it must be exactly what the
- * sources build to today: a fresh build into a temp dir has to equal github-action/dist byte for byte.
+ * sources build to today: a fresh build into a temp dir has to equal github-action/dist (the entry point
+ * and its chunks) byte for byte.
  * When this fails, run `npm run build:action` and commit github-action/dist.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
@@ -19,20 +20,30 @@ afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 
+/** Every file under `dir`, by its path relative to `dir`. */
+async function filesUnder(dir: string): Promise<Map<string, Buffer>> {
+  const out = new Map<string, Buffer>();
+  for (const e of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!e.isFile()) continue;
+    const path = join(e.parentPath, e.name);
+    out.set(relative(dir, path), await readFile(path));
+  }
+  return out;
+}
+
 describe('github-action/dist', () => {
   test('is what `npm run build:action` builds from the sources now', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'driftgate-bundle-'));
     dirs.push(dir);
-    const fresh = join(dir, 'index.js');
+    const fresh = join(dir, 'dist');
     await exec(process.execPath, [join(REPO_ROOT, 'scripts/build-action.js'), fresh], { cwd: REPO_ROOT });
-    // One file, nothing else the runner would need from the folder.
-    expect(await readdir(join(ACTION, 'dist'))).toEqual(['index.js']);
-    const committed = await readFile(join(ACTION, 'dist/index.js'));
-    const rebuilt = await readFile(fresh);
-    expect(
-      committed.equals(rebuilt),
-      'github-action/dist/index.js is stale: run `npm run build:action` and commit it',
-    ).toBe(true);
+    const committed = await filesUnder(join(ACTION, 'dist'));
+    const rebuilt = await filesUnder(fresh);
+    expect(committed.has('index.js')).toBe(true);
+    const stale = 'github-action/dist is stale: run `npm run build:action` and commit github-action/dist';
+    expect([...committed.keys()].sort(), stale).toEqual([...rebuilt.keys()].sort());
+    for (const [name, bytes] of rebuilt)
+      expect(committed.get(name)!.equals(bytes), `${stale} (${name})`).toBe(true);
   }, 120_000);
 });
 
