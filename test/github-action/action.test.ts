@@ -25,6 +25,7 @@ import {
 import { makeRepos, type Repos } from '../git/fixture.js';
 import { assertGateOutput } from '../support/gate-output-schema.js';
 import { type GitHubFake, startGitHubFake } from '../support/github-fake.js';
+import { startSccServer } from '../support/scc-server.js';
 
 const BUNDLE = join(REPO_ROOT, 'github-action/dist/index.js');
 /** A path a hostile workload could execute: a percent sign, a workflow command, Markdown and HTML. */
@@ -130,7 +131,10 @@ interface StepRun {
 let runs = 0;
 
 /** One job step: the bundle run with node, the runner's environment, inputs with their hyphens kept. */
-async function step(inputs: Record<string, string>, opts: { bundle?: string } = {}): Promise<StepRun> {
+async function step(
+  inputs: Record<string, string>,
+  opts: { bundle?: string; env?: Record<string, string> } = {},
+): Promise<StepRun> {
   const dir = join(temp, `step-${++runs}`);
   await mkdir(join(dir, 'runner-temp'), { recursive: true });
   const output = join(dir, 'output');
@@ -155,6 +159,7 @@ async function step(inputs: Record<string, string>, opts: { bundle?: string } = 
     'INPUT_OPEN-PR': 'false',
     'INPUT_FAIL-ON': 'violation',
     'INPUT_GITHUB-TOKEN': fake.token,
+    ...opts.env,
   };
   for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
   const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>(
@@ -333,6 +338,24 @@ describe('the bundled action, run as the runner runs it', () => {
     expect(fake.pulls).toHaveLength(1);
     fake.assertNoViolations();
   }, 180_000);
+
+  test('findings read from Security Command Center (scc:) by the bundled Google client', async () => {
+    const scc = await startSccServer();
+    try {
+      scc.addResults('organizations/4711', [
+        JSON.parse(sccFinding(5, images.warn, '/usr/bin/curl', 'ab'.repeat(32))),
+      ]);
+      const r = await step(
+        { policy: 'policy.yaml', findings: 'scc:organizations/4711', image: images.warn },
+        { env: { DRIFTGATE_SCC_ENDPOINT: scc.endpoint } },
+      );
+      expect(r.code, (r.stdout + r.stderr).slice(0, 3000)).toBe(0);
+      expect(r.outputs).toMatchObject({ verdict: 'warn', bakes: '1' });
+      expect(scc.requests.map((q) => q.parent)).toContain('organizations/4711/sources/-');
+    } finally {
+      await scc.stop();
+    }
+  });
 
   test('an image archive that is not there fails the step with one line saying what could not be reached', async () => {
     const r = await step({
