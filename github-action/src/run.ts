@@ -11,7 +11,7 @@ import { runGateEvaluation } from '../../cli/gate-evaluation.js';
 import { TOOL_VERSION } from '../../cli/options.js';
 import { InputError, UnreachableError } from '../../engine/errors.js';
 import type { Evaluation } from '../../engine/evaluate/types.js';
-import { inert } from '../../engine/formats/escape.js';
+import { inert, markdownText } from '../../engine/formats/escape.js';
 import { formatJson } from '../../engine/formats/json.js';
 import { FINGERPRINT_KEY, formatSarif, sarifLog } from '../../engine/formats/sarif.js';
 import { failsGate } from '../../engine/formats/view.js';
@@ -93,7 +93,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<number>
     return failsRun(failOn) ? 1 : 0;
   } catch (err) {
     resumeCommands();
-    return reportError(err);
+    return reportError(err, env);
   }
 }
 
@@ -201,22 +201,33 @@ async function writeOut(file: string, text: string, input: string): Promise<void
   }
 }
 
+/** The CLI's messages name its flags (`--image-archive x: …`); the action's user wrote inputs. */
+function inputNames(message: string): string {
+  return message.replace(/^--(image-archive|oci-layout) /, 'input $1 ');
+}
+
 /**
  * One line, as an error annotation, for what stopped the gate: bad input (exit 2), or what could not be
  * reached (exit 3: the image, a findings source, GitHub). Never a pass.
  */
-function reportError(err: unknown): number {
+function reportError(err: unknown, env: NodeJS.ProcessEnv): number {
   if (err instanceof InputError) {
     const each = (err as { errors?: unknown }).errors;
     const lines = Array.isArray(each) && each.length > 0 ? each.map(String) : [err.toString()];
     for (const line of lines)
       process.stdout.write(`${workflowCommand('error', { title: 'driftgate: input error' }, inert(line))}\n`);
+    writeSummary(
+      `## driftgate: input error\n\n${lines.map((l) => `- ${markdownText(l)}`).join('\n')}\n`,
+      env,
+    );
     return 2;
   }
   if (err instanceof UnreachableError) {
+    const line = `could not reach ${inputNames(err.message)}`;
     process.stdout.write(
-      `${workflowCommand('error', { title: 'driftgate could not evaluate' }, `could not reach ${inert(err.message)}`)}\n`,
+      `${workflowCommand('error', { title: 'driftgate could not evaluate' }, inert(line))}\n`,
     );
+    writeSummary(`## driftgate: could not evaluate\n\n${markdownText(line)}\n`, env);
     return 3;
   }
   const text = err instanceof Error ? (err.stack ?? err.message) : String(err);

@@ -367,9 +367,12 @@ describe('the bundled action, run as the runner runs it', () => {
     const commands = expectCommandsResumed(r.commands);
     expect(commands).toHaveLength(1);
     expect(commands[0]).toMatch(
-      /^::error title=driftgate could not evaluate::could not reach --image-archive missing\.tar: /,
+      /^::error title=driftgate could not evaluate::could not reach input image-archive missing\.tar: /,
     );
     expect(r.outputs).toEqual({});
+    expect(r.summary).toMatch(
+      /^## driftgate: could not evaluate\n\ncould not reach input image-archive missing\.tar: /,
+    );
   });
 
   test('an input is a value, never shell text', async () => {
