@@ -129,21 +129,41 @@ export class PostgresStore implements Store {
       cols[6]!.push(escapeText(f.category));
       cols[7]!.push(JSON.stringify(f));
     }
-    const stored = await this.transaction(async (client) => {
-      await client.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_INGEST, this.schemaKey]);
-      // One statement for the batch, rows numbered in the order given (ORDINALITY); a duplicate inside the
-      // batch or of a stored row is skipped by ON CONFLICT, as on SQLite.
-      const result = await client.query(
-        `INSERT INTO findings (finding_id, event_time, event_at, received_at, repository, digest, binary_path, category, body)
-         SELECT u.id, u.t, u.at, $1, u.r, u.d, u.p, u.c, u.b
-         FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
-           WITH ORDINALITY AS u(id, t, at, r, d, p, c, b, n)
-         ORDER BY u.n
-         ON CONFLICT (finding_id, event_time) DO NOTHING`,
-        [receivedAt, ...cols],
+    const client = await this.pool.connect();
+    let stored: number;
+    try {
+      // Under the ingest lock: numbered and committed in one order (see the top). The commit itself does
+      // not wait for the disk (synchronous_commit off for this transaction), so the lock is held for the
+      // insert only, not for an fsync: concurrent POSTs then share one flush below (group commit).
+      await client.query(
+        `BEGIN; SET LOCAL synchronous_commit TO off; SELECT pg_advisory_xact_lock(${LOCK_INGEST}, ${this.schemaKey})`,
       );
-      return result.rowCount ?? 0;
-    });
+      try {
+        // One statement for the batch, rows numbered in the order given (ORDINALITY); a duplicate inside
+        // the batch or of a stored row is skipped by ON CONFLICT, as on SQLite.
+        const result = await client.query(
+          `INSERT INTO findings (finding_id, event_time, event_at, received_at, repository, digest, binary_path, category, body)
+           SELECT u.id, u.t, u.at, $1, u.r, u.d, u.p, u.c, u.b
+           FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
+             WITH ORDINALITY AS u(id, t, at, r, d, p, c, b, n)
+           ORDER BY u.n
+           ON CONFLICT (finding_id, event_time) DO NOTHING`,
+          [receivedAt, ...cols],
+        );
+        stored = result.rowCount ?? 0;
+        await client.query('COMMIT');
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw err;
+      }
+      // Durable before answered: a transaction that writes a commit record (an xid) commits with the
+      // server's synchronous_commit (on by default), which waits until the WAL is flushed up to it, so
+      // past the commit above. Until then the POST is not acknowledged: a crash here loses nothing
+      // acknowledged, and the client's retry is a duplicate-free store.
+      await client.query('BEGIN; SELECT pg_current_xact_id(); COMMIT');
+    } finally {
+      client.release();
+    }
     return { stored, duplicates: findings.length - stored };
   }
 

@@ -367,7 +367,7 @@ describe('the postgres store with replicas', () => {
     let after: number | undefined;
     for (;;) {
       const done = !writing;
-      const page = await reader.listFindings({}, 20, after);
+      const page = await reader.listFindings({}, 2, after);
       for (const item of page.items) seen.add(item.id);
       if (page.next !== undefined) after = page.next;
       else if (done) break;
