@@ -4,9 +4,8 @@
  *
  * What replicas change, and how it is kept as it was on SQLite:
  * - Idempotent ingest: a finding's id and event time are one row (UNIQUE + ON CONFLICT DO NOTHING), however
- *   many replicas store it at once; a POST is answered only after its transaction committed (PostgreSQL's
- *   default `synchronous_commit = on`: the commit is on disk), so a replica killed at any moment has lost
- *   nothing it acknowledged.
+ *   many replicas store it at once; a POST is answered only after its rows are committed and on disk (the
+ *   WAL flushed: see addFindings), so a replica killed at any moment has lost nothing it acknowledged.
  * - Paging order: `seq` is numbered when a row is inserted but seen when its transaction commits. Two
  *   writers committing out of order would let a reader page past a row that commits later with a smaller
  *   `seq` and never see it. Ingest transactions therefore take one lock (an advisory lock per schema), as
@@ -72,6 +71,8 @@ export class PostgresStore implements Store {
 
   private constructor(
     private readonly pool: pg.Pool,
+    /** Ingest's own connections: their commits do not wait for the disk (addFindings waits once after). */
+    private readonly ingestPool: pg.Pool,
     /** Holds this server's owner lock for as long as it runs. */
     private readonly ownerClient: pg.PoolClient,
     owner: string,
@@ -93,6 +94,16 @@ export class PostgresStore implements Store {
     // An idle connection the server closes (restart, failover) is an 'error' event: without a listener it
     // would end the process. The next query opens a new connection, or fails and is answered 503.
     pool.on('error', () => {});
+    const ingestPool = new pg.Pool({
+      connectionString: url,
+      max: options.maxConnections ?? 10,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      application_name: 'driftgate-ingest',
+    });
+    ingestPool.on('error', () => {});
+    ingestPool.on('connect', (client) => {
+      client.query('SET synchronous_commit TO off').catch(() => {});
+    });
     try {
       const schemaKey = await migrate(pool);
       const ownerClient = await pool.connect();
@@ -103,9 +114,10 @@ export class PostgresStore implements Store {
         if (i > 10) throw new Error('could not take an owner lock');
         owner = randomUUID();
       }
-      return new PostgresStore(pool, ownerClient, owner, schemaKey, url);
+      return new PostgresStore(pool, ingestPool, ownerClient, owner, schemaKey, url);
     } catch (err) {
       await pool.end().catch(() => {});
+      await ingestPool.end().catch(() => {});
       throw storeError(err, url);
     }
   }
@@ -129,38 +141,34 @@ export class PostgresStore implements Store {
       cols[6]!.push(escapeText(f.category));
       cols[7]!.push(JSON.stringify(f));
     }
-    const client = await this.pool.connect();
+    const client = await this.ingestPool.connect();
     let stored: number;
     try {
-      // Under the ingest lock: numbered and committed in one order (see the top). The commit itself does
-      // not wait for the disk (synchronous_commit off for this transaction), so the lock is held for the
-      // insert only, not for an fsync: concurrent POSTs then share one flush below (group commit).
-      await client.query(
-        `BEGIN; SET LOCAL synchronous_commit TO off; SELECT pg_advisory_xact_lock(${LOCK_INGEST}, ${this.schemaKey})`,
-      );
-      try {
-        // One statement for the batch, rows numbered in the order given (ORDINALITY); a duplicate inside
-        // the batch or of a stored row is skipped by ON CONFLICT, as on SQLite.
-        const result = await client.query(
-          `INSERT INTO findings (finding_id, event_time, event_at, received_at, repository, digest, binary_path, category, body)
+      // One statement, so one transaction and one round trip. It first takes the ingest lock (a joined row
+      // exists only once the lock's one-row side has run, and `seq` is drawn above the join): rows are
+      // numbered and committed in one order across replicas (see the top). Its commit does not wait for the
+      // disk (this pool's synchronous_commit is off), so the lock is held for the insert, not for an fsync.
+      // Rows numbered in the order given; a duplicate inside the batch or of a stored row is skipped by
+      // ON CONFLICT, as on SQLite.
+      const result = await client.query({
+        name: 'driftgate-ingest',
+        text: `INSERT INTO findings (finding_id, event_time, event_at, received_at, repository, digest, binary_path, category, body)
            SELECT u.id, u.t, u.at, $1, u.r, u.d, u.p, u.c, u.b
-           FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
-             WITH ORDINALITY AS u(id, t, at, r, d, p, c, b, n)
+           FROM (SELECT pg_advisory_xact_lock($10, $11)) AS ingest_lock,
+             unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
+               WITH ORDINALITY AS u(id, t, at, r, d, p, c, b, n)
            ORDER BY u.n
            ON CONFLICT (finding_id, event_time) DO NOTHING`,
-          [receivedAt, ...cols],
-        );
-        stored = result.rowCount ?? 0;
-        await client.query('COMMIT');
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => {});
-        throw err;
-      }
-      // Durable before answered: a transaction that writes a commit record (an xid) commits with the
-      // server's synchronous_commit (on by default), which waits until the WAL is flushed up to it, so
-      // past the commit above. Until then the POST is not acknowledged: a crash here loses nothing
-      // acknowledged, and the client's retry is a duplicate-free store.
-      await client.query('BEGIN; SELECT pg_current_xact_id(); COMMIT');
+        values: [receivedAt, ...cols, LOCK_INGEST, this.schemaKey],
+      });
+      stored = result.rowCount ?? 0;
+      // Durable before answered: a transaction that writes a commit record (an xid) under the server's own
+      // synchronous_commit (on unless the operator chose otherwise) waits until the WAL is flushed up to
+      // it, so past the insert above; concurrent POSTs share that flush (group commit). A crash before it
+      // loses nothing acknowledged, and the client's retry stores no duplicate.
+      await client.query(
+        'BEGIN; SET LOCAL synchronous_commit TO DEFAULT; SELECT pg_current_xact_id(); COMMIT',
+      );
     } finally {
       client.release();
     }
@@ -349,22 +357,7 @@ export class PostgresStore implements Store {
     if (this.closed) return;
     this.closed = true;
     this.ownerClient.release();
-    await this.pool.end();
-  }
-
-  private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      client.release();
-    }
+    await Promise.all([this.pool.end(), this.ingestPool.end()]);
   }
 }
 
