@@ -15,8 +15,10 @@ import {
   openStore,
   PostgresStore,
   SqliteStore,
+  STORE_FILE,
   type Store,
   type StoreLocation,
+  statementsFor,
 } from '../../integrations/store/index.js';
 import { freshSchema, inSchema, type TestSchema } from '../support/postgres.js';
 
@@ -277,6 +279,42 @@ describe.each(BACKENDS)('the $name store', (backend) => {
     expect((await next.getRebuild('done-1'))?.state).toBe('succeeded');
     expect(await next.getRebuild('no-such-job')).toBeUndefined();
     expect(await next.failUnfinishedRebuilds('2026-11-01T02:00:00.000Z', why)).toBe(0);
+  });
+
+  test('a store of the previous release (schema version 1) is upgraded in place and keeps its rows', async () => {
+    place = await backend.place();
+    const v1 = MIGRATIONS.find((m) => m.version === 1)!;
+    const job =
+      "INSERT INTO rebuild_jobs (id, image, state, created_at, updated_at) VALUES ('old-job', 'example.com/app:1', 'running', 't0', 't0')";
+    if (place.schema) {
+      const schema = place.schema;
+      await inSchema(
+        schema,
+        'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL)',
+      );
+      for (const sql of statementsFor(v1, 'postgres')) await inSchema(schema, sql);
+      await inSchema(schema, job);
+      await inSchema(schema, 'INSERT INTO schema_migrations (version, name) VALUES (1, $1)', [v1.name]);
+    } else {
+      const Database = (await import('better-sqlite3')).default;
+      const { mkdirSync } = await import('node:fs');
+      const dataDir = (place.location as { dataDir: string }).dataDir;
+      mkdirSync(dataDir, { recursive: true });
+      const db = new Database(join(dataDir, STORE_FILE));
+      db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL)');
+      for (const sql of statementsFor(v1, 'sqlite')) db.exec(sql);
+      db.exec(job);
+      db.prepare('INSERT INTO schema_migrations (version, name) VALUES (1, ?)').run(v1.name);
+      db.close();
+    }
+    const store = await open();
+    const version =
+      store instanceof SqliteStore ? store.schemaVersion() : await (store as PostgresStore).schemaVersion();
+    expect(version).toBe(NEWEST);
+    expect((await store.getRebuild('old-job'))?.state).toBe('running');
+    // A job from before owners were recorded has no server left to finish it.
+    expect(await store.failUnfinishedRebuilds('t1', 'stopped')).toBe(1);
+    expect(await store.addFindings([finding(1)], 'x')).toEqual({ stored: 1, duplicates: 0 });
   });
 
   test('the schema is migrated once to the newest version; a store from a newer driftgate is refused', async () => {
