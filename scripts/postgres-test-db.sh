@@ -14,13 +14,14 @@ conf="/etc/postgresql/$version/$cluster"
 # Loopback only: the test database has a well-known password, so nothing beyond this machine may reach it.
 mkdir -p "$conf/conf.d"
 printf "listen_addresses = '127.0.0.1'\n" >"$conf/conf.d/driftgate-loopback.conf"
+as_postgres() { runuser -u postgres -- "$@"; }
+psql_admin() { as_postgres psql --no-psqlrc -v ON_ERROR_STOP=1 -qtA --cluster "$version/$cluster" "$@"; }
 if pg_lsclusters -h | awk -v v="$version" -v c="$cluster" '$1 == v && $2 == c && $4 == "online" { found = 1 } END { exit !found }'; then
-  pg_ctlcluster "$version" "$cluster" reload
+  # listen_addresses takes effect on restart only: a cluster already running elsewhere is restarted.
+  if [ "$(psql_admin -c 'SHOW listen_addresses')" != 127.0.0.1 ]; then pg_ctlcluster "$version" "$cluster" restart; fi
 else
   pg_ctlcluster "$version" "$cluster" start
 fi
-as_postgres() { runuser -u postgres -- "$@"; }
-psql_admin() { as_postgres psql --no-psqlrc -v ON_ERROR_STOP=1 -qtA "$@"; }
 for _ in $(seq 1 30); do psql_admin -c 'SELECT 1' >/dev/null 2>&1 && break; sleep 1; done
 if [ "$(psql_admin -c "SELECT 1 FROM pg_roles WHERE rolname = 'driftgate'")" != 1 ]; then
   psql_admin -c "CREATE ROLE driftgate LOGIN PASSWORD 'driftgate'"
