@@ -33,17 +33,14 @@ export const EXAMPLES: Record<string, string> = {
   serve: 'driftgate serve --policy policies/ --data-dir /var/lib/driftgate --tokens tokens.yaml',
 };
 
-/** Commands whose exit code is the gate's verdict, or that read an image: their help lists the codes. */
-const WITH_EXIT_CODES = new Set([
-  '',
-  'gate',
-  'plan',
-  'pr',
-  'manifest',
-  'findings',
-  'policy test',
-  'policy validate',
-]);
+/**
+ * Every command that runs (the program itself and each leaf command) lists the exit codes: report, serve,
+ * scc mark and policy init exit 2 on a bad flag and 3 when a source cannot be reached just as the gate does,
+ * and a pipeline branches on them the same way. Groups (`policy`, `scc`) only list their subcommands.
+ */
+function listsExitCodes(cmd: Command): boolean {
+  return cmd.parent === null || cmd.commands.length === 0;
+}
 
 export function commandPath(cmd: Command): string {
   const names: string[] = [];
@@ -64,7 +61,7 @@ export function configureHelp(program: Command): void {
     });
     const path = commandPath(cmd);
     const parts: string[] = [];
-    if (WITH_EXIT_CODES.has(path)) parts.push(EXIT_CODES_HELP);
+    if (listsExitCodes(cmd)) parts.push(EXIT_CODES_HELP);
     const example = EXAMPLES[path];
     if (example !== undefined) parts.push(`Example:\n  $ ${example}`);
     if (parts.length > 0) cmd.addHelpText('after', `\n${parts.join('\n\n')}`);
