@@ -5,7 +5,15 @@
 import { describe, expect, it } from 'vitest';
 import { type FormatContext, formatEvaluation } from '../../engine/formats/index.js';
 import { failOnResult } from '../../engine/gate/fail-on.js';
+import { assertGateOutput } from '../support/gate-output-schema.js';
 import { decision, evaluation, POLICIES } from './fixtures.js';
+
+/** The gate's JSON, checked against its published schema before a test looks at it. */
+function gateJson(text: string) {
+  const value = JSON.parse(text);
+  assertGateOutput(value);
+  return value;
+}
 
 const ctx: FormatContext = { policies: POLICIES, toolVersion: '0.0.0-test' };
 const HASHED = '0123456789ab'.padEnd(64, 'f');
@@ -71,7 +79,7 @@ describe('the image line', () => {
     expect(md).toContain(
       `Image \` docker.io/acme/inventory:v2@sha256:${'b'.repeat(64)} \` (debian 12; local image id`,
     );
-    expect(JSON.parse(formatEvaluation(local, 'json', ctx)).image).toEqual({
+    expect(gateJson(formatEvaluation(local, 'json', ctx)).image).toEqual({
       repository: 'docker.io/acme/inventory',
       digest: `sha256:${'b'.repeat(64)}`,
       os: 'debian 12',
@@ -90,7 +98,7 @@ describe('--fail-on in the reports', () => {
   it('json records what triggered; table and markdown say why the gate fails although the verdict is warn', () => {
     const ev = evaluation([decision('bake')], { verdict: 'warn' });
     const failOn = failOnResult(ev, ['violation', 'warn']);
-    expect(JSON.parse(formatEvaluation(ev, 'json', { ...ctx, failOn })).failOn).toEqual({
+    expect(gateJson(formatEvaluation(ev, 'json', { ...ctx, failOn })).failOn).toEqual({
       conditions: ['violation', 'warn'],
       triggered: ['warn'],
     });
@@ -98,7 +106,7 @@ describe('--fail-on in the reports', () => {
     expect(formatEvaluation(ev, 'table', { ...ctx, failOn })).toContain(note);
     expect(formatEvaluation(ev, 'markdown', { ...ctx, failOn })).toContain(note);
     // Without the flag, the JSON is exactly what it was (schemaVersion 1: extended, not broken).
-    expect(JSON.parse(formatEvaluation(ev, 'json', ctx))).not.toHaveProperty('failOn');
+    expect(gateJson(formatEvaluation(ev, 'json', ctx))).not.toHaveProperty('failOn');
   });
 
   it('with no decision but findings about other images, the table says to check the identity', () => {
