@@ -49,6 +49,27 @@ describe('decisions for the same path that differ only by hash', () => {
     expect(texts.some((t: string) => t.includes('/usr/bin/curl (no hash reported).'))).toBe(true);
   });
 
+  it('under a package heading count files, not decisions: one path with two hashes is one file', () => {
+    const curl = (sha256?: string) =>
+      decision('bake', {
+        binary: { path: '/usr/bin/curl', ...(sha256 ? { sha256 } : {}) },
+        broughtBy: 'curl',
+      });
+    // The demo's case: curl with and without a hash, nothing else from the package: no heading at all.
+    const alone = formatEvaluation(evaluation([curl(HASHED), curl()]), 'table', ctx);
+    expect(alone).not.toContain('installing curl brings');
+    expect(formatEvaluation(evaluation([curl(HASHED), curl()]), 'markdown', ctx)).not.toContain(
+      'installing curl brings',
+    );
+    // With a library it brings as well: two files, three rows.
+    const lib = decision('bake', {
+      binary: { path: '/usr/lib/x86_64-linux-gnu/libcurl.so.4', sha256: HASHED },
+      broughtBy: 'curl',
+    });
+    const both = formatEvaluation(evaluation([curl(HASHED), curl(), lib]), 'table', ctx);
+    expect(both).toContain('installing curl brings these 2 files:');
+  });
+
   it('show the whole hash when two hashes of one path agree on the short one', () => {
     const other = '0123456789ab'.padEnd(64, 'e');
     const ev = evaluation([
