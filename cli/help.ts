@@ -7,8 +7,10 @@ import { type Command, Help, type Option } from 'commander';
 
 export const EXIT_CODES_HELP = `Exit codes:
   0  pass or warn (and every command that succeeded)
-  1  fail: a violation or a malicious binary under an enforcing policy (policy test: a case failed)
-  2  usage, policy or input error: a bad flag, an invalid policy, an unreadable or malformed file
+  1  fail: a violation or a malicious binary under an enforcing policy
+     (policy test: a case failed)
+  2  usage, policy or input error: a bad flag, an invalid policy, an unreadable
+     or malformed file
   3  could not evaluate: the image or a findings source could not be reached`;
 
 /** One example per command, keyed by the command's path below `driftgate`. */
@@ -54,6 +56,9 @@ export function configureHelp(program: Command): void {
   for (const cmd of all(program)) {
     cmd.configureHelp({
       showGlobalOptions: true,
+      // serve's longest flag leaves 38 columns for descriptions; below commander's default of 40 it stops
+      // wrapping and prints 150-column lines. 30 still reads well.
+      minWidthToWrap: 30,
       // A repeatable flag starts as an empty list; "(default: [])" tells a reader nothing.
       optionDescription(option: Option): string {
         return Help.prototype.optionDescription.call(this, option).replace(/ \(default: \[\]\)$/, '');

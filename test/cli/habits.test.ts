@@ -197,6 +197,10 @@ describe('--help', () => {
       if (!GROUPS.has(name))
         for (const code of ['0  pass or warn', '1  fail', '2  usage', '3  could not evaluate'])
           expect(r.stdout).toContain(code);
+      // Flags and exit codes fit the 80 columns of a terminal (or a pipe): none runs off the screen. Only
+      // the example, a command line to copy, may be longer.
+      const body = r.stdout.slice(0, r.stdout.lastIndexOf('\nExample:'));
+      expect(body.split('\n').filter((l) => l.length > 80)).toEqual([]);
     },
   );
 
