@@ -130,6 +130,6 @@ describe('driftgate policy init', () => {
       join(dir, 'x.yaml'),
     ]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InputError);
-    expect(String(err)).toContain('Contents-amd64.gz: cannot read Contents index: ENOENT');
+    expect(String(err)).toContain('Contents-amd64.gz: cannot read Contents index: no such file or folder');
   });
 });
