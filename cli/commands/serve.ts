@@ -46,7 +46,7 @@ export function registerServe(program: Command): void {
     .command('serve')
     .description('run the REST service: findings store, deployment checks, evaluations (openapi.yaml)')
     .requiredOption(
-      '--policy <file|dir>',
+      '-p, --policy <file|dir>',
       'policy file or folder (repeatable); SIGHUP reloads them',
       collect,
       [],
