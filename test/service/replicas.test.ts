@@ -88,6 +88,9 @@ async function storedIds(url: string): Promise<string[]> {
 test('two replicas ingesting the same findings at once store each once, and both answer with all of them', async () => {
   const [a, b] = await twoReplicas();
   for (const s of [a, b]) {
+    // Fastify's "listening" line comes first; the service's own "ready" line, naming the store, just after.
+    for (let i = 0; i < 100 && !s.logs().includes('driftgate service ready'); i++)
+      await new Promise((r) => setTimeout(r, 50));
     expect(s.logs()).toContain('"store":"postgres://driftgate:***@');
     expect(s.logs()).not.toMatch(/driftgate:driftgate@/);
   }
