@@ -54,6 +54,26 @@ describe('driftgate report', () => {
     expect(csv.text.trimEnd().split('\r\n').length).toBeGreaterThan(5);
   });
 
+  test('markdown: every table row has as many cells as its header (the bakes table included)', async () => {
+    const md = (await report(['--image-archive', 'testdata/images/merged-usr.docker-save.tar'])).text;
+    expect(md).toContain('### Bakes and their pull requests');
+    // A cell boundary is a pipe no backslash escapes (finding text in a cell has its pipes escaped).
+    const cells = (row: string) => row.split(/(?<!\\)\|/).length - 2;
+    let header: number | undefined;
+    let tables = 0;
+    for (const line of md.split('\n')) {
+      if (!line.startsWith('|')) {
+        header = undefined;
+        continue;
+      }
+      if (header === undefined) {
+        header = cells(line);
+        tables++;
+      } else expect(cells(line), line).toBe(header);
+    }
+    expect(tables).toBeGreaterThanOrEqual(4);
+  });
+
   test('--pr-repo links the rebuild pull request', async () => {
     const r = await report(['--format', 'json', '--pr-repo', 'acme/shop']);
     const curl = (JSON.parse(r.text) as DriftReport).repositories[0]!.binaries.find((b) => b.bake)!;

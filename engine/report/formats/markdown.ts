@@ -110,8 +110,8 @@ export function formatReportMarkdown(r: DriftReport): string {
     push(
       '### Bakes and their pull requests',
       '',
-      '| binary | repository | install | Dockerfile | pull request | ticket |',
-      '| --- | --- | --- | --- | --- | --- |',
+      '| binary | sha256 | findings | repository | install | Dockerfile | pull request | ticket |',
+      '| --- | --- | ---: | --- | --- | --- | --- | --- |',
     );
     for (const b of bakes) {
       const pr = b.bake?.pullRequest;
