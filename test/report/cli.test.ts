@@ -2,11 +2,12 @@
  * `driftgate report` from files, as a user runs it: each format written to --output, the window and the
  * current image taken from the flags, and bad flags as exit 2 with one line.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { DriftReport } from '../../engine/report/types.js';
+import { sccResult, UNUSABLE_PATHS } from '../cli/hostile-findings.js';
 import { runCli } from '../support/run-cli.js';
 import { expectValid } from './schema.js';
 
@@ -72,6 +73,45 @@ describe('driftgate report', () => {
       } else expect(cells(line), line).toBe(header);
     }
     expect(tables).toBeGreaterThanOrEqual(4);
+  });
+
+  test('a binary with no usable path says why in json (the schema), csv, markdown and html', async () => {
+    const file = join(dir, 'unusable.ndjson');
+    const lines = UNUSABLE_PATHS.map(([label, path]) =>
+      JSON.stringify(
+        sccResult('docker.io/driftgate-test/merged-usr', `u-${label}`, path, {
+          category: 'Execution: Added Malicious Binary Executed',
+        }),
+      ),
+    );
+    await writeFile(file, `${lines.join('\n')}\n`);
+    const run = async (format: string) => {
+      const out = join(dir, `unusable.${format}`);
+      const r = await runCli(
+        ['report', '--policy', 'testdata/demo/policy.yaml', '--findings', file].concat([
+          '--now',
+          '2026-11-28T00:00:00Z',
+          '--format',
+          format,
+          '--output',
+          out,
+        ]),
+      );
+      expect(r.code, r.stderr).toBe(0);
+      return { stdout: await readFile(out, 'utf8') };
+    };
+    const json = JSON.parse((await run('json')).stdout) as DriftReport;
+    expectValid(json);
+    const binaries = json.repositories.flatMap((r) => r.binaries);
+    expect(binaries.map((b) => b.unusable).sort()).toEqual(
+      ['fileless', 'fileless', 'missing', 'nul', 'relative', 'root', 'too-long', 'wrong-type'].sort(),
+    );
+    expect(binaries.find((b) => b.path === 'bin/relative')!.unusable).toBe('relative');
+    const csv = (await run('csv')).stdout.split('\r\n');
+    expect(csv[0]).toContain(',path,unusable,sha256,');
+    expect(csv.find((row) => row.includes('bin/relative'))).toContain(',bin/relative,relative,');
+    expect((await run('markdown')).stdout).toContain('` bin/relative ` (no usable path: relative)');
+    expect((await run('html')).stdout).toContain('(no usable path: fileless)');
   });
 
   test('--pr-repo links the rebuild pull request', async () => {
