@@ -9,6 +9,7 @@
  * - An image whose layer is not its config's diff_id is never evaluated, nor kept by digest.
  * - A malicious drift finding whose binary path cannot be used is `malicious` whatever its path.
  */
+
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -23,6 +24,7 @@ import { sccResult, UNUSABLE_PATHS } from '../cli/hostile-findings.js';
 import { REPOSITORY } from '../cli/merged-usr.js';
 import { OTHER_LAYER, ociClaiming, REAL_LAYER, tempDirs } from '../image/diff-id-fixture.js';
 import { writeMembers } from '../image/helpers.js';
+import { capThisProcess } from '../support/cap-this-process.js';
 import {
   type HostileBehaviour,
   type HostileRegistry,
@@ -35,6 +37,9 @@ import {
   type TestRegistry,
 } from '../support/registry.js';
 import { startService, type TestService, TOKENS } from './support.js';
+
+// In-process hostile inputs: a broken bound fails this file at 2 GiB instead of taking the machine.
+capThisProcess(2 * 1024 ** 3);
 
 /** Every image, any repository: the bounds, not the policy, decide these answers. */
 const POLICY = `apiVersion: driftgate.dev/v1
