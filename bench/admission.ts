@@ -12,21 +12,14 @@
 import { execFileSync, fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import Fastify from 'fastify';
-import type { Finding } from '../engine/findings/types.js';
-import { readImageArchive } from '../engine/image/index.js';
-import { SqliteStore } from '../integrations/store/index.js';
 import { buildApp } from '../service/app.js';
-import { PolicySet } from '../service/policy-set.js';
+import { BENCH_REPOSITORY, busyRepository } from './busy-repository.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const REPOSITORY = 'docker.io/driftgate-test/merged-usr';
-const FINDINGS = 10_000;
+const REPOSITORY = BENCH_REPOSITORY;
 const RATE = 500;
 
 interface Ports {
@@ -64,26 +57,12 @@ function tlsPair(dir: string): { cert: Buffer; key: Buffer } {
 }
 
 async function runServers(): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'driftgate-bench-admission-'));
-  const store = new SqliteStore(dir);
-  const https = tlsPair(dir);
-  const manifest = await readImageArchive(join(ROOT, 'testdata/images/merged-usr.docker-save.tar'), {});
-  const findings: Finding[] = [];
-  for (let i = 0; i < FINDINGS; i++) {
-    findings.push({
-      id: `bench-${i}`,
-      source: 'generic',
-      category: 'Added Binary Executed',
-      malicious: false,
-      binary: { path: i % 2 === 0 ? '/usr/bin/nc' : `/usr/local/bin/tool-${i % 25}` },
-      image: { repository: REPOSITORY },
-      workload: { cluster: 'shop-prod', namespace: 'checkout', pod: `pod-${i % 50}` },
-      eventTime: new Date(Date.now() - (i % 20) * 86_400_000).toISOString(),
-    });
-  }
-  await store.addFindings(findings, new Date().toISOString());
-  const policies = new PolicySet([join(ROOT, 'testdata/demo/policy.yaml')]);
-  await policies.reload();
+  // Half the findings a /usr/bin/nc that the demo policy denies: every review is answered with a denial.
+  const busy = await busyRepository('admission', (i) =>
+    i % 2 === 0 ? '/usr/bin/nc' : `/usr/local/bin/tool-${i % 25}`,
+  );
+  const { store, policies, manifest } = busy;
+  const https = tlsPair(busy.dir);
   const app = await buildApp({
     store,
     policies,
@@ -109,8 +88,7 @@ async function runServers(): Promise<void> {
   process.on('disconnect', async () => {
     await app.close();
     await bare.close();
-    await store.close();
-    await rm(dir, { recursive: true, force: true });
+    await busy.close();
     process.exit(0);
   });
 }

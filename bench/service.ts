@@ -10,23 +10,15 @@
  */
 import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import Fastify from 'fastify';
-import type { Finding } from '../engine/findings/types.js';
-import { readImageArchive } from '../engine/image/index.js';
-import { SqliteStore } from '../integrations/store/index.js';
 import { buildApp } from '../service/app.js';
-import { PolicySet } from '../service/policy-set.js';
 import { parseTokens, sha256Hex } from '../service/tokens.js';
+import { BENCH_REPOSITORY, busyRepository } from './busy-repository.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const REPOSITORY = 'docker.io/driftgate-test/merged-usr';
+const REPOSITORY = BENCH_REPOSITORY;
 const TOKEN = 'bench-token-0123456789abcdef';
-const FINDINGS = 10_000;
 
 interface Ports {
   bare: number;
@@ -35,26 +27,9 @@ interface Ports {
 }
 
 async function runServers(): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'driftgate-bench-service-'));
-  const store = new SqliteStore(dir);
-  const manifest = await readImageArchive(join(ROOT, 'testdata/images/merged-usr.docker-save.tar'), {});
-  // 10,000 findings of the repository: about 25 distinct binaries (a busy repository: the same few tools run again and again).
-  const findings: Finding[] = [];
-  for (let i = 0; i < FINDINGS; i++) {
-    findings.push({
-      id: `bench-${i}`,
-      source: 'generic',
-      category: 'Added Binary Executed',
-      malicious: false,
-      binary: { path: `/usr/local/bin/tool-${i % 25}` },
-      image: { repository: REPOSITORY },
-      workload: { cluster: 'shop-prod', namespace: 'checkout', pod: `pod-${i % 50}` },
-      eventTime: new Date(Date.now() - (i % 20) * 86_400_000).toISOString(),
-    });
-  }
-  await store.addFindings(findings, new Date().toISOString());
-  const policies = new PolicySet([join(ROOT, 'testdata/demo/policy.yaml')]);
-  await policies.reload();
+  // About 25 distinct binaries: a busy repository where the same few tools run again and again.
+  const busy = await busyRepository('service', (i) => `/usr/local/bin/tool-${i % 25}`);
+  const { store, policies, manifest } = busy;
   const app = await buildApp({
     store,
     policies,
@@ -94,8 +69,7 @@ async function runServers(): Promise<void> {
   process.on('disconnect', async () => {
     await app.close();
     await bare.close();
-    await store.close();
-    await rm(dir, { recursive: true, force: true });
+    await busy.close();
     process.exit(0);
   });
 }

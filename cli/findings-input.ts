@@ -9,6 +9,7 @@ import { InputError } from '../engine/errors.js';
 import { normalizeFindingObject, type SkippedInput } from '../engine/findings/parse.js';
 import { findingsStream } from '../engine/findings/stream.js';
 import type { Finding } from '../engine/findings/types.js';
+import { describeFsError } from '../engine/fs-errors.js';
 import { endpointFromEnv } from './google-endpoint.js';
 
 export interface FindingsInput {
@@ -140,7 +141,7 @@ function completeUtf8(b: Buffer): number {
 }
 
 function unreadable(file: string, err: unknown): InputError {
-  return new InputError(`cannot read findings file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, {
+  return new InputError(`cannot read findings file: ${describeFsError(err)}`, {
     file,
   });
 }

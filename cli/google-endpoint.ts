@@ -13,8 +13,12 @@ export async function endpointFromEnv(variable: string): Promise<GoogleEndpoint>
   if (!m) throw new InputError(`${variable} must be host:port, got '${value}'`);
   const host = m[1]!;
   const loopback = host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
-  // gRPC loads only when an endpoint is set: it costs a tenth of a second at start-up.
-  const insecure = loopback ? (await import('@grpc/grpc-js')).credentials.createInsecure() : undefined;
+  // gRPC loads only when an endpoint is set: it costs a tenth of a second at start-up. `.default` is the
+  // CommonJS module itself in Node and in the action's bundle alike (esbuild gives a dynamically imported
+  // CommonJS module only its default export).
+  const insecure = loopback
+    ? (await import('@grpc/grpc-js')).default.credentials.createInsecure()
+    : undefined;
   return {
     apiEndpoint: host.replace(/^\[|\]$/g, ''),
     port: Number(m[2]),

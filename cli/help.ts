@@ -7,8 +7,10 @@ import { type Command, Help, type Option } from 'commander';
 
 export const EXIT_CODES_HELP = `Exit codes:
   0  pass or warn (and every command that succeeded)
-  1  fail: a violation or a malicious binary under an enforcing policy (policy test: a case failed)
-  2  usage, policy or input error: a bad flag, an invalid policy, an unreadable or malformed file
+  1  fail: a violation or a malicious binary under an enforcing policy
+     (policy test: a case failed)
+  2  usage, policy or input error: a bad flag, an invalid policy, an unreadable
+     or malformed file
   3  could not evaluate: the image or a findings source could not be reached`;
 
 /** One example per command, keyed by the command's path below `driftgate`. */
@@ -33,17 +35,14 @@ export const EXAMPLES: Record<string, string> = {
   serve: 'driftgate serve --policy policies/ --data-dir /var/lib/driftgate --tokens tokens.yaml',
 };
 
-/** Commands whose exit code is the gate's verdict, or that read an image: their help lists the codes. */
-const WITH_EXIT_CODES = new Set([
-  '',
-  'gate',
-  'plan',
-  'pr',
-  'manifest',
-  'findings',
-  'policy test',
-  'policy validate',
-]);
+/**
+ * Every command that runs (the program itself and each leaf command) lists the exit codes: report, serve,
+ * scc mark and policy init exit 2 on a bad flag and 3 when a source cannot be reached just as the gate does,
+ * and a pipeline branches on them the same way. Groups (`policy`, `scc`) only list their subcommands.
+ */
+function listsExitCodes(cmd: Command): boolean {
+  return cmd.parent === null || cmd.commands.length === 0;
+}
 
 export function commandPath(cmd: Command): string {
   const names: string[] = [];
@@ -57,6 +56,9 @@ export function configureHelp(program: Command): void {
   for (const cmd of all(program)) {
     cmd.configureHelp({
       showGlobalOptions: true,
+      // serve's longest flag leaves 38 columns for descriptions; below commander's default of 40 it stops
+      // wrapping and prints 150-column lines. 30 still reads well.
+      minWidthToWrap: 30,
       // A repeatable flag starts as an empty list; "(default: [])" tells a reader nothing.
       optionDescription(option: Option): string {
         return Help.prototype.optionDescription.call(this, option).replace(/ \(default: \[\]\)$/, '');
@@ -64,7 +66,7 @@ export function configureHelp(program: Command): void {
     });
     const path = commandPath(cmd);
     const parts: string[] = [];
-    if (WITH_EXIT_CODES.has(path)) parts.push(EXIT_CODES_HELP);
+    if (listsExitCodes(cmd)) parts.push(EXIT_CODES_HELP);
     const example = EXAMPLES[path];
     if (example !== undefined) parts.push(`Example:\n  $ ${example}`);
     if (parts.length > 0) cmd.addHelpText('after', `\n${parts.join('\n\n')}`);

@@ -5,6 +5,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { InputError, UnreachableError } from '../engine/errors.js';
+import { describeFsError } from '../engine/fs-errors.js';
 import { normalizeRepository } from '../engine/identity/reference.js';
 import {
   type ImageReadListener,
@@ -17,7 +18,6 @@ import type { ImageManifest } from '../engine/image/types.js';
 import { imageLimitsFromEnv } from '../integrations/environment/image-limits.js';
 import type { SqliteLayerCache } from '../integrations/layer-cache/index.js';
 import { manifestFromEngine } from './engine-image.js';
-import { describeFsError } from './fs-errors.js';
 import { imageProgressOnStderr } from './progress.js';
 import { note } from './ui.js';
 

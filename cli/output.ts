@@ -1,7 +1,7 @@
 /** Where a report goes: `--output <file>` (or a `--report` file) or stdout. */
 import { writeFile } from 'node:fs/promises';
 import { InputError } from '../engine/errors.js';
-import { describeFsError } from './fs-errors.js';
+import { describeFsError } from '../engine/fs-errors.js';
 
 export async function writeReport(
   text: string,

@@ -6,6 +6,7 @@
 import { realpath } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { InputError } from '../engine/errors.js';
+import { describeFsError } from '../engine/fs-errors.js';
 import { runGit } from '../integrations/git/run.js';
 
 export async function repositoryRoot(cwd: string = process.cwd()): Promise<string> {
@@ -20,12 +21,9 @@ export async function assertWritableInside(root: string, file: string): Promise<
   try {
     real = await realpath(resolve(file));
   } catch (err) {
-    throw new InputError(
-      `cannot write the Dockerfile: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
-      {
-        file,
-      },
-    );
+    throw new InputError(`cannot write the Dockerfile: ${describeFsError(err)}`, {
+      file,
+    });
   }
   const rel = relative(root, real);
   if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) {

@@ -72,6 +72,17 @@ export interface CheckOptions {
   tagTtlMs?: number;
 }
 
+/** What an answer is computed from; `key` names the image, platform and reference it is kept under. */
+interface AnswerInputs {
+  key: string;
+  image: PinnedImage;
+  platform: string;
+  snapshot: PolicySnapshot;
+  findingsVersion: number;
+  now: number;
+  dryRun: boolean;
+}
+
 interface Cached {
   answer: CheckAnswer;
   /** The answer with a check's cluster and namespace echoed, by target: deploy tools repeat theirs. */
@@ -139,14 +150,16 @@ export class DeploymentChecker {
       // findings when it expires (at 1,000 checks a second that wait was the p99). An answer served is
       // still never older than the lifetime; new findings and new policies still wait for a new answer.
       if (now - cached.at >= this.settings.ttlMs * REFRESH_AHEAD_FROM) {
-        this.computeOnce(key, image, platform, snapshot, findingsVersion, now, false).catch(() => {
-          // The next check after the expiry computes again and answers with what keeps it from working.
-        });
+        this.computeOnce({ key, image, platform, snapshot, findingsVersion, now, dryRun: false }).catch(
+          () => {
+            // The next check after the expiry computes again and answers with what keeps it from working.
+          },
+        );
       }
       this.count(cached.answer);
       return targetedAnswer(cached, req);
     }
-    const answer = await this.computeOnce(key, image, platform, snapshot, findingsVersion, now, dryRun);
+    const answer = await this.computeOnce({ key, image, platform, snapshot, findingsVersion, now, dryRun });
     this.count(answer);
     const fresh = this.cache.get(key);
     return fresh?.answer === answer ? targetedAnswer(fresh, req) : withTarget(answer, req);
@@ -156,36 +169,20 @@ export class DeploymentChecker {
    * One computation per image and inputs, however many checks arrive while it runs (a store that answers
    * asynchronously would otherwise evaluate the same 10,000 findings once per waiting check).
    */
-  private computeOnce(
-    key: string,
-    image: PinnedImage,
-    platform: string,
-    snapshot: PolicySnapshot,
-    findingsVersion: number,
-    now: number,
-    dryRun: boolean,
-  ): Promise<CheckAnswer> {
+  private computeOnce(inputs: AnswerInputs): Promise<CheckAnswer> {
+    const { key, findingsVersion, snapshot, dryRun } = inputs;
     const flight = `${key}\n${findingsVersion}\n${snapshot.version}\n${dryRun}`;
     let pending = this.computing.get(flight);
     if (pending === undefined) {
-      pending = this.compute(key, image, platform, snapshot, findingsVersion, now, dryRun).finally(() =>
-        this.computing.delete(flight),
-      );
+      pending = this.compute(inputs).finally(() => this.computing.delete(flight));
       this.computing.set(flight, pending);
     }
     return pending;
   }
 
   /** Evaluates and keeps the answer (without the caller's target, which each check echoes itself). */
-  private async compute(
-    key: string,
-    image: PinnedImage,
-    platform: string,
-    snapshot: PolicySnapshot,
-    findingsVersion: number,
-    now: number,
-    dryRun: boolean,
-  ): Promise<CheckAnswer> {
+  private async compute(inputs: AnswerInputs): Promise<CheckAnswer> {
+    const { key, image, platform, snapshot, findingsVersion, now, dryRun } = inputs;
     let evaluation: Evaluation;
     try {
       evaluation = await this.evaluation(image, platform, snapshot.policies, now);

@@ -1,5 +1,6 @@
 /**
- * Running the service as a process (`driftgate serve`): logs, the store in the data dir, the policies,
+ * Running the service as a process (`driftgate serve`): logs, the store (SQLite in the data dir, or the
+ * PostgreSQL database of --database that replicas share), the policies,
  * the tokens, listening, and the signals. SIGTERM/SIGINT stop taking connections and finish the requests
  * in flight before closing the store; SIGHUP reloads the policies atomically (an invalid new policy keeps
  * the old one, and the log says why with file:line:col) and, with --tls-cert, the certificate (tls.ts).
@@ -10,7 +11,7 @@ import { InputError } from '../engine/errors.js';
 import { imageLimitsFromEnv } from '../integrations/environment/image-limits.js';
 import { openLayerCache } from '../integrations/layer-cache/index.js';
 import { networkBoundsFromEnv } from '../integrations/registry/network-bounds.js';
-import { SqliteStore } from '../integrations/store/index.js';
+import { describeStoreLocation, openStore, type StoreLocation } from '../integrations/store/index.js';
 import type { AdmissionSettings } from './admission/reviewer.js';
 import { buildApp, DAY_MS } from './app.js';
 import type { AuthSettings } from './auth.js';
@@ -23,7 +24,10 @@ import { loadTokensFile } from './tokens.js';
 
 export interface ServeSettings {
   policy: string[];
+  /** The layer cache's home, and the SQLite store's unless `database` names another. */
   dataDir: string;
+  /** `--database postgres://…`: a PostgreSQL store replicas share. Default: SQLite in `dataDir`. */
+  database?: StoreLocation;
   port: number;
   host: string;
   /** The tokens file; undefined with `insecureNoAuth`. */
@@ -62,7 +66,8 @@ export async function serve(settings: ServeSettings): Promise<FastifyInstance> {
   if (!loaded.ok) throw new InputError(`policies not loaded: ${loaded.errors.join('; ')}`);
   // Before the store opens: a rebuild misconfiguration (not a checkout, no token) refuses to start.
   const rebuild = settings.rebuild ? await rebuildPerformer(settings.rebuild) : undefined;
-  const store = new SqliteStore(settings.dataDir);
+  const location: StoreLocation = settings.database ?? { kind: 'sqlite', dataDir: settings.dataDir };
+  const store = await openStore(location);
   const cache =
     settings.cacheMaxBytes > 0
       ? await openLayerCache({ dir: join(settings.dataDir, 'layer-cache'), maxBytes: settings.cacheMaxBytes })
@@ -140,7 +145,13 @@ export async function serve(settings: ServeSettings): Promise<FastifyInstance> {
 
   await app.listen({ port: settings.port, host: settings.host });
   app.log.info(
-    { policies: loaded.snapshot.files, dataDir: settings.dataDir, rebuilds: rebuild !== undefined },
+    {
+      policies: loaded.snapshot.files,
+      dataDir: settings.dataDir,
+      // Never the password: the URL is redacted.
+      store: describeStoreLocation(location),
+      rebuilds: rebuild !== undefined,
+    },
     'driftgate service ready',
   );
   return app;

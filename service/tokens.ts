@@ -11,6 +11,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import { InputError } from '../engine/errors.js';
+import { describeFsError } from '../engine/fs-errors.js';
 import { SCOPES, type Scope } from './contract.js';
 
 export interface TokenEntry {
@@ -27,12 +28,9 @@ export async function loadTokensFile(file: string): Promise<TokenEntry[]> {
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new InputError(
-      `cannot read the tokens file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
-      {
-        file,
-      },
-    );
+    throw new InputError(`cannot read the tokens file: ${describeFsError(err)}`, {
+      file,
+    });
   }
   return parseTokens(text, file);
 }

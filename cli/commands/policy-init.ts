@@ -7,6 +7,7 @@ import { open, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { InputError } from '../../engine/errors.js';
 import type { Finding } from '../../engine/findings/types.js';
+import { describeFsError } from '../../engine/fs-errors.js';
 import type { ContentsIndex } from '../../engine/policy-init/index.js';
 import { parseNow } from '../clock.js';
 import type { ImageSourceFlags } from '../image-input.js';
@@ -81,12 +82,9 @@ async function readContents(files: string[], findings: readonly Finding[]): Prom
     try {
       isFile = (await stat(f)).isFile();
     } catch (err) {
-      throw new InputError(
-        `cannot read Contents index: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
-        {
-          file: f,
-        },
-      );
+      throw new InputError(`cannot read Contents index: ${describeFsError(err)}`, {
+        file: f,
+      });
     }
     if (!isFile) throw new InputError('the Contents index is not a file', { file: f });
   }
@@ -113,7 +111,7 @@ async function writeDraft(text: string, output: string | undefined): Promise<voi
     throw new InputError(
       code === 'EEXIST'
         ? `--output ${output} already exists; a draft never overwrites a policy: choose another file`
-        : `cannot write --output ${output}: ${code ?? String(err)}`,
+        : `cannot write --output ${output}: ${describeFsError(err)}`,
     );
   }
   try {

@@ -9,9 +9,9 @@ export function registerReport(program: Command): void {
   program
     .command('report')
     .description('the drift report of a time window, compared with the window before it')
-    .requiredOption('--policy <file|dir>', 'policy file or folder (repeatable)', collect, [])
+    .requiredOption('-p, --policy <file|dir>', 'policy file or folder (repeatable)', collect, [])
     .option(
-      '--findings <file|-|scc:parent>',
+      '-f, --findings <file|-|scc:parent>',
       'findings: JSON, NDJSON or scc:<parent> (repeatable)',
       collect,
       [],
@@ -50,7 +50,7 @@ export function registerReport(program: Command): void {
       oneOf('--mode', ['enforce', 'warn']),
     )
     .option('--format <format>', REPORT_FORMATS.join('|'), oneOf('--format', REPORT_FORMATS), 'markdown')
-    .option('--output <file>', 'write the report here instead of stdout')
+    .option('-o, --output <file>', 'write the report here instead of stdout')
     .action(async (flags: ReportFlags) => {
       (await import('../heap-growth.js')).steadyHeapGrowth();
       const { runDriftReport } = await import('../report-run.js');

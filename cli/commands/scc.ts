@@ -8,8 +8,8 @@ export function registerScc(program: Command): void {
   scc
     .command('mark')
     .description('write each decision onto its findings as security marks; --mute mutes handled ones')
-    .requiredOption('--policy <file|dir>', 'policy file or folder (repeatable)', collect, [])
-    .requiredOption('--findings <scc:parent>', 'scc:<parent> (repeatable)', collect, [])
+    .requiredOption('-p, --policy <file|dir>', 'policy file or folder (repeatable)', collect, [])
+    .requiredOption('-f, --findings <scc:parent>', 'scc:<parent> (repeatable)', collect, [])
     .option('--scc-api <version>', 'v1|v2', oneOf('--scc-api', ['v1', 'v2'] as const), 'v1')
     .option('--since <duration|date>', 'only findings whose eventTime is at or after it', '30d')
     .option('--now <rfc3339>', 'the clock, for expiry (default: now)')

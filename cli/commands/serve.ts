@@ -7,6 +7,7 @@ import { useColor } from '../ui.js';
 interface ServeFlags {
   policy: string[];
   dataDir: string;
+  database?: string;
   port: number;
   host: string;
   tokens?: string;
@@ -45,12 +46,16 @@ export function registerServe(program: Command): void {
     .command('serve')
     .description('run the REST service: findings store, deployment checks, evaluations (openapi.yaml)')
     .requiredOption(
-      '--policy <file|dir>',
+      '-p, --policy <file|dir>',
       'policy file or folder (repeatable); SIGHUP reloads them',
       collect,
       [],
     )
     .option('--data-dir <dir>', 'where the store and the layer cache live', 'driftgate-data')
+    .option(
+      '--database <url>',
+      'store findings in this PostgreSQL database (postgres://…) instead of SQLite in --data-dir, so replicas share them (default $DRIFTGATE_DATABASE_URL)',
+    )
     .option('--port <n>', 'port to listen on (0: any free port)', integer('--port', 0, 65535), 8080)
     .option('--host <addr>', 'address to listen on', '127.0.0.1')
     .option('--tokens <file>', 'bearer tokens file (default $DRIFTGATE_TOKENS_FILE)')
@@ -115,6 +120,15 @@ export function registerServe(program: Command): void {
       if ((flags.pubsubAudience === undefined) !== (flags.pubsubEmail === undefined))
         throw new InputError('--pubsub-audience and --pubsub-email go together');
       const tokens = flags.tokens ?? process.env.DRIFTGATE_TOKENS_FILE;
+      const { parseDatabaseUrl } = await import('../../integrations/store/database-url.js');
+      const databaseUrl = flags.database ?? (process.env.DRIFTGATE_DATABASE_URL || undefined);
+      const database =
+        databaseUrl === undefined
+          ? undefined
+          : parseDatabaseUrl(
+              databaseUrl,
+              flags.database !== undefined ? '--database' : 'DRIFTGATE_DATABASE_URL',
+            );
       if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined))
         throw new InputError('--tls-cert and --tls-key go together');
       const mode = flags.admissionFailureMode;
@@ -141,6 +155,7 @@ export function registerServe(program: Command): void {
       await serve({
         policy: flags.policy,
         dataDir: flags.dataDir,
+        ...(database ? { database } : {}),
         port: flags.port,
         host: flags.host,
         ...(tokens ? { tokens } : {}),

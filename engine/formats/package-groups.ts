@@ -4,7 +4,9 @@
  * one group "brought by curl" instead of a dozen unrelated rows. Shared by the table and Markdown.
  *
  * Grouping only reorders: a group takes the place of its first (most severe) decision, its members keep
- * their order, and a package that brings a single decision gets no heading.
+ * their order, and a package that brings a single file gets no heading. The heading counts files (paths),
+ * not decisions: one path seen with two hashes (the demo's curl, with and without a sha256) is one file,
+ * and "brings these 2 files" over two rows of the same path would read as a bug.
  */
 import type { Decision } from '../evaluate/types.js';
 import { plural } from './view.js';
@@ -29,13 +31,14 @@ export function groupByPackage(decisions: readonly Decision[]): GroupedDecisions
   const placed = new Set<string>();
   for (const d of decisions) {
     const group = d.broughtBy === undefined ? undefined : members.get(d.broughtBy);
-    if (group === undefined || group.length < 2) {
+    const files = group === undefined ? 0 : new Set(group.map((m) => m.binary.path)).size;
+    if (group === undefined || files < 2) {
       ordered.push(d);
       continue;
     }
     if (placed.has(d.broughtBy!)) continue;
     placed.add(d.broughtBy!);
-    headings.set(ordered.length, { package: d.broughtBy!, size: group.length });
+    headings.set(ordered.length, { package: d.broughtBy!, size: files });
     ordered.push(...group);
   }
   return { decisions: ordered, headings };

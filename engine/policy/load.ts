@@ -5,6 +5,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { InputError } from '../errors.js';
+import { describeFsError } from '../fs-errors.js';
 import { documentToPolicy } from './document-to-policy.js';
 import { findPolicyFiles } from './find-files.js';
 import type { Policy, SourcePos } from './types.js';
@@ -83,7 +84,7 @@ async function readPolicyFile(absolute: string, display: string): Promise<string
     }
     return await readFile(absolute, 'utf8');
   } catch (err) {
-    return new InputError(`cannot read policy file: ${(err as NodeJS.ErrnoException).code ?? 'error'}`, {
+    return new InputError(`cannot read policy file: ${describeFsError(err)}`, {
       file: display,
     });
   }

@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { InputError } from '../../engine/errors.js';
 import type { Evaluation } from '../../engine/evaluate/types.js';
+import { describeFsError } from '../../engine/fs-errors.js';
 import { bakeDecisionsByRule } from '../../engine/plan/bake-decisions.js';
 import { planDockerfile } from '../../engine/plan/index.js';
 import type { BakeItem, DockerfilePlan } from '../../engine/plan/types.js';
@@ -43,8 +44,7 @@ export async function planAll(
       text = await read(file);
     } catch (err) {
       const rules = items.map((i) => `${i.policy}/${i.rule.id}`).join(', ');
-      const why =
-        err instanceof InputError ? err.message : ((err as NodeJS.ErrnoException).code ?? String(err));
+      const why = err instanceof InputError ? err.message : describeFsError(err);
       throw new InputError(
         `cannot read the Dockerfile that rule ${rules} edits: ${why} (set the rule's dockerfile, or override it)`,
         { file },

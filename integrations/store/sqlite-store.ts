@@ -13,7 +13,7 @@ import { seenAt } from '../../engine/evaluate/seen-time.js';
 import type { Finding } from '../../engine/findings/types.js';
 import { parseManifestJson } from '../../engine/image/manifest-json.js';
 import type { ImageManifest } from '../../engine/image/types.js';
-import { MIGRATIONS } from './migrations.js';
+import { MIGRATIONS, statementsFor } from './migrations.js';
 import type {
   EvaluationRecord,
   FindingFilter,
@@ -85,7 +85,8 @@ export class SqliteStore implements Store {
           receivedAt,
           f.image.repository ?? null,
           f.image.digest ?? null,
-          f.binary.path,
+          // An unusable binary (model.md: never dropped) has no path: '' (the column is NOT NULL).
+          f.binary.path ?? '',
           f.category,
           JSON.stringify(f),
         );
@@ -274,7 +275,7 @@ function migrate(db: Database.Database): void {
   for (const m of MIGRATIONS) {
     if (applied.has(m.version)) continue;
     db.transaction(() => {
-      for (const sql of m.statements) db.exec(sql);
+      for (const sql of statementsFor(m, 'sqlite')) db.exec(sql);
       db.prepare('INSERT INTO schema_migrations (version, name) VALUES (?, ?)').run(m.version, m.name);
     }).immediate();
   }

@@ -1,7 +1,7 @@
 /**
  * What the service keeps: findings, image manifests by digest, evaluations and rebuild jobs. One interface,
- * async throughout, so a second backend (PostgreSQL, for several replicas) is one more implementation: the
- * SQLite one answers synchronously inside, a networked one will not.
+ * async throughout, with two implementations: SQLite (embedded, one server; it answers synchronously
+ * inside) and PostgreSQL (several replicas on one database). test/store/store.test.ts holds both to it.
  */
 import type { Finding } from '../../engine/findings/types.js';
 import type { ImageManifest } from '../../engine/image/types.js';
@@ -90,7 +90,8 @@ export interface Store {
   /**
    * Jobs still queued or running (the server that took them stopped before they finished) are marked
    * failed with `error`: they will never run, and a client polling them must not wait forever.
-   * Returns how many. (One server per store; several replicas would need each job's owner recorded.)
+   * Returns how many. On SQLite one server owns the store: every unfinished job is failed. On PostgreSQL
+   * a job belongs to the server that took it, and only the jobs of servers that are gone are failed.
    */
   failUnfinishedRebuilds(updatedAt: string, error: string): Promise<number>;
 

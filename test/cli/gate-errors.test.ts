@@ -193,12 +193,10 @@ describe('exit 2: unreadable or malformed findings', () => {
     expectError(await gate({ findings: ['--findings', file] }), 2, 'empty.json');
   });
 
-  it('a findings file that does not exist is named', async () => {
-    expectError(
-      await gate({ findings: ['--findings', 'testdata/cli/findings/missing.json'] }),
-      2,
-      'missing.json',
-    );
+  it('a findings file that does not exist is named, in words (no raw ENOENT)', async () => {
+    const r = await gate({ findings: ['--findings', 'testdata/cli/findings/missing.json'] });
+    expectError(r, 2, 'missing.json', 'cannot read findings file: no such file or folder');
+    expect(r.stderr).not.toContain('ENOENT');
   });
 });
 

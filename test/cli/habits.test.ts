@@ -128,6 +128,34 @@ describe('short flags and several reports from one run', () => {
     expect(report).toEqual(parseJson<GateJson>(await driftgate(gateArgs(IMAGE))));
   });
 
+  it('report: -p, -f and -o mean --policy, --findings and --output there too', async () => {
+    const window = ['--now', '2026-12-01T00:00:00Z', '--since', '30d', '--format', 'json'];
+    const long = await driftgate([
+      'report',
+      '--policy',
+      'testdata/demo/policy.yaml',
+      '--findings',
+      'testdata/demo/findings.ndjson',
+      ...window,
+    ]);
+    expect(long.code).toBe(0);
+    const out = join(dir, 'report.json');
+    const short = await driftgate([
+      'report',
+      '-p',
+      'testdata/demo/policy.yaml',
+      '-f',
+      'testdata/demo/findings.ndjson',
+      ...window,
+      '-o',
+      out,
+    ]);
+    expect(short.code).toBe(0);
+    expect(short.stdout).toBe('');
+    expect(JSON.parse(await readFile(out, 'utf8'))).toEqual(JSON.parse(long.stdout));
+    expect(JSON.parse(long.stdout).repositories.length).toBeGreaterThan(0);
+  });
+
   it('a --report that is not <format>=<file> is a usage error', async () => {
     for (const bad of ['sarif', 'pdf=x.pdf', 'sarif=']) {
       const r = await driftgate([...TABLE, '--report', bad]);
@@ -156,15 +184,41 @@ describe('--help', () => {
     );
   });
 
+  /** Groups (`policy`, `scc`) do nothing themselves; every other command exits with one of the codes. */
+  const GROUPS = new Set(['policy', 'scc']);
+
   it.each(COMMANDS.map((c) => [c.join(' ') || 'driftgate', c]))(
-    '%s: ends with an example, and never prints (default: [])',
-    async (_, command) => {
+    '%s: lists the exit codes, ends with an example, and never prints (default: [])',
+    async (name, command) => {
       const r = await driftgate([...command, '--help']);
       expect(r.code).toBe(0);
       expect(r.stdout).not.toContain('(default: [])');
       expect(r.stdout.trimEnd()).toMatch(/\nExample:\n {2}\$ driftgate .+$/);
+      if (!GROUPS.has(name))
+        for (const code of ['0  pass or warn', '1  fail', '2  usage', '3  could not evaluate'])
+          expect(r.stdout).toContain(code);
+      // Flags and exit codes fit the 80 columns of a terminal (or a pipe): none runs off the screen. Only
+      // the example, a command line to copy, may be longer.
+      const body = r.stdout.slice(0, r.stdout.lastIndexOf('\nExample:'));
+      expect(body.split('\n').filter((l) => l.length > 80)).toEqual([]);
     },
   );
+
+  it('short flags are the same on every command: -p is --policy, -f is --findings, -o is --output', () => {
+    const SHORT: Record<string, string> = { '--policy': '-p', '--findings': '-f', '--output': '-o' };
+    const program = buildProgram();
+    const missing: string[] = [];
+    for (const path of COMMANDS) {
+      let cmd: Command = program;
+      for (const name of path) cmd = cmd.commands.find((c) => c.name() === name)!;
+      for (const option of cmd.options) {
+        const short = option.long ? SHORT[option.long] : undefined;
+        if (short !== undefined && option.short !== short)
+          missing.push(`${path.join(' ')} ${option.long} (short: ${option.short ?? 'none'})`);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
 
   it('the gate’s help lists the exit codes a pipeline branches on, and the global flags', async () => {
     const r = await driftgate(['gate', '--help']);

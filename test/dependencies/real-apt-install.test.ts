@@ -12,6 +12,7 @@ import { DependencyGraph, readPackageDbs } from '../../engine/packages/index.js'
 import { parsePolicyText } from '../../engine/policy/load.js';
 import { draftPolicy } from '../../engine/policy-init/index.js';
 import { fakeImage, NOW } from '../evaluate/helpers.js';
+import { assertGateOutput } from '../support/gate-output-schema.js';
 
 const dir = new URL('../../testdata/dependencies/', import.meta.url);
 const read = (name: string) => readFileSync(new URL(name, dir), 'utf8');
@@ -110,6 +111,7 @@ describe('gating apt-get install curl with a bake rule for curl', () => {
     const rows = lines.slice(at + 1, at + 1 + 2 * brought).filter((_, i) => i % 2 === 0);
     expect(rows.every((r) => /\bbake\b/.test(r))).toBe(true);
     const json = JSON.parse(formatEvaluation(ev, 'json', { policies, toolVersion: 't' }));
+    assertGateOutput(json);
     const lib = json.decisions.find((d: { binary: { path: string } }) =>
       d.binary.path.endsWith('/libcurl.so.4.8.0'),
     );

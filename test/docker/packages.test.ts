@@ -117,7 +117,7 @@ describe('package attribution from the container dpkg database', () => {
     expect(lines.filter((l) => l.startsWith('(no package) '))).toEqual([
       expect.stringMatching(/^\(no package\) added \/usr\/local\/bin\/fetch sha256:[0-9a-f]{12}$/),
     ]);
-  });
+  }, 180_000); // reads the container through the Docker engine: a minute or more on a loaded machine (a budget, not a speed test)
 });
 
 describe('maintainerScriptOwner', () => {

@@ -5,7 +5,15 @@
 import { describe, expect, it } from 'vitest';
 import { type FormatContext, formatEvaluation } from '../../engine/formats/index.js';
 import { failOnResult } from '../../engine/gate/fail-on.js';
+import { assertGateOutput } from '../support/gate-output-schema.js';
 import { decision, evaluation, POLICIES } from './fixtures.js';
+
+/** The gate's JSON, checked against its published schema before a test looks at it. */
+function gateJson(text: string) {
+  const value = JSON.parse(text);
+  assertGateOutput(value);
+  return value;
+}
 
 const ctx: FormatContext = { policies: POLICIES, toolVersion: '0.0.0-test' };
 const HASHED = '0123456789ab'.padEnd(64, 'f');
@@ -41,6 +49,27 @@ describe('decisions for the same path that differ only by hash', () => {
     expect(texts.some((t: string) => t.includes('/usr/bin/curl (no hash reported).'))).toBe(true);
   });
 
+  it('under a package heading count files, not decisions: one path with two hashes is one file', () => {
+    const curl = (sha256?: string) =>
+      decision('bake', {
+        binary: { path: '/usr/bin/curl', ...(sha256 ? { sha256 } : {}) },
+        broughtBy: 'curl',
+      });
+    // The demo's case: curl with and without a hash, nothing else from the package: no heading at all.
+    const alone = formatEvaluation(evaluation([curl(HASHED), curl()]), 'table', ctx);
+    expect(alone).not.toContain('installing curl brings');
+    expect(formatEvaluation(evaluation([curl(HASHED), curl()]), 'markdown', ctx)).not.toContain(
+      'installing curl brings',
+    );
+    // With a library it brings as well: two files, three rows.
+    const lib = decision('bake', {
+      binary: { path: '/usr/lib/x86_64-linux-gnu/libcurl.so.4', sha256: HASHED },
+      broughtBy: 'curl',
+    });
+    const both = formatEvaluation(evaluation([curl(HASHED), curl(), lib]), 'table', ctx);
+    expect(both).toContain('installing curl brings these 2 files:');
+  });
+
   it('show the whole hash when two hashes of one path agree on the short one', () => {
     const other = '0123456789ab'.padEnd(64, 'e');
     const ev = evaluation([
@@ -71,7 +100,7 @@ describe('the image line', () => {
     expect(md).toContain(
       `Image \` docker.io/acme/inventory:v2@sha256:${'b'.repeat(64)} \` (debian 12; local image id`,
     );
-    expect(JSON.parse(formatEvaluation(local, 'json', ctx)).image).toEqual({
+    expect(gateJson(formatEvaluation(local, 'json', ctx)).image).toEqual({
       repository: 'docker.io/acme/inventory',
       digest: `sha256:${'b'.repeat(64)}`,
       os: 'debian 12',
@@ -90,7 +119,7 @@ describe('--fail-on in the reports', () => {
   it('json records what triggered; table and markdown say why the gate fails although the verdict is warn', () => {
     const ev = evaluation([decision('bake')], { verdict: 'warn' });
     const failOn = failOnResult(ev, ['violation', 'warn']);
-    expect(JSON.parse(formatEvaluation(ev, 'json', { ...ctx, failOn })).failOn).toEqual({
+    expect(gateJson(formatEvaluation(ev, 'json', { ...ctx, failOn })).failOn).toEqual({
       conditions: ['violation', 'warn'],
       triggered: ['warn'],
     });
@@ -98,7 +127,7 @@ describe('--fail-on in the reports', () => {
     expect(formatEvaluation(ev, 'table', { ...ctx, failOn })).toContain(note);
     expect(formatEvaluation(ev, 'markdown', { ...ctx, failOn })).toContain(note);
     // Without the flag, the JSON is exactly what it was (schemaVersion 1: extended, not broken).
-    expect(JSON.parse(formatEvaluation(ev, 'json', ctx))).not.toHaveProperty('failOn');
+    expect(gateJson(formatEvaluation(ev, 'json', ctx))).not.toHaveProperty('failOn');
   });
 
   it('with no decision but findings about other images, the table says to check the identity', () => {

@@ -114,6 +114,13 @@ describe('driftgate policy init', () => {
     expect(readFileSync(out, 'utf8')).toBe('reviewed: true\n');
   });
 
+  it('without an image, names the image flags policy init accepts, never --image (issue 13.3)', async () => {
+    const err = await run(['--from-findings', FINDINGS_FILES[0]!]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect(String(err)).toContain('name the image: one of --image-archive, --oci-layout or --manifest');
+    expect(String(err)).not.toMatch(/--image\b(?!-)/);
+  });
+
   it('reports a missing Contents index file as an input error naming it', async () => {
     const dir = workDir();
     writeFileSync(join(dir, 'manifest.json'), JSON.stringify(bookwormManifest()));
@@ -130,6 +137,6 @@ describe('driftgate policy init', () => {
       join(dir, 'x.yaml'),
     ]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InputError);
-    expect(String(err)).toContain('Contents-amd64.gz: cannot read Contents index: ENOENT');
+    expect(String(err)).toContain('Contents-amd64.gz: cannot read Contents index: no such file or folder');
   });
 });

@@ -8,44 +8,17 @@ import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { main } from '../../cli/main.js';
 import { makeRepos, type Repos } from '../git/fixture.js';
+import {
+  checkoutSccFinding,
+  HOSTILE_PATH as HOSTILE,
+  CHECKOUT_POLICY as POLICY,
+  CHECKOUT_REPOSITORY as REPOSITORY,
+} from '../support/checkout-fixture.js';
 import { type GitHubFake, startGitHubFake } from '../support/github-fake.js';
 
 const ARCHIVE = resolve('testdata/images/merged-usr.docker-save.tar');
-const REPOSITORY = 'europe-docker.pkg.dev/shop-prod/apps/checkout';
-const HOSTILE = '/opt/tools/`$(touch /tmp/driftgate-pwned)` @octocat [x](javascript:alert(1)) | <b>';
-
-const POLICY = `apiVersion: driftgate.dev/v1
-kind: DriftPolicy
-metadata: { name: checkout, owner: team-checkout }
-spec:
-  match: { images: ["${REPOSITORY}"] }
-  rules:
-    - id: curl-healthcheck
-      action: bake
-      paths: ["/usr/bin/curl"]
-      package: { manager: apt, name: curl }
-      ticket: CHK-1203
-      reason: the readiness probe shells out to curl
-    - id: vendored-tools
-      action: bake
-      paths: ["/opt/tools/**"]
-      package: { manager: apt, name: jq }
-      reason: tools the jobs need
-`;
-
-function sccFinding(i: number, path: string): object {
-  return {
-    finding: {
-      name: `organizations/1/sources/2/findings/f${i}`,
-      category: 'Added Binary Executed',
-      eventTime: `2026-11-2${i}T08:00:00Z`,
-      processes: [{ binary: { path, sha256: 'ab'.repeat(32), size: '10' }, args: [path, '$(id)'] }],
-      containers: [{ name: 'checkout', uri: `${REPOSITORY}:2026.11.3` }],
-      kubernetes: { pods: [{ ns: 'checkout', name: 'checkout-1' }] },
-    },
-    resource: { name: '//container.googleapis.com/projects/p/locations/l/clusters/shop-prod' },
-  };
-}
+const sccFinding = (i: number, path: string): object =>
+  checkoutSccFinding(i, path, `2026-11-2${i}T08:00:00Z`, '2026.11.3');
 
 let repos: Repos;
 let fake: GitHubFake;

@@ -17,45 +17,18 @@ import { PolicySet } from '../../service/policy-set.js';
 import { rebuildPerformer } from '../../service/rebuild-pull-requests.js';
 import { driftgate, ensureBuilt, removeDir, tempDir } from '../cli/cli.js';
 import { makeRepos, type Repos } from '../git/fixture.js';
+import {
+  checkoutSccFinding,
+  HOSTILE_PATH as HOSTILE,
+  CHECKOUT_POLICY as POLICY,
+  CHECKOUT_REPOSITORY as REPOSITORY,
+} from '../support/checkout-fixture.js';
 import { type GitHubFake, startGitHubFake } from '../support/github-fake.js';
 import { startService, type TestService, TOKENS } from './support.js';
 
 const ARCHIVE = resolve('testdata/images/merged-usr.docker-save.tar');
-const REPOSITORY = 'europe-docker.pkg.dev/shop-prod/apps/checkout';
-const HOSTILE = '/opt/tools/`$(touch /tmp/driftgate-pwned)` @octocat [x](javascript:alert(1)) | <b>';
-
-const POLICY = `apiVersion: driftgate.dev/v1
-kind: DriftPolicy
-metadata: { name: checkout, owner: team-checkout }
-spec:
-  match: { images: ["${REPOSITORY}"] }
-  rules:
-    - id: curl-healthcheck
-      action: bake
-      paths: ["/usr/bin/curl"]
-      package: { manager: apt, name: curl }
-      ticket: CHK-1203
-      reason: the readiness probe shells out to curl
-    - id: vendored-tools
-      action: bake
-      paths: ["/opt/tools/**"]
-      package: { manager: apt, name: jq }
-      reason: tools the jobs need
-`;
-
-function sccFinding(i: number, path: string): object {
-  return {
-    finding: {
-      name: `organizations/1/sources/2/findings/f${i}`,
-      category: 'Added Binary Executed',
-      eventTime: new Date(Date.now() - i * 3_600_000).toISOString(),
-      processes: [{ binary: { path, sha256: 'ab'.repeat(32), size: '10' }, args: [path, '$(id)'] }],
-      containers: [{ name: 'checkout', uri: `${REPOSITORY}:1` }],
-      kubernetes: { pods: [{ ns: 'checkout', name: 'checkout-1' }] },
-    },
-    resource: { name: '//container.googleapis.com/projects/p/locations/l/clusters/shop-prod' },
-  };
-}
+const sccFinding = (i: number, path: string): object =>
+  checkoutSccFinding(i, path, new Date(Date.now() - i * 3_600_000).toISOString(), '1');
 
 let manifest: ImageManifest;
 let repos: Repos;

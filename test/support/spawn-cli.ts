@@ -7,9 +7,12 @@
  * result says which net, if any, ended it (`killedBy`). Nothing here measures time.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
+import { assertGateJsonOf, gateJsonFiles } from './gate-output-schema.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -73,10 +76,18 @@ export function spawnDriftgate(args: readonly string[], opts: SpawnOptions): Pro
     });
     child.on('close', (code, signal) => {
       clearTimeout(killer);
+      const out = stdout();
+      try {
+        // The gate's JSON, wherever this run wrote it, meets docs/schemas/gate-output.schema.json.
+        assertGateJsonOf(out, writtenFiles(args));
+      } catch (e) {
+        reject(e);
+        return;
+      }
       resolve({
         code,
         signal,
-        stdout: stdout(),
+        stdout: out,
         stderr: stderr(),
         killedBy: wallClock ? 'wall-clock' : signal ? 'signal' : null,
       });
@@ -90,4 +101,17 @@ export function spawnDriftgate(args: readonly string[], opts: SpawnOptions): Pro
       child.stdin.end(input ?? '');
     }
   });
+}
+
+/** The JSON files a run named as its outputs and wrote (a run that failed early wrote none). */
+function writtenFiles(args: readonly string[]): Array<{ name: string; text: string }> {
+  const files: Array<{ name: string; text: string }> = [];
+  for (const name of gateJsonFiles(args)) {
+    try {
+      files.push({ name, text: readFileSync(resolvePath(REPO_ROOT, name), 'utf8') });
+    } catch {
+      // not written: the run failed before its output, which the test asserts on its own
+    }
+  }
+  return files;
 }

@@ -1,4 +1,7 @@
-/** A file-system failure in words a user acts on, instead of a raw `ENOENT`. */
+/**
+ * A file-system failure in words a user acts on, instead of a raw `ENOENT`. Pure, so the engine (policy
+ * files), the CLI and the service (tokens file) all say it the same way.
+ */
 export function describeFsError(err: unknown): string {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   switch (code) {
