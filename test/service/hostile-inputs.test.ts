@@ -219,6 +219,47 @@ describe('an image whose layer is not its diff_id, from a real registry', () => 
   });
 });
 
+describe('stored findings whose binary path cannot be used, behind the deployment check and the webhook', () => {
+  let registry: TestRegistry;
+  beforeAll(async () => {
+    await requireRegistryTools();
+    registry = await startRegistry();
+  }, 120_000);
+  afterAll(async () => {
+    await registry?.stop();
+  });
+
+  test('are kept: a malicious one denies the image whatever its path; the webhook denies the pod', async () => {
+    const digest = await pushWithSkopeo(
+      'oci-archive:testdata/images/merged-usr.oci-gzip.tar',
+      registry,
+      'service-hardening/fileless:1',
+    );
+    const repository = `${registry.host}/service-hardening/fileless`;
+    const malicious = 'Execution: Added Malicious Binary Executed';
+    const findings = UNUSABLE_PATHS.map(([label, path]) =>
+      sccResult(repository, `stored-${label}`, path, { category: malicious }),
+    ).map((f) => ({
+      ...f,
+      finding: { ...(f.finding as object), eventTime: new Date(Date.now() - 3_600_000).toISOString() },
+    }));
+    const stored = await svc.call('POST', '/v1/findings', { token: TOKENS.all, body: findings });
+    expect(stored.status, stored.text).toBe(200);
+    expect(stored.json.stored).toBe(UNUSABLE_PATHS.length);
+
+    const r = await check(`${repository}@${digest}`);
+    expect(r.json).toMatchObject({ allowed: false, verdict: 'fail' });
+    const outcomes = r.json.decisions.map((d: { outcome: string }) => d.outcome);
+    expect(outcomes).toHaveLength(UNUSABLE_PATHS.length);
+    expect(new Set(outcomes)).toEqual(new Set(['malicious']));
+    expect(r.json.reasons.join(' ')).toMatch(/Fileless execution|memfd:kworker/);
+
+    const a = await svc.call('POST', '/v1/admission', { body: podReview(`${repository}@${digest}`) });
+    expect(a.status, a.text).toBe(200);
+    expect(a.json.response.allowed).toBe(false);
+  });
+});
+
 describe('POST /v1/evaluations: a malicious drift finding whose binary path cannot be used', () => {
   test('is malicious whatever its path (memfd, empty, a number, relative, /, NUL, over 4,096)', async () => {
     const findings = UNUSABLE_PATHS.map(([label, path]) =>
