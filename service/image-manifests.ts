@@ -27,17 +27,28 @@ export interface ImageSource {
   read(repository: string, digest: string, readOpts: ReadOptions): Promise<ImageManifest>;
 }
 
-export function registrySource(baseReadOptions: ReadOptions = {}): ImageSource {
+/**
+ * `bounds`: the registry's network bounds (DRIFTGATE_REGISTRY_*), read once by `driftgate serve` when it
+ * starts, so a malformed one stops the server instead of failing every request as if the client erred.
+ */
+export function registrySource(
+  baseReadOptions: ReadOptions = {},
+  bounds?: import('../integrations/registry/network-bounds.js').NetworkBounds,
+): ImageSource {
+  const clientOpts = bounds !== undefined ? { bounds } : {};
   return {
     async resolveTag(repository, tag, platform) {
       const { resolveImage } = await import('../integrations/registry/resolve.js');
-      const img = await resolveImage(`${repository}:${tag}`, { platform });
+      const img = await resolveImage(`${repository}:${tag}`, { ...clientOpts, platform });
       // The tag's own digest (an index for a multi-platform image): what a deploy pins.
       return img.indexDigest ?? img.manifestDigest;
     },
     async read(repository, digest, readOpts) {
       const { manifestFromRegistry } = await import('../integrations/registry/manifest.js');
-      return manifestFromRegistry(`${repository}@${digest}`, {}, { ...baseReadOptions, ...readOpts });
+      return manifestFromRegistry(`${repository}@${digest}`, clientOpts, {
+        ...baseReadOptions,
+        ...readOpts,
+      });
     },
   };
 }

@@ -10,6 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { InputError } from '../engine/errors.js';
 import { imageLimitsFromEnv } from '../integrations/environment/image-limits.js';
 import { openLayerCache } from '../integrations/layer-cache/index.js';
+import { networkBoundsFromEnv } from '../integrations/registry/network-bounds.js';
 import { describeStoreLocation, openStore, type StoreLocation } from '../integrations/store/index.js';
 import type { AdmissionSettings } from './admission/reviewer.js';
 import { buildApp, DAY_MS } from './app.js';
@@ -56,6 +57,11 @@ export async function serve(settings: ServeSettings): Promise<FastifyInstance> {
   const auth = await authSettings(settings);
   const tls = settings.tls ? await loadTlsPair(settings.tls) : undefined;
   const policies = new PolicySet(settings.policy);
+  // The bounds users set for images and registries (docs/limits.md), read now: a malformed one stops the
+  // server with exit 2 naming the variable, rather than answering every later request 422 as if the
+  // client's input were wrong.
+  const imageLimits = imageLimitsFromEnv(process.env);
+  const networkBounds = networkBoundsFromEnv(process.env);
   const loaded = await policies.reload();
   if (!loaded.ok) throw new InputError(`policies not loaded: ${loaded.errors.join('; ')}`);
   // Before the store opens: a rebuild misconfiguration (not a checkout, no token) refuses to start.
@@ -76,10 +82,10 @@ export async function serve(settings: ServeSettings): Promise<FastifyInstance> {
     bodyLimit: settings.bodyLimit,
     rateLimitPerMinute: settings.rateLimitPerMinute,
     // The image bounds a user set (DRIFTGATE_MAX_DECOMPRESSED_BYTES) hold for images read for a deploy too.
-    imageSource: registrySource({
-      limits: imageLimitsFromEnv(process.env),
-      ...(cache ? { layerCache: cache, manifestCache: cache } : {}),
-    }),
+    imageSource: registrySource(
+      { limits: imageLimits, ...(cache ? { layerCache: cache, manifestCache: cache } : {}) },
+      networkBounds,
+    ),
     ...(tls ? { https: tls } : {}),
     ...(settings.admission ? { admission: settings.admission } : {}),
     ...(rebuild ? { rebuild } : {}),

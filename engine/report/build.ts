@@ -15,7 +15,7 @@ import type { Decision, Outcome, RuleRef } from '../evaluate/types.js';
 import { severityOf } from '../evaluate/verdict.js';
 import { type Finding, type FindingBinary, isUsableBinary, type Workload } from '../findings/types.js';
 import { createImageLookup, EMPTY_MANIFEST } from '../image/lookup.js';
-import type { ImageLookup, } from '../image/types.js';
+import type { ImageLookup } from '../image/types.js';
 import { compileGlob } from '../policy/glob.js';
 import type { Policy } from '../policy/types.js';
 import { evidenceFor } from './evidence.js';
@@ -404,6 +404,7 @@ function reportBinary(
     status: ctx.status,
     ...(ctx.resolvedBecause !== undefined ? { resolvedBecause: ctx.resolvedBecause } : {}),
     path: d.binary.path,
+    ...(d.binary.unusable !== undefined ? { unusable: d.binary.unusable } : {}),
     ...(d.binary.sha256 !== undefined ? { sha256: d.binary.sha256 } : {}),
     outcome: d.outcome,
     drift: d.drift,

@@ -49,7 +49,10 @@ export interface ReportBinary {
   team: string;
   status: BinaryStatus;
   resolvedBecause?: ResolvedBecause;
+  /** The path, or for a binary with no usable path the text as reported (then `unusable` says why). */
   path: string;
+  /** Set when the findings named no usable path (docs/findings.md): `path` is then no file to look up. */
+  unusable?: import('../findings/types.js').UnusableReason;
   sha256?: string;
   /** The decision of the latest window the binary was seen in. */
   outcome: Outcome;

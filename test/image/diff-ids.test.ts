@@ -3,11 +3,13 @@
  * config's `rootfs.diff_ids` names is refused (exit 2, naming the layer), read or served from the cache,
  * and is never stored. Part 4: layer references are bounded in an OCI manifest too.
  */
+
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../engine/errors.js';
 import { readImageArchive, readOciLayout } from '../../engine/image/index.js';
+import { capThisProcess } from '../support/cap-this-process.js';
 import {
   MapCache,
   ociClaiming,
@@ -16,6 +18,9 @@ import {
   tempDirs,
 } from './diff-id-fixture.js';
 import { outerTar, writeMembers } from './helpers.js';
+
+// In-process hostile inputs: a broken bound fails this file at 2 GiB instead of taking the machine.
+capThisProcess(2 * 1024 ** 3);
 
 const temp = tempDirs('driftgate-diffids-');
 

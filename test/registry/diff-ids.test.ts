@@ -3,6 +3,7 @@
  * (the blob's own digest is right, so the distribution API cannot tell) is refused, exit 2, naming the
  * layer; and a layer the cache learnt from an honest image is refused when a lying config asks for it.
  */
+
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { InputError } from '../../engine/errors.js';
 import { manifestFromRegistry } from '../../integrations/registry/manifest.js';
@@ -14,7 +15,11 @@ import {
   tempDirs,
 } from '../image/diff-id-fixture.js';
 import { writeMembers } from '../image/helpers.js';
+import { capThisProcess } from '../support/cap-this-process.js';
 import { pushWithSkopeo, startRegistry, type TestRegistry } from '../support/registry.js';
+
+// In-process hostile inputs: a broken bound fails this file at 2 GiB instead of taking the machine.
+capThisProcess(2 * 1024 ** 3);
 
 let registry: TestRegistry;
 const temp = tempDirs('driftgate-diffid-layout-');

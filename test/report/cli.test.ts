@@ -2,11 +2,12 @@
  * `driftgate report` from files, as a user runs it: each format written to --output, the window and the
  * current image taken from the flags, and bad flags as exit 2 with one line.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { DriftReport } from '../../engine/report/types.js';
+import { sccResult, UNUSABLE_PATHS } from '../cli/hostile-findings.js';
 import { runCli } from '../support/run-cli.js';
 import { expectValid } from './schema.js';
 
@@ -52,6 +53,65 @@ describe('driftgate report', () => {
     const csv = await report(['--format', 'csv', '--since', '14d']);
     expect(csv.text.split('\r\n')[0]).toMatch(/^repository,team,status,/);
     expect(csv.text.trimEnd().split('\r\n').length).toBeGreaterThan(5);
+  });
+
+  test('markdown: every table row has as many cells as its header (the bakes table included)', async () => {
+    const md = (await report(['--image-archive', 'testdata/images/merged-usr.docker-save.tar'])).text;
+    expect(md).toContain('### Bakes and their pull requests');
+    // A cell boundary is a pipe no backslash escapes (finding text in a cell has its pipes escaped).
+    const cells = (row: string) => row.split(/(?<!\\)\|/).length - 2;
+    let header: number | undefined;
+    let tables = 0;
+    for (const line of md.split('\n')) {
+      if (!line.startsWith('|')) {
+        header = undefined;
+        continue;
+      }
+      if (header === undefined) {
+        header = cells(line);
+        tables++;
+      } else expect(cells(line), line).toBe(header);
+    }
+    expect(tables).toBeGreaterThanOrEqual(4);
+  });
+
+  test('a binary with no usable path says why in json (the schema), csv, markdown and html', async () => {
+    const file = join(dir, 'unusable.ndjson');
+    const lines = UNUSABLE_PATHS.map(([label, path]) =>
+      JSON.stringify(
+        sccResult('docker.io/driftgate-test/merged-usr', `u-${label}`, path, {
+          category: 'Execution: Added Malicious Binary Executed',
+        }),
+      ),
+    );
+    await writeFile(file, `${lines.join('\n')}\n`);
+    const run = async (format: string) => {
+      const out = join(dir, `unusable.${format}`);
+      const r = await runCli(
+        ['report', '--policy', 'testdata/demo/policy.yaml', '--findings', file].concat([
+          '--now',
+          '2026-11-28T00:00:00Z',
+          '--format',
+          format,
+          '--output',
+          out,
+        ]),
+      );
+      expect(r.code, r.stderr).toBe(0);
+      return { stdout: await readFile(out, 'utf8') };
+    };
+    const json = JSON.parse((await run('json')).stdout) as DriftReport;
+    expectValid(json);
+    const binaries = json.repositories.flatMap((r) => r.binaries);
+    expect(binaries.map((b) => b.unusable).sort()).toEqual(
+      ['fileless', 'fileless', 'missing', 'nul', 'relative', 'root', 'too-long', 'wrong-type'].sort(),
+    );
+    expect(binaries.find((b) => b.path === 'bin/relative')!.unusable).toBe('relative');
+    const csv = (await run('csv')).stdout.split('\r\n');
+    expect(csv[0]).toContain(',path,unusable,sha256,');
+    expect(csv.find((row) => row.includes('bin/relative'))).toContain(',bin/relative,relative,');
+    expect((await run('markdown')).stdout).toContain('` bin/relative ` (no usable path: relative)');
+    expect((await run('html')).stdout).toContain('(no usable path: fileless)');
   });
 
   test('--pr-repo links the rebuild pull request', async () => {

@@ -5,6 +5,7 @@
  * event_time from the start of the previous window), every page is read, PERMISSION_DENIED names the
  * missing permission, UNAVAILABLE is retried, and a source that stays unreachable is exit 3.
  */
+import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { DriftReport } from '../../engine/report/types.js';
 import { findingsFilter } from '../../integrations/security-center/index.js';
+import { ensureBuilt, REPO_ROOT } from '../cli/cli.js';
 import { runCli } from '../support/run-cli.js';
 import { type SccServer, startSccServer } from '../support/scc-server.js';
 import { expectValid } from './schema.js';
@@ -161,5 +163,60 @@ describe('report from Security Command Center', () => {
     } finally {
       server.failWith(undefined);
     }
+  });
+});
+
+/**
+ * The built CLI under a pseudo-terminal (util-linux `script`, as test/cli/image-progress.test.ts): what a
+ * person sees on stderr. The report goes to --output, so the screen holds stderr only.
+ */
+async function reportOnTerminal(
+  findings: string,
+  extra: string[],
+): Promise<{ code: number; screen: string }> {
+  await ensureBuilt();
+  const out = join(dir, `tty-${Math.random().toString(16).slice(2)}.json`);
+  const args = ['node', 'bin/driftgate.js', 'report', '--policy', 'testdata/demo/policy.yaml'].concat([
+    '--findings',
+    findings,
+    '--now',
+    NOW,
+    '--format',
+    'json',
+    '--output',
+    out,
+    ...extra,
+  ]);
+  const command = args.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  const env = { ...process.env, DRIFTGATE_SCC_ENDPOINT: server.endpoint, DRIFTGATE_SCC_RETRY_DELAY_MS: '1' };
+  return new Promise((resolve) => {
+    execFile('script', ['-qfec', command, '/dev/null'], { cwd: REPO_ROOT, env }, (err, stdout) =>
+      resolve({ code: err ? ((err as { code?: number }).code ?? -1) : 0, screen: stdout }),
+    );
+  });
+}
+
+describe('the progress line on a terminal', () => {
+  /** The line counts every 1,024 findings: an organization with 3,000 of them draws it. */
+  const MANY = 'organizations/333';
+  beforeAll(() => {
+    const many = Array.from({ length: 3000 }, (_, i) => {
+      const r = results[i % results.length] as { finding: Record<string, unknown> };
+      return { ...r, finding: { ...r.finding, name: `${MANY}/sources/1/findings/f${i}` } };
+    });
+    server.addResults(MANY, many);
+  });
+
+  test('a live source on a terminal: "reading findings" with the count, erased at the end', async () => {
+    const r = await reportOnTerminal(`scc:${MANY}`, ['--scc-api', 'v2']);
+    expect(r.code, r.screen).toBe(0);
+    expect(r.screen).toMatch(/reading findings .*\d+ \(/);
+    expect(r.screen.endsWith('\r\x1b[2K')).toBe(true);
+  });
+
+  test('a file on a terminal: nothing on stderr', async () => {
+    const r = await reportOnTerminal(exported, []);
+    expect(r.code, r.screen).toBe(0);
+    expect(r.screen).toBe('');
   });
 });

@@ -160,7 +160,8 @@ export async function startHostileRegistry(behaviour: HostileBehaviour): Promise
       res.end('{"errors":[{"code":"UNAUTHORIZED"}]}');
       return;
     }
-    if (path === '/v2/hostile/app/manifests/1') {
+    // By tag, and by its digest: the service pins a tag to its digest, then reads the digest.
+    if (path === '/v2/hostile/app/manifests/1' || path === `/v2/hostile/app/manifests/${sha256(manifest)}`) {
       serve(res, behaviour.manifest, manifest, 'application/vnd.oci.image.manifest.v1+json', undefined);
     } else if (path === `/v2/hostile/app/blobs/${configDigest}`) {
       serve(res, behaviour.config, config, 'application/octet-stream', range);

@@ -74,7 +74,7 @@ ${
     ? `<section><h2>Bakes and their pull requests</h2>${table(
         ['binary', 'findings', 'repository', 'install', 'Dockerfile', 'pull request', 'ticket'],
         bakes.map((b) => [
-          `${code(b.path)}<br><span class="muted mono">${b.sha256 ? `${h(b.sha256.slice(0, 16))}…` : 'no hash reported'}</span>`,
+          `${pathHtml(b)}<br><span class="muted mono">${b.sha256 ? `${h(b.sha256.slice(0, 16))}…` : 'no hash reported'}</span>`,
           String(b.count),
           code(b.repository),
           b.bake ? code(b.bake.install) : '—',
@@ -129,7 +129,7 @@ ${r.repositories
           .map((b) => [
             h(statusLabel(b)),
             badge(b.outcome),
-            `${code(b.path)}${b.sha256 ? `<br><span class="muted mono">${h(b.sha256.slice(0, 16))}…</span>` : ''}`,
+            `${pathHtml(b)}${b.sha256 ? `<br><span class="muted mono">${h(b.sha256.slice(0, 16))}…</span>` : ''}`,
             `${b.count} (${b.previousCount})`,
             b.rule ? code(`${b.rule.policy}/${b.rule.id}`) : '—',
             evidence(b),
@@ -217,7 +217,7 @@ function evidence(b: ReportBinary): string {
 
 function card(b: ReportBinary): string {
   const where = b.workloads.map((w) => code(workloadText(w))).join(', ');
-  return `<div class="card"><h3>${badge(b.outcome)} ${code(b.path)} <span class="muted">in ${code(b.repository)} · ${h(b.status)}</span></h3>
+  return `<div class="card"><h3>${badge(b.outcome)} ${pathHtml(b)} <span class="muted">in ${code(b.repository)} · ${h(b.status)}</span></h3>
 <p>${h(b.reason)}</p>
 <p class="muted">${plural(b.count, 'finding')} this window, ${b.previousCount} before${b.firstSeen ? ` · first ${h(day(b.firstSeen))}` : ''}${b.lastSeen ? ` · last ${h(day(b.lastSeen))}` : ''}${where ? ` · ${where}` : ''}${b.sha256 ? `<br>sha256 <span class="mono">${h(b.sha256)}</span>` : ''}</p>
 <p>${evidence(b)}</p></div>`;
@@ -309,4 +309,9 @@ function changeChart(r: DriftReport): string {
     })
     .join('');
   return `<svg class="chart" id="chart-week-over-week" viewBox="0 0 ${W} ${H}" role="img" aria-label="change from the previous window">${bars}<rect x="${labelW}" y="${H - 14}" width="10" height="10" fill="#afb8c1"/><text x="${labelW + 14}" y="${H - 5}">previous window</text><rect x="${labelW + 120}" y="${H - 14}" width="10" height="10" fill="#0969da"/><text x="${labelW + 134}" y="${H - 5}">this window</text></svg>`;
+}
+
+/** The path as code; for a binary with no usable path, said after it (the text is no file). */
+function pathHtml(b: ReportBinary): string {
+  return `${code(b.path)}${b.unusable !== undefined ? ` <span class="muted">(no usable path: ${h(b.unusable)})</span>` : ''}`;
 }

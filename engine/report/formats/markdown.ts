@@ -110,8 +110,8 @@ export function formatReportMarkdown(r: DriftReport): string {
     push(
       '### Bakes and their pull requests',
       '',
-      '| binary | repository | install | Dockerfile | pull request | ticket |',
-      '| --- | --- | --- | --- | --- | --- |',
+      '| binary | sha256 | findings | repository | install | Dockerfile | pull request | ticket |',
+      '| --- | --- | ---: | --- | --- | --- | --- | --- |',
     );
     for (const b of bakes) {
       const pr = b.bake?.pullRequest;
@@ -119,7 +119,7 @@ export function formatReportMarkdown(r: DriftReport): string {
         ? (link(markdownCode(pr.branch, { inTable: true }), pr.url) ?? code(pr.branch, true))
         : '—';
       push(
-        `| ${code(b.path, true)} | ${short(b.sha256)} | ${b.count} | ${code(b.repository, true)} | ${b.bake ? code(b.bake.install, true) : '—'} | ${b.bake ? code(b.bake.dockerfile, true) : '—'} | ${prCell} | ${b.bake?.ticket ? code(b.bake.ticket, true) : '—'} |`,
+        `| ${pathCell(b, true)} | ${short(b.sha256)} | ${b.count} | ${code(b.repository, true)} | ${b.bake ? code(b.bake.install, true) : '—'} | ${b.bake ? code(b.bake.dockerfile, true) : '—'} | ${prCell} | ${b.bake?.ticket ? code(b.bake.ticket, true) : '—'} |`,
       );
     }
     push('');
@@ -154,7 +154,7 @@ export function formatReportMarkdown(r: DriftReport): string {
     for (const b of repo.binaries) {
       if (
         !push(
-          `| ${statusLabel(b)} | ${OUTCOME_LABEL[b.outcome]} | ${code(b.path, true)} | ${short(b.sha256)} | ${b.count} (${b.previousCount}) | ${b.rule ? code(`${b.rule.policy}/${b.rule.id}`, true) : '—'} | ${evidenceLinks(b, true).join(' · ') || '—'} |`,
+          `| ${statusLabel(b)} | ${OUTCOME_LABEL[b.outcome]} | ${pathCell(b, true)} | ${short(b.sha256)} | ${b.count} (${b.previousCount}) | ${b.rule ? code(`${b.rule.policy}/${b.rule.id}`, true) : '—'} | ${evidenceLinks(b, true).join(' · ') || '—'} |`,
         )
       )
         break;
@@ -208,11 +208,16 @@ export function formatReportMarkdown(r: DriftReport): string {
   return `${out.join('\n').trimEnd()}\n`;
 }
 
+/** The path in a code span; for a binary with no usable path, said after it (the text is no file). */
+function pathCell(b: ReportBinary, inTable: boolean): string {
+  return `${code(b.path, inTable)}${b.unusable !== undefined ? ` (no usable path: ${b.unusable})` : ''}`;
+}
+
 function binaryBlock(b: ReportBinary): string[] {
   const seen = [b.firstSeen, b.lastSeen].filter((x) => x !== undefined).map((x) => day(x!));
   const where = b.workloads.map((w) => code(workloadText(w))).filter((x) => x !== '*(empty)*');
   return [
-    `#### ${OUTCOME_LABEL[b.outcome]}: ${code(b.path)} in ${code(b.repository)} (${b.status})`,
+    `#### ${OUTCOME_LABEL[b.outcome]}: ${pathCell(b, false)} in ${code(b.repository)} (${b.status})`,
     '',
     `- ${text(b.reason)}`,
     `- ${plural(b.count, 'finding')} this window, ${b.previousCount} the window before${seen.length > 0 ? `; seen ${[...new Set(seen)].join(' to ')}` : ''}${where.length > 0 ? `; in ${where.join(', ')}` : ''}`,
