@@ -94,6 +94,25 @@ async function healthy(name: string): Promise<void> {
   }
 }
 
+/** A shell script in a throwaway container of the image, with no network. */
+function inImage(script: string, args: string[] = [], env: Record<string, string> = {}): Promise<Run> {
+  const envArgs = Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
+  return sh('docker', [
+    'run',
+    '--rm',
+    '--network',
+    'none',
+    ...envArgs,
+    '--entrypoint',
+    'sh',
+    tag,
+    '-c',
+    script,
+    'sh',
+    ...args,
+  ]);
+}
+
 async function startContainer(args: string[]): Promise<string> {
   const name = uniqueName('service');
   containers.push(name);
@@ -156,36 +175,15 @@ describe('the service image', () => {
     expect(config.User).toBe('10001:10001');
     const pod = deployment.spec.template.spec;
     expect(`${pod.securityContext.runAsUser}:${pod.securityContext.runAsGroup}`).toBe(config.User);
-    const ids = await sh('docker', [
-      'run',
-      '--rm',
-      '--network',
-      'none',
-      '--entrypoint',
-      'sh',
-      tag,
-      '-c',
-      'id -u; id -g',
-    ]);
-    expect(ids).toMatchObject({ code: 0, stdout: '10001\n10001\n' });
     expect(config.Entrypoint).toEqual(['node', '/app/bin/driftgate.js']);
     expect(config.Cmd[0]).toBe('serve');
-    // The store's folder (the Deployment's data volume) is the user's; the application is not.
-    const owners = await sh('docker', [
-      'run',
-      '--rm',
-      '--network',
-      'none',
-      '--entrypoint',
-      'stat',
-      tag,
-      '-c',
-      '%u %n',
-      '/var/lib/driftgate',
-      '/app',
-      '/app/dist/cli/main.js',
-    ]);
-    expect(owners.stdout).toBe('10001 /var/lib/driftgate\n0 /app\n0 /app/dist/cli/main.js\n');
+    // Its user, and the owners: the store's folder (the Deployment's data volume) is the user's, the
+    // application is not.
+    const ids = await inImage('id -u; id -g; stat -c "%u %n" /var/lib/driftgate /app /app/dist/cli/main.js');
+    expect(ids).toMatchObject({
+      code: 0,
+      stdout: '10001\n10001\n10001 /var/lib/driftgate\n0 /app\n0 /app/dist/cli/main.js\n',
+    });
     const version = await sh('docker', ['run', '--rm', '--network', 'none', tag, '--version']);
     const pkg = JSON.parse(await readFile('package.json', 'utf8'));
     expect(version).toMatchObject({ code: 0, stdout: `${pkg.version}\n` });
@@ -193,20 +191,6 @@ describe('the service image', () => {
 
   test('has no compiler and no dev dependency; has the production ones', async () => {
     const tools = ['gcc', 'g++', 'cc', 'c++', 'make', 'python3', 'python', 'ld', 'as'];
-    const found = await sh('docker', [
-      'run',
-      '--rm',
-      '--network',
-      'none',
-      '--entrypoint',
-      'sh',
-      tag,
-      '-c',
-      'for t in "$@"; do command -v "$t"; done; true',
-      'sh',
-      ...tools,
-    ]);
-    expect(found).toMatchObject({ code: 0, stdout: '' });
     // Every package the lockfile marks dev-only (typescript, vitest, biome, their dependencies), by path.
     const lock = JSON.parse(await readFile('package-lock.json', 'utf8'));
     const devOnly = Object.entries(lock.packages as Record<string, { dev?: boolean }>)
@@ -214,36 +198,20 @@ describe('the service image', () => {
       .map(([path]) => path);
     expect(devOnly).toEqual(expect.arrayContaining(['node_modules/typescript', 'node_modules/vitest']));
     const prod = ['node_modules/better-sqlite3', 'node_modules/fastify', 'node_modules/commander'];
-    const present = await sh('docker', [
-      'run',
-      '--rm',
-      '--network',
-      'none',
-      '--entrypoint',
-      'sh',
-      '-w',
-      '/app',
-      tag,
-      '-c',
-      'for p in "$@"; do [ -e "$p" ] && echo "$p"; done; true',
-      'sh',
-      ...devOnly,
-      ...prod,
-    ]);
-    expect(present.stdout.split('\n').filter(Boolean)).toEqual(prod);
+    // One container (each start copies the whole image on vfs): the compilers found on PATH, the packages
+    // present, and what /app holds, in three sections.
+    const r = await inImage(
+      'for t in $TOOLS; do command -v "$t"; done; echo ---; cd /app; ' +
+        'for p in "$@"; do [ -e "$p" ] && echo "$p"; done; echo ---; ls /app /app/dist',
+      [...devOnly, ...prod],
+      { TOOLS: tools.join(' ') },
+    );
+    expect(r.code).toBe(0);
+    const [found, present, tree] = r.stdout.split('---\n');
+    expect(found).toBe('');
+    expect(present!.split('\n').filter(Boolean)).toEqual(prod);
     // Nor the sources, the tests or the benchmarks: only what the package ships.
-    const tree = await sh('docker', [
-      'run',
-      '--rm',
-      '--network',
-      'none',
-      '--entrypoint',
-      'ls',
-      tag,
-      '/app',
-      '/app/dist',
-    ]);
-    expect(tree.stdout).toBe(
+    expect(tree).toBe(
       '/app:\nbin\ndist\nnode_modules\nopenapi.yaml\npackage.json\nscripts\ntestdata\n\n' +
         '/app/dist:\ncli\nengine\nintegrations\npolicies\nservice\n',
     );
