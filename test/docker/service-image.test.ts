@@ -315,6 +315,13 @@ describe('the service image', () => {
     ]);
     // The HEALTHCHECK finds the port and the scheme from these arguments.
     await healthy(name);
+    const probe = (env: string[]) =>
+      sh('docker', ['exec', ...env, name, 'node', '/app/scripts/container-healthcheck.js']);
+    expect((await probe([])).code).toBe(0);
+    // And it can fail: plain HTTP to the HTTPS port gets no answer.
+    const wrong = await probe(['-e', `DRIFTGATE_HEALTHCHECK_URL=http://127.0.0.1:${port}/healthz`]);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain(`http://127.0.0.1:${port}/healthz`);
 
     const url = `https://127.0.0.1:${port}`;
     const health = await httpsCall(`${url}/healthz`, { ca: ca.cert });
