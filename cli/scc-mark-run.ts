@@ -6,7 +6,7 @@ import { InputError } from '../engine/errors.js';
 import { type EvaluationRun, startEvaluation } from '../engine/evaluate/evaluate.js';
 import { createImageLookup } from '../engine/image/index.js';
 import { EMPTY_MANIFEST } from '../engine/image/lookup.js';
-import type { ImageLookup, } from '../engine/image/types.js';
+import type { ImageLookup } from '../engine/image/types.js';
 import { loadPolicies } from '../engine/policy/load.js';
 import { type MarkChange, marksOf } from '../engine/report/marks.js';
 import { bakeBranchName } from '../integrations/git/slug.js';
