@@ -112,6 +112,7 @@ export async function buildApp(options: ServiceOptions): Promise<FastifyInstance
     route: (instance, method, url, handler) => routeFromContract(instance, contract, method, url, handler),
   };
   await ctx.rebuilds.recover();
+  app.addHook('onClose', async () => ctx.rebuilds.stop());
   app.decorate('driftgate', ctx);
   app.decorate('routesServed', [] as Array<{ method: string; url: string }>);
   app.addHook('onRoute', (route) => {

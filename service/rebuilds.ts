@@ -22,10 +22,22 @@ export interface EvaluatedImage {
 /** Opens or updates the rebuild pull request for an evaluated image; its result is the job's result. */
 export type RebuildPerformer = (image: string, evaluated: EvaluatedImage) => Promise<Record<string, unknown>>;
 
+/** How often a server reads the pull requests other replicas' rebuild jobs opened. */
+const PULL_REQUESTS_REFRESH_MS = 15_000;
+/** How many of the newest succeeded jobs that read looks at. */
+const RECENT_JOBS = 500;
+
+/** A job result's pull request URL, if it is one a person may be sent to (it goes into denials). */
+function pullRequestUrl(result: Record<string, unknown> | null): string | undefined {
+  const url = result?.url;
+  return typeof url === 'string' && /^https?:\/\/[\x21-\x7e]{1,2000}$/.test(url) ? url : undefined;
+}
+
 export class RebuildRunner {
   private queue: Promise<void> = Promise.resolve();
   /** Repository → the pull request its last successful rebuild opened or updated (admission names it). */
   private readonly pullRequests = new Map<string, string>();
+  private refreshTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly store: Store,
@@ -54,17 +66,55 @@ export class RebuildRunner {
     return job;
   }
 
-  /** The rebuild pull request this server last opened or updated for the repository, if any. */
+  /**
+   * The rebuild pull request last opened or updated for the repository, if any: by this server at once, by
+   * another replica on the same store within PULL_REQUESTS_REFRESH_MS (refreshPullRequests).
+   */
   pullRequestFor(repository: string): string | undefined {
     return this.pullRequests.get(repository);
   }
 
-  /** At start: jobs a previous server left unfinished are failed, never left "running" forever. */
+  /**
+   * At start: jobs a previous server left unfinished are failed, never left "running" forever; the pull
+   * requests the store knows of are read, and read again every PULL_REQUESTS_REFRESH_MS.
+   */
   async recover(): Promise<number> {
-    return this.store.failUnfinishedRebuilds(
+    const failed = await this.store.failUnfinishedRebuilds(
       new Date(this.clock()).toISOString(),
       'the server stopped before this job finished: submit it again',
     );
+    await this.refreshPullRequests();
+    this.refreshTimer ??= setInterval(() => {
+      // A store that cannot be read now keeps the pull requests known; readiness reports the store.
+      this.refreshPullRequests().catch(() => {});
+    }, PULL_REQUESTS_REFRESH_MS);
+    this.refreshTimer.unref();
+    return failed;
+  }
+
+  /** Reads the newest pull request of each repository from the store's succeeded jobs (any replica's). */
+  async refreshPullRequests(): Promise<void> {
+    const seen = new Set<string>();
+    for (const job of await this.store.succeededRebuilds(RECENT_JOBS)) {
+      const url = pullRequestUrl(job.result);
+      if (url === undefined) continue;
+      let repository: string;
+      try {
+        repository = parseDeployReference(job.image).repository;
+      } catch {
+        continue;
+      }
+      // Newest first: the first job of a repository names its pull request.
+      if (seen.has(repository)) continue;
+      seen.add(repository);
+      this.pullRequests.set(repository, url);
+    }
+  }
+
+  /** Stops reading the store (the server is closing). */
+  stop(): void {
+    clearInterval(this.refreshTimer);
+    this.refreshTimer = undefined;
   }
 
   /** Resolves when every job submitted so far has finished (graceful shutdown, tests). */
@@ -81,9 +131,8 @@ export class RebuildRunner {
         throw new Error('the server runs without --rebuild-repo: rebuilds are not configured');
       const result = await perform(image, await this.evaluate(image));
       await this.store.updateRebuild(id, { state: 'succeeded', updatedAt: stamp(), result });
-      const url = result.url;
-      if (typeof url === 'string' && /^https?:\/\/[\x21-\x7e]{1,2000}$/.test(url))
-        this.pullRequests.set(parseDeployReference(image).repository, url);
+      const url = pullRequestUrl(result);
+      if (url !== undefined) this.pullRequests.set(parseDeployReference(image).repository, url);
     } catch (err) {
       // InputError's text carries its file (a Dockerfile, a policy): what and where, on one line.
       const message = (

@@ -325,28 +325,20 @@ export class PostgresStore implements Store {
   }
 
   async getRebuild(id: string): Promise<RebuildJob | undefined> {
-    const { rows } = await this.pool.query<{
-      id: string;
-      image: string;
-      state: RebuildJob['state'];
-      created_at: string;
-      updated_at: string;
-      result: string | null;
-      error: string | null;
-    }>('SELECT id, image, state, created_at, updated_at, result, error FROM rebuild_jobs WHERE id = $1', [
-      id,
-    ]);
-    const row = rows[0];
-    if (row === undefined) return undefined;
-    return {
-      id: row.id,
-      image: unescapeText(row.image),
-      state: row.state,
-      createdAt: row.created_at,
-      updatedAt: row.updated_at,
-      result: row.result === null ? null : (JSON.parse(row.result) as Record<string, unknown>),
-      error: unescapeNullable(row.error),
-    };
+    const { rows } = await this.pool.query<RebuildRow>(
+      'SELECT id, image, state, created_at, updated_at, result, error FROM rebuild_jobs WHERE id = $1',
+      [id],
+    );
+    return rows[0] === undefined ? undefined : rebuildJob(rows[0]);
+  }
+
+  async succeededRebuilds(limit: number): Promise<RebuildJob[]> {
+    const { rows } = await this.pool.query<RebuildRow>(
+      `SELECT id, image, state, created_at, updated_at, result, error FROM rebuild_jobs
+       WHERE state = 'succeeded' ORDER BY updated_at DESC, id DESC LIMIT $1`,
+      [limit],
+    );
+    return rows.map(rebuildJob);
   }
 
   async ping(): Promise<void> {
@@ -457,5 +449,27 @@ function storedFinding(r: FindingRow): StoredFinding {
     repository: unescapeNullable(r.repository),
     digest: unescapeNullable(r.digest),
     finding: JSON.parse(r.body) as Finding,
+  };
+}
+
+interface RebuildRow {
+  id: string;
+  image: string;
+  state: RebuildJob['state'];
+  created_at: string;
+  updated_at: string;
+  result: string | null;
+  error: string | null;
+}
+
+function rebuildJob(row: RebuildRow): RebuildJob {
+  return {
+    id: row.id,
+    image: unescapeText(row.image),
+    state: row.state,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    result: row.result === null ? null : (JSON.parse(row.result) as Record<string, unknown>),
+    error: unescapeNullable(row.error),
   };
 }

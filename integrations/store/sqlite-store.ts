@@ -226,27 +226,17 @@ export class SqliteStore implements Store {
   }
 
   async getRebuild(id: string): Promise<RebuildJob | undefined> {
-    const row = this.db.prepare('SELECT * FROM rebuild_jobs WHERE id = ?').get(id) as
-      | {
-          id: string;
-          image: string;
-          state: RebuildJob['state'];
-          created_at: string;
-          updated_at: string;
-          result: string | null;
-          error: string | null;
-        }
-      | undefined;
-    if (row === undefined) return undefined;
-    return {
-      id: row.id,
-      image: row.image,
-      state: row.state,
-      createdAt: row.created_at,
-      updatedAt: row.updated_at,
-      result: row.result === null ? null : (JSON.parse(row.result) as Record<string, unknown>),
-      error: row.error,
-    };
+    const row = this.db.prepare('SELECT * FROM rebuild_jobs WHERE id = ?').get(id) as RebuildRow | undefined;
+    return row === undefined ? undefined : rebuildJob(row);
+  }
+
+  async succeededRebuilds(limit: number): Promise<RebuildJob[]> {
+    const rows = this.db
+      .prepare(
+        "SELECT * FROM rebuild_jobs WHERE state = 'succeeded' ORDER BY updated_at DESC, rowid DESC LIMIT ?",
+      )
+      .all(limit) as RebuildRow[];
+    return rows.map(rebuildJob);
   }
 
   async ping(): Promise<void> {
@@ -294,5 +284,27 @@ function storedFinding(r: FindingRow): StoredFinding {
     repository: r.repository,
     digest: r.digest,
     finding: JSON.parse(r.body) as Finding,
+  };
+}
+
+interface RebuildRow {
+  id: string;
+  image: string;
+  state: RebuildJob['state'];
+  created_at: string;
+  updated_at: string;
+  result: string | null;
+  error: string | null;
+}
+
+function rebuildJob(row: RebuildRow): RebuildJob {
+  return {
+    id: row.id,
+    image: row.image,
+    state: row.state,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    result: row.result === null ? null : (JSON.parse(row.result) as Record<string, unknown>),
+    error: row.error,
   };
 }

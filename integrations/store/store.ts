@@ -88,6 +88,11 @@ export interface Store {
   ): Promise<void>;
   getRebuild(id: string): Promise<RebuildJob | undefined>;
   /**
+   * The last `limit` jobs that succeeded, newest first: every replica names the pull requests they opened
+   * (an admission denial points at the open rebuild PR, whichever replica ran the job).
+   */
+  succeededRebuilds(limit: number): Promise<RebuildJob[]>;
+  /**
    * Jobs still queued or running (the server that took them stopped before they finished) are marked
    * failed with `error`: they will never run, and a client polling them must not wait forever.
    * Returns how many. On SQLite one server owns the store: every unfinished job is failed. On PostgreSQL

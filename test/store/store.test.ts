@@ -281,6 +281,41 @@ describe.each(BACKENDS)('the $name store', (backend) => {
     expect(await next.failUnfinishedRebuilds('2026-11-01T02:00:00.000Z', why)).toBe(0);
   });
 
+  test('succeeded rebuild jobs, newest first and at most as many as asked: what every replica names', async () => {
+    const store = await fresh();
+    const job = (id: string, at: string) => ({
+      id,
+      image: `example.com/app:${id}`,
+      state: 'queued' as const,
+      createdAt: at,
+      updatedAt: at,
+      result: null,
+      error: null,
+    });
+    for (const [id, at] of [
+      ['old', '2026-11-01T00:00:00.000Z'],
+      ['new', '2026-11-03T00:00:00.000Z'],
+      ['mid', '2026-11-02T00:00:00.000Z'],
+      ['failed', '2026-11-04T00:00:00.000Z'],
+      ['queued', '2026-11-05T00:00:00.000Z'],
+    ] as const) {
+      await store.createRebuild(job(id, at));
+      if (id === 'queued') continue;
+      await store.updateRebuild(
+        id,
+        id === 'failed'
+          ? { state: 'failed', updatedAt: at, error: 'push refused' }
+          : { state: 'succeeded', updatedAt: at, result: { url: `https://github.example/pr/${id}` } },
+      );
+    }
+    expect((await store.succeededRebuilds(10)).map((j) => [j.id, j.result])).toEqual([
+      ['new', { url: 'https://github.example/pr/new' }],
+      ['mid', { url: 'https://github.example/pr/mid' }],
+      ['old', { url: 'https://github.example/pr/old' }],
+    ]);
+    expect((await store.succeededRebuilds(2)).map((j) => j.id)).toEqual(['new', 'mid']);
+  });
+
   test('a store of the previous release (schema version 1) is upgraded in place and keeps its rows', async () => {
     place = await backend.place();
     const v1 = MIGRATIONS.find((m) => m.version === 1)!;
