@@ -19,6 +19,7 @@
  * reported): the indexed columns are escaped injectively (`\` → `\\`, NUL → `\0`) and unescaped on read;
  * the body is JSON, which escapes NUL itself.
  */
+
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { InputError, UnreachableError } from '../../engine/errors.js';
@@ -28,6 +29,7 @@ import { parseManifestJson } from '../../engine/image/manifest-json.js';
 import type { ImageManifest } from '../../engine/image/types.js';
 import { redactDatabaseUrl } from './database-url.js';
 import { MIGRATIONS, statementsFor } from './migrations.js';
+import { type RebuildRow, rebuildJob } from './rebuild-row.js';
 import type {
   EvaluationRecord,
   FindingFilter,
@@ -329,7 +331,7 @@ export class PostgresStore implements Store {
       'SELECT id, image, state, created_at, updated_at, result, error FROM rebuild_jobs WHERE id = $1',
       [id],
     );
-    return rows[0] === undefined ? undefined : rebuildJob(rows[0]);
+    return rows[0] === undefined ? undefined : rebuildJob(rows[0], unescapeText);
   }
 
   async succeededRebuilds(limit: number): Promise<RebuildJob[]> {
@@ -338,7 +340,7 @@ export class PostgresStore implements Store {
        WHERE state = 'succeeded' ORDER BY updated_at DESC, id DESC LIMIT $1`,
       [limit],
     );
-    return rows.map(rebuildJob);
+    return rows.map((row) => rebuildJob(row, unescapeText));
   }
 
   async ping(): Promise<void> {
@@ -449,27 +451,5 @@ function storedFinding(r: FindingRow): StoredFinding {
     repository: unescapeNullable(r.repository),
     digest: unescapeNullable(r.digest),
     finding: JSON.parse(r.body) as Finding,
-  };
-}
-
-interface RebuildRow {
-  id: string;
-  image: string;
-  state: RebuildJob['state'];
-  created_at: string;
-  updated_at: string;
-  result: string | null;
-  error: string | null;
-}
-
-function rebuildJob(row: RebuildRow): RebuildJob {
-  return {
-    id: row.id,
-    image: unescapeText(row.image),
-    state: row.state,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    result: row.result === null ? null : (JSON.parse(row.result) as Record<string, unknown>),
-    error: unescapeNullable(row.error),
   };
 }

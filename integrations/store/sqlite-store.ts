@@ -6,6 +6,7 @@
  * which would lose findings the server had already acknowledged.) A process killed at any moment loses
  * nothing it acknowledged: the crash test kills it with SIGKILL mid-burst.
  */
+
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -14,6 +15,7 @@ import type { Finding } from '../../engine/findings/types.js';
 import { parseManifestJson } from '../../engine/image/manifest-json.js';
 import type { ImageManifest } from '../../engine/image/types.js';
 import { MIGRATIONS, statementsFor } from './migrations.js';
+import { type RebuildRow, rebuildJob } from './rebuild-row.js';
 import type {
   EvaluationRecord,
   FindingFilter,
@@ -236,7 +238,7 @@ export class SqliteStore implements Store {
         "SELECT * FROM rebuild_jobs WHERE state = 'succeeded' ORDER BY updated_at DESC, rowid DESC LIMIT ?",
       )
       .all(limit) as RebuildRow[];
-    return rows.map(rebuildJob);
+    return rows.map((row) => rebuildJob(row));
   }
 
   async ping(): Promise<void> {
@@ -284,27 +286,5 @@ function storedFinding(r: FindingRow): StoredFinding {
     repository: r.repository,
     digest: r.digest,
     finding: JSON.parse(r.body) as Finding,
-  };
-}
-
-interface RebuildRow {
-  id: string;
-  image: string;
-  state: RebuildJob['state'];
-  created_at: string;
-  updated_at: string;
-  result: string | null;
-  error: string | null;
-}
-
-function rebuildJob(row: RebuildRow): RebuildJob {
-  return {
-    id: row.id,
-    image: row.image,
-    state: row.state,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    result: row.result === null ? null : (JSON.parse(row.result) as Record<string, unknown>),
-    error: row.error,
   };
 }
