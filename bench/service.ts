@@ -48,7 +48,7 @@ async function runServers(): Promise<void> {
     },
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
-  // The check's own answer (≈ 12 KB), for a second floor: a bare route answering a constant of that size.
+  // The check's own answer (≈ 9 KB), for a second floor: a bare route answering a constant of that size.
   const answered = await app.inject({
     method: 'POST',
     url: '/v1/deployments/check',

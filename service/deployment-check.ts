@@ -16,6 +16,7 @@ import type { Evaluation } from '../engine/evaluate/types.js';
 import { evaluationJson } from '../engine/formats/json.js';
 import type { Policy } from '../engine/policy/types.js';
 import type { Store } from '../integrations/store/index.js';
+import { checkDecisions, checkReasons } from './check-answer.js';
 import {
   DEFAULT_PLATFORM,
   type ImageManifests,
@@ -191,17 +192,12 @@ export class DeploymentChecker {
     }
     const json = evaluationJson(evaluation);
     const allowed = evaluation.verdict !== 'fail';
-    const reasons = json.decisions
-      .filter((d) => d.outcome !== 'in-image' && d.outcome !== 'allowed')
-      .map((d) => `${d.outcome}: ${d.binary.path}: ${d.reason}`);
     const body = JSON.stringify({
       allowed,
       verdict: evaluation.verdict,
       image: { reference: image.reference, repository: image.repository, digest: image.digest },
-      // Compact: the finding ids and workloads of every decision (thousands, for a busy repository) are
-      // for reports (GET /v1/findings, POST /v1/evaluations), not for a deploy tool's yes or no.
-      decisions: json.decisions.map(({ findings: _f, workloads: _w, ...rest }) => rest),
-      reasons,
+      decisions: checkDecisions(json.decisions),
+      reasons: checkReasons(json.decisions),
     });
     const gzip = compressed(body);
     const answer: CheckAnswer = {

@@ -81,6 +81,23 @@ describe('POST /v1/deployments/check', () => {
     expect(r.json.decisions.length).toBeGreaterThan(0);
   });
 
+  test('the answer is compact: one reason line per outcome and reason, resolvedPath only where it differs', async () => {
+    const r = await check(svc, { image: `${repo}@${digest}` });
+    type D = { outcome: string; reason: string; binary: { path: string; resolvedPath?: string } };
+    const decisions = r.json.decisions as D[];
+    const explained = decisions.filter((d) => d.outcome !== 'in-image' && d.outcome !== 'allowed');
+    const distinct = new Set(explained.map((d) => `${d.outcome}\n${d.reason}`));
+    expect(r.json.reasons).toHaveLength(distinct.size);
+    for (const d of explained) {
+      expect(
+        r.json.reasons.some((line: string) => line.startsWith(`${d.outcome}: `) && line.endsWith(d.reason)),
+      ).toBe(true);
+    }
+    for (const d of decisions) expect(d.binary.resolvedPath).not.toBe(d.binary.path);
+    // merged /usr and busybox: the image's /bin/sh is /usr/bin/busybox, and the answer says so.
+    expect(decisions.find((d) => d.binary.path === '/bin/sh')?.binary.resolvedPath).toBe('/usr/bin/busybox');
+  });
+
   test("a cached answer echoes each check's own cluster and namespace, not the first asker's", async () => {
     const a = await check(svc, { image: `${repo}:1`, cluster: 'shop-prod', namespace: 'demo' });
     const b = await check(svc, { image: `${repo}:1`, cluster: 'shop-staging', namespace: 'qa' });
