@@ -2,9 +2,11 @@
  * The body of a deployment check's answer: what a deploy tool needs to say yes or no and print why, not
  * the report a reviewer reads (that is POST /v1/evaluations and GET /v1/reports/drift).
  *
- * - `decisions`: the gate's decisions without their finding ids and workloads (thousands, for a busy
- *   repository), and without `binary.resolvedPath` where it is the reported path itself: it is given
- *   only where the image resolved the path elsewhere (a symlink), which is when a reader needs it.
+ * - `decisions`: per binary, what the gate decided, by which rule and why (`id`, `binary`, `drift`,
+ *   `outcome`, `rule`, `reason`, `failsGate`, `broughtBy`). How often, when and where it ran (finding
+ *   ids, workloads, `count`, `firstSeen`, `lastSeen`, `sources`, `evidence`) is the report's: thousands of
+ *   ids for a busy repository, and four fifths of the answer at 25 binaries. `binary.resolvedPath` is
+ *   given only where the image resolved the path elsewhere (a symlink), which is when a reader needs it.
  * - `reasons`: one line per outcome and reason, naming the binaries it applies to (at most
  *   REASON_PATHS of them, then how many more). A busy repository's drift shares few reasons; a line per
  *   binary repeated each decision's reason and, at 25 binaries, was a fifth of the answer.
@@ -22,12 +24,19 @@ function explained(d: GateDecision): boolean {
   return d.outcome !== 'in-image' && d.outcome !== 'allowed';
 }
 
+/** A decision as a deploy tool is told it: which binary, what the gate decided, by which rule and why. */
 export function checkDecisions(decisions: readonly GateDecision[]) {
-  return decisions.map(({ findings: _f, workloads: _w, binary, ...rest }) => {
-    const { resolvedPath, ...named } = binary;
+  return decisions.map((d) => {
+    const { resolvedPath, ...binary } = d.binary;
     return {
-      ...rest,
-      binary: resolvedPath === undefined || resolvedPath === binary.path ? named : binary,
+      id: d.id,
+      binary: resolvedPath === undefined || resolvedPath === d.binary.path ? binary : d.binary,
+      drift: d.drift,
+      outcome: d.outcome,
+      rule: d.rule,
+      reason: d.reason,
+      failsGate: d.failsGate,
+      ...(d.broughtBy === undefined ? {} : { broughtBy: d.broughtBy }),
     };
   });
 }

@@ -94,7 +94,7 @@ describe('deployment check reasons', () => {
 });
 
 describe('deployment check decisions', () => {
-  test('without finding ids and workloads; resolvedPath only where the image resolved the path elsewhere', () => {
+  test('what was decided and why, not the report; resolvedPath only where the image resolved the path elsewhere', () => {
     const same = decision('/usr/bin/curl', 'violation', 'r.');
     const linked = {
       ...decision('/bin/sh', 'in-image', 'r.'),
@@ -110,10 +110,18 @@ describe('deployment check decisions', () => {
       { path: '/bin/sh', resolvedPath: '/usr/bin/sh' },
       { path: 'memfd:x', unusable: 'fileless' },
     ]);
-    for (const d of out) {
-      expect(d).not.toHaveProperty('findings');
-      expect(d).not.toHaveProperty('workloads');
-    }
-    expect(out[0]).toMatchObject({ outcome: 'violation', reason: 'r.', count: 1, failsGate: true });
+    // What was decided and why; how often, when and where it ran is the report's.
+    expect(out[0]).toEqual({
+      id: '/usr/bin/curl',
+      binary: { path: '/usr/bin/curl' },
+      drift: 'added',
+      outcome: 'violation',
+      rule: null,
+      reason: 'r.',
+      failsGate: true,
+    });
+    expect({ ...checkDecisions([{ ...same, broughtBy: 'curl' } as GateDecision])[0] }).toMatchObject({
+      broughtBy: 'curl',
+    });
   });
 });
