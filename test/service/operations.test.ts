@@ -75,7 +75,16 @@ test('an unknown route is a 404 problem document, with security headers', async 
   expect(r.status).toBe(404);
   expect(r.type).toMatch(/^application\/problem\+json/);
   expect(r.headers.get('x-content-type-options')).toBe('nosniff');
-  expect(r.headers.get('content-security-policy')).toBeTruthy();
+  expect(r.headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'");
+});
+
+test("an API answer is never kept by a cache nor framed, and carries no HTML page's headers", async () => {
+  const r = await call(server.url, 'GET', '/healthz');
+  expect(r.status).toBe(200);
+  expect(r.headers.get('cache-control')).toBe('no-store');
+  expect(r.headers.get('x-frame-options')).toBe('DENY');
+  expect(r.headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'");
+  expect(r.headers.get('x-xss-protection')).toBeNull();
 });
 
 test('SIGHUP: an invalid policy keeps the old one and the log names file:line:col; a valid one is loaded', async () => {
