@@ -6,7 +6,7 @@ import type { CheckRequest } from '../deployment-check.js';
 export async function deploymentRoutes(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
   ctx.route(app, 'POST', '/v1/deployments/check', async (request, reply) => {
     const answer = await ctx.checker.check(request.body as CheckRequest);
-    // Already JSON text (kept that way in the answer cache), and gzipped once for clients that take gzip.
+    // Already UTF-8 JSON (kept that way in the answer cache), and gzipped once for clients that take gzip.
     reply.type('application/json; charset=utf-8');
     if (answer.gzip === undefined) return reply.send(answer.body);
     reply.header('vary', 'accept-encoding');

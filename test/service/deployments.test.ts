@@ -98,6 +98,35 @@ describe('POST /v1/deployments/check', () => {
     expect(decisions.find((d) => d.binary.path === '/bin/sh')?.binary.resolvedPath).toBe('/usr/bin/busybox');
   });
 
+  test('text beyond ASCII arrives intact in every form of the answer (plain, gzip, with a target)', async () => {
+    const path = '/usr/local/bin/café-☕-ツール';
+    const finding = {
+      id: 'deploy-check-unicode',
+      source: 'generic',
+      category: 'Added Binary Executed',
+      malicious: false,
+      binary: { path },
+      image: { repository: repo },
+      workload: {},
+      eventTime: new Date().toISOString(),
+    };
+    expect((await svc.call('POST', '/v1/findings', { token: TOKENS.all, body: finding })).status).toBe(200);
+    const token = TOKENS['deployments:check'];
+    for (const body of [{ image: `${repo}@${digest}` }, { image: `${repo}@${digest}`, namespace: 'demo' }]) {
+      const plain = await svc.call('POST', '/v1/deployments/check', {
+        token,
+        body,
+        headers: { 'accept-encoding': 'identity' },
+      });
+      expect(Number(plain.headers.get('content-length'))).toBe(Buffer.byteLength(plain.text));
+      expect(plain.json.decisions.map((d: { binary: { path: string } }) => d.binary.path)).toContain(path);
+      expect(plain.json.reasons.join('\n')).toContain(path);
+      const zipped = await svc.call('POST', '/v1/deployments/check', { token, body });
+      expect(zipped.headers.get('content-encoding')).toBe('gzip');
+      expect(zipped.json).toEqual(plain.json);
+    }
+  });
+
   test("a cached answer echoes each check's own cluster and namespace, not the first asker's", async () => {
     const a = await check(svc, { image: `${repo}:1`, cluster: 'shop-prod', namespace: 'demo' });
     const b = await check(svc, { image: `${repo}:1`, cluster: 'shop-staging', namespace: 'qa' });
