@@ -115,22 +115,31 @@ export class DependencyGraph {
     const grammar = PACKAGE_NAME_GRAMMAR[manager];
     const data = new Map([...input].filter(([name]) => grammar.test(name)));
     let edges = 0;
-    const providers = new Map<string, string[]>();
+    // A set per provided name: a package listing one provide many times is one provider, not many.
+    const providers = new Map<string, Set<string>>();
     for (const [name, r] of data) {
       for (const virtual of r.provides) {
-        const list = providers.get(virtual) ?? [];
-        list.push(name);
-        providers.set(virtual, list);
+        let set = providers.get(virtual);
+        if (set === undefined) {
+          set = new Set();
+          providers.set(virtual, set);
+        }
+        set.add(name);
       }
     }
     const satisfying = (alternative: string): string[] => [
       ...(data.has(alternative) ? [alternative] : []),
-      ...(providers.get(alternative) ?? []).filter((p) => p !== alternative),
+      ...[...(providers.get(alternative) ?? [])].filter((p) => p !== alternative),
     ];
     for (const [name, r] of data) {
       for (const group of r.depends) {
         // The first alternative the system has: the one apt chose (or would choose) there.
-        const chosen = group.map(satisfying).find((s) => s.length > 0) ?? [];
+        let chosen: string[] = [];
+        for (const alternative of group) {
+          // Lazily: a later alternative's providers are never listed once an earlier one is installed.
+          chosen = satisfying(alternative);
+          if (chosen.length > 0) break;
+        }
         for (const target of chosen) {
           if (target === name) continue;
           if (edges >= PACKAGE_DB_LIMITS.maxDependencyEdges) return;
