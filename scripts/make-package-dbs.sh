@@ -28,6 +28,13 @@
 #   `rpm --initdb` + `rpm -i --justdb --nodeps` into a fresh sqlite rpmdb (`_db_backend sqlite`):
 #   rpmdb.sqlite, rpm-qa.tsv (`rpm -qa`: name, epoch, version, release, arch), rpm-ql.txt (`rpm -ql` of
 #   each package, `name<TAB>path`, with a `d`/`f`/`l` type from `--qf` FILEMODES), and the two specs.
+#   driftgate-hello requires libdriftgate three ways (a capability libdriftgate provides, a file it
+#   lists, its name with a version) plus what rpmbuild adds (`rpmlib(...)`, `config(...)`) and a
+#   `Requires(post): /bin/sh` no package there provides; it also conflicts with and recommends names
+#   that are not requirements. rpm-requires.tsv / rpm-provides.tsv: `rpm -q --qf` REQUIRENAME with
+#   REQUIREFLAGS, and PROVIDENAME, of each package (`name<TAB>value[<TAB>flags]`);
+#   rpm-whatrequires.tsv: `rpm -q --whatrequires` of each package (`name<TAB>dependent`), rpm's answer
+#   to "who needs this package by name".
 # apk/ is NOT made here: Debian has no apk-tools; testdata/packages/apk/installed is written by hand from
 #   apk-tools' database format (see testdata/packages/README.md).
 set -euo pipefail
@@ -40,7 +47,8 @@ force=0
 lists=(bash dash dpkg coreutils usr-is-merged base-files libc6:amd64 gcc-12-base:amd64
   libdriftgate1:amd64 libdriftgate1:i386 driftgate-tools driftgate-conf)
 distroless=(base-files libc6 gcc-12-base)
-outputs=(dpkg/status dpkg/dpkg-query.tsv dpkg/dpkg-S.txt rpm/rpmdb.sqlite rpm/rpm-qa.tsv rpm/rpm-ql.txt)
+outputs=(dpkg/status dpkg/dpkg-query.tsv dpkg/dpkg-S.txt rpm/rpmdb.sqlite rpm/rpm-qa.tsv rpm/rpm-ql.txt
+  rpm/rpm-requires.tsv rpm/rpm-provides.tsv rpm/rpm-whatrequires.tsv)
 for l in "${lists[@]}"; do outputs+=("dpkg/info/$l.list"); done
 for p in "${distroless[@]}"; do outputs+=("distroless/status.d/$p" "distroless/status.d/$p.md5sums"); done
 missing=0
@@ -124,6 +132,12 @@ Release:        4.dg1
 Summary:        Tiny package for driftgate's package-ownership tests
 License:        Apache-2.0
 BuildArch:      noarch
+Requires:       driftgate-lib(api) >= 0.9
+Requires:       /usr/lib64/libdriftgate.so.0.9
+Requires:       libdriftgate >= 2:0.9
+Requires(post): /bin/sh
+Conflicts:      driftgate-hello-legacy
+Recommends:     driftgate-hello-extras
 %description
 A shell script, a config file and a directory the package owns.
 %install
@@ -146,6 +160,7 @@ Version:        0.9
 Release:        1
 Summary:        Tiny library package for driftgate's package-ownership tests
 License:        Apache-2.0
+Provides:       driftgate-lib(api) = 0.9
 %global debug_package %{nil}
 %description
 A file in /usr/lib64, with an epoch and the machine's architecture.
@@ -168,6 +183,11 @@ rpm "${rpmdefs[@]}" --dbpath "$db" --initdb
 rpm "${rpmdefs[@]}" --dbpath "$db" -i --justdb --nodeps --ignoreos "$top"/RPMS/*/*.rpm
 rpm "${rpmdefs[@]}" --dbpath "$db" -qa --qf '%{NAME}\t%{EPOCH}\t%{VERSION}\t%{RELEASE}\t%{ARCH}\n' | sort >"$work/rpm-out/rpm-qa.tsv"
 rpm "${rpmdefs[@]}" --dbpath "$db" -qa --qf '[%{=NAME}\t%{FILEMODES:perms}\t%{FILENAMES}\n]' | sort >"$work/rpm-out/rpm-ql.txt"
+rpm "${rpmdefs[@]}" --dbpath "$db" -qa --qf '[%{=NAME}\t%{REQUIRENAME}\t%{REQUIREFLAGS}\n]' | sort >"$work/rpm-out/rpm-requires.tsv"
+rpm "${rpmdefs[@]}" --dbpath "$db" -qa --qf '[%{=NAME}\t%{PROVIDENAME}\n]' | sort >"$work/rpm-out/rpm-provides.tsv"
+for p in driftgate-hello libdriftgate; do
+  rpm "${rpmdefs[@]}" --dbpath "$db" -q --whatrequires "$p" --qf "$p\t%{NAME}\n" 2>/dev/null || true
+done | grep -v 'no package requires' | sort >"$work/rpm-out/rpm-whatrequires.tsv"
 # Make sure what we commit is a self-contained sqlite file (no -wal/-shm beside it holding data).
 [[ ! -s "$db/rpmdb.sqlite-wal" ]] || { echo "rpmdb has a non-empty WAL" >&2; exit 1; }
 cp "$db/rpmdb.sqlite" "$work/rpm-out/rpmdb.sqlite"

@@ -18,7 +18,7 @@
  *   "imageId": "sha256:<64 hex>",                  // optional: the engine's image id
  *   "host": "build-agent-7",                       // optional: the engine's host name
  *   "observedAt": "2026-11-20T08:14:03Z",          // optional: when the diff was taken (RFC 3339)
- *   "package": { "manager": "apt", "name": "libcurl4", "version": "7.88.1-10",  // optional
+ *   "package": { "manager": "apt", "name": "libcurl4", "version": "7.88.1-10",  // optional; apt|apk|rpm
  *                "requiredBy": ["curl"] },           // optional: what depends on it there
  *   "id": "…" }                                    // optional: else a hash of the normalized entry
  * ```

@@ -1,7 +1,7 @@
 /**
  * A finding's `package`: the OS package an added file came from, per the package database of the
  * container it was seen in (docker-diff), with `requiredBy`, the installed packages that depend on that
- * package (directly or not, through Depends/Pre-Depends; engine/packages/dependencies.ts). That list is
+ * package (directly or not: dpkg Depends/Pre-Depends, apk `D:`, rpm requires; engine/packages/dependencies.ts). That list is
  * what lets a bake rule for `curl` cover libssl3's files: curl is among libssl3's dependents there.
  *
  * It travels on the finding, not beside it, because only the container knows it: the image does not have

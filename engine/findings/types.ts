@@ -138,6 +138,9 @@ export interface FindingPackage {
   manager: string;
   name: string;
   version?: string;
-  /** The container's installed packages that depend on this one (Depends/Pre-Depends, transitively). */
+  /**
+   * The container's installed packages that depend on this one, transitively (dpkg Depends/Pre-Depends,
+   * apk `D:`, rpm requires).
+   */
   requiredBy?: string[];
 }

@@ -4,11 +4,14 @@
  * `F:` starts a directory (relative to the root, `F:` alone is the root), each following `R:` is a file
  * in it. Read as apk-tools' own reader does (database.c, apk_db_fdb_read): a line shorter than two
  * characters ends a record, any other line must be `X:`, an `F:` before the record's `P:` or an `R:`
- * before any `F:` is a format error.
+ * before any `F:` is a format error. `D:` (dependencies) and `p:` (provides) feed the dependency graph
+ * (apk-relations.ts).
  */
 import { InputError } from '../errors.js';
 import type { OwningPackage } from '../image/types.js';
+import { apkRelations, parseApkDependencyList } from './apk-relations.js';
 import { APK_INSTALLED } from './db-paths.js';
+import { addRelations, type DependencyData } from './dependencies.js';
 import { PACKAGE_DB_LIMITS } from './limits.js';
 import { claim, installedPackageOf } from './owners.js';
 import { linesOf, normalizeListedPath, PathBudget } from './text.js';
@@ -22,6 +25,10 @@ export interface ApkRecord {
   arch?: string;
   /** Absolute, normalized paths of the record's `R:` files, in order. */
   files: string[];
+  /** `D:` names (conflicts, `!name`, left out; versions dropped). */
+  depends: string[];
+  /** `p:` names (versions dropped). */
+  provides: string[];
 }
 
 interface Draft {
@@ -31,6 +38,22 @@ interface Draft {
   arch?: string;
   dir?: string;
   files: string[];
+  depends: string[];
+  provides: string[];
+}
+
+function addRelationNames(into: string[], draft: Draft, value: string, file: string, line: number): void {
+  const names = parseApkDependencyList(value);
+  if (
+    draft.depends.length + draft.provides.length + names.length >
+    PACKAGE_DB_LIMITS.maxRelationsPerPackage
+  ) {
+    throw new InputError(
+      `apk database: a package has more than ${PACKAGE_DB_LIMITS.maxRelationsPerPackage} dependencies and provides`,
+      { file, line },
+    );
+  }
+  into.push(...names);
 }
 
 function finish(draft: Draft | undefined, records: ApkRecord[], file: string): void {
@@ -42,7 +65,13 @@ function finish(draft: Draft | undefined, records: ApkRecord[], file: string): v
       line: draft.line,
     });
   }
-  const record: ApkRecord = { line: draft.line, name: draft.name, files: draft.files };
+  const record: ApkRecord = {
+    line: draft.line,
+    name: draft.name,
+    files: draft.files,
+    depends: draft.depends,
+    provides: draft.provides,
+  };
   if (draft.version !== undefined) record.version = draft.version;
   if (draft.arch !== undefined) record.arch = draft.arch;
   records.push(record);
@@ -61,7 +90,7 @@ export function parseApkInstalled(text: string, file = APK_INSTALLED): ApkRecord
     if (line[1] !== ':') {
       throw new InputError('apk database: a line is not "X:value"', { file, line: number });
     }
-    draft ??= { line: number, files: [] };
+    draft ??= { line: number, files: [], depends: [], provides: [] };
     const value = line.slice(2);
     switch (line[0]) {
       case 'P':
@@ -74,6 +103,12 @@ export function parseApkInstalled(text: string, file = APK_INSTALLED): ApkRecord
         break;
       case 'A':
         draft.arch = value;
+        break;
+      case 'D':
+        addRelationNames(draft.depends, draft, value, file, number);
+        break;
+      case 'p':
+        addRelationNames(draft.provides, draft, value, file, number);
         break;
       case 'F':
         if (draft.name === undefined) {
@@ -103,7 +138,7 @@ export function parseApkInstalled(text: string, file = APK_INSTALLED): ApkRecord
         break;
       }
       default:
-        // Checksums, sizes, dependencies, ACLs (M:, a:), digests (Z:) …: not needed for ownership.
+        // Checksums, sizes, ACLs (M:, a:), digests (Z:), install_if (i:), replaces (r:) …: not needed.
         break;
     }
   }
@@ -114,7 +149,9 @@ export function parseApkInstalled(text: string, file = APK_INSTALLED): ApkRecord
 export function readApkDb(text: string): PackageDb {
   const packages = [];
   const owners = new Map<string, OwningPackage>();
+  const dependencies: DependencyData = new Map();
   for (const record of parseApkInstalled(text)) {
+    addRelations(dependencies, record.name, apkRelations(record.depends, record.provides));
     const pkg: OwningPackage = { db: 'apk', name: record.name };
     if (record.version !== undefined && record.version !== '') pkg.version = record.version;
     if (record.arch !== undefined && record.arch !== '') pkg.arch = record.arch;
@@ -122,5 +159,5 @@ export function readApkDb(text: string): PackageDb {
     packages.push(installedPackageOf(pkg));
     for (const path of record.files) claim(owners, path, pkg);
   }
-  return { manager: 'apk', packages, owners };
+  return { manager: 'apk', packages, owners, dependencies };
 }

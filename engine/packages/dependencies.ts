@@ -1,6 +1,8 @@
 /**
- * Which installed packages depend on which: the part of a dpkg database that says what installing one
- * package brings with it. `apt-get install curl` installs curl's `Depends` and `Pre-Depends`, and theirs,
+ * Which installed packages depend on which: the part of a package database that says what installing one
+ * package brings with it. Debian's relations are parsed here; apk's `D:`/`p:` in apk-relations.ts, rpm's
+ * REQUIRENAME/PROVIDENAME in rpm-relations.ts; the graph below is the same for all three.
+ * `apt-get install curl` installs curl's `Depends` and `Pre-Depends`, and theirs,
  * so a file of libssl3 that appeared in a container is there because something that depends on libssl3
  * was installed.
  *
@@ -14,9 +16,31 @@
  * build profiles are dropped: the database records what was installed together, not what could have been.
  */
 import type { DpkgStanza } from './dpkg-control.js';
+import { PACKAGE_DB_LIMITS } from './limits.js';
+import type { PackageDbManager } from './types.js';
 
 /** Debian's package name grammar (policy §5.6.1). Names that fail it are ignored, never resolved. */
 const DEBIAN_PACKAGE = /^[a-z0-9][a-z0-9+.-]+$/;
+
+/**
+ * The package names each manager's graph keeps: what `requiredBy` can answer, so what reaches findings
+ * and reports. They are the policy schema's grammars for a rule's `package.name` (a name no rule can
+ * spell could never cover anything), each within findings' own (engine/findings/package-attribution.ts).
+ * A package whose name fails is left out of the graph: it neither depends nor is depended on (apk's
+ * `--virtual .build-deps` is such a name: no rule can install it either).
+ */
+export const PACKAGE_NAME_GRAMMAR: Readonly<Record<PackageDbManager, RegExp>> = Object.freeze({
+  dpkg: DEBIAN_PACKAGE,
+  apk: /^[a-z0-9][a-z0-9_.+-]{0,255}$/,
+  rpm: /^[A-Za-z0-9][A-Za-z0-9._+-]{0,255}$/,
+});
+
+/**
+ * What a dependency may name besides a package: a capability some package provides (apk `so:libc.so.1`,
+ * `cmd:curl`, `pc:zlib`; rpm `libc.so.6(GLIBC_2.34)(64bit)`, `perl(Foo::Bar)`, a path such as `/bin/sh`).
+ * Only compared, never shown: printable, no white space, bounded.
+ */
+export const CAPABILITY = /^[\x21-\x7e]{1,1024}$/;
 
 /** Dependents listed for one package at most: nearest first, so a cut keeps the ones that matter most. */
 export const MAX_REQUIRED_BY = 512;
@@ -81,25 +105,45 @@ export class DependencyGraph {
   /** name → the installed packages that depend on it directly. */
   private readonly dependents = new Map<string, Set<string>>();
 
-  constructor(data: DependencyData) {
-    const providers = new Map<string, string[]>();
+  /**
+   * `manager` chooses the package-name grammar (default dpkg, as before apk and rpm were read): names
+   * that fail it are dropped. A hostile database can make every package provide and depend on one
+   * name, which is quadratic in edges: at most PACKAGE_DB_LIMITS.maxDependencyEdges are kept, the rest
+   * dropped, which can only leave a file uncovered (a decision of its own), never cover one.
+   */
+  constructor(input: DependencyData, manager: PackageDbManager = 'dpkg') {
+    const grammar = PACKAGE_NAME_GRAMMAR[manager];
+    const data = new Map([...input].filter(([name]) => grammar.test(name)));
+    let edges = 0;
+    // A set per provided name: a package listing one provide many times is one provider, not many.
+    const providers = new Map<string, Set<string>>();
     for (const [name, r] of data) {
       for (const virtual of r.provides) {
-        const list = providers.get(virtual) ?? [];
-        list.push(name);
-        providers.set(virtual, list);
+        let set = providers.get(virtual);
+        if (set === undefined) {
+          set = new Set();
+          providers.set(virtual, set);
+        }
+        set.add(name);
       }
     }
     const satisfying = (alternative: string): string[] => [
       ...(data.has(alternative) ? [alternative] : []),
-      ...(providers.get(alternative) ?? []).filter((p) => p !== alternative),
+      ...[...(providers.get(alternative) ?? [])].filter((p) => p !== alternative),
     ];
     for (const [name, r] of data) {
       for (const group of r.depends) {
         // The first alternative the system has: the one apt chose (or would choose) there.
-        const chosen = group.map(satisfying).find((s) => s.length > 0) ?? [];
+        let chosen: string[] = [];
+        for (const alternative of group) {
+          // Lazily: a later alternative's providers are never listed once an earlier one is installed.
+          chosen = satisfying(alternative);
+          if (chosen.length > 0) break;
+        }
         for (const target of chosen) {
           if (target === name) continue;
+          if (edges >= PACKAGE_DB_LIMITS.maxDependencyEdges) return;
+          edges++;
           let set = this.dependents.get(target);
           if (set === undefined) {
             set = new Set();

@@ -17,11 +17,19 @@ import { parseRpmSqlite } from './rpm-sqlite.js';
 import type { PackageDb } from './types.js';
 
 export { type ApkRecord, parseApkInstalled } from './apk-installed.js';
-export { classifyPackageDbPath, isPackageDbPath, type PackageDbFile } from './db-paths.js';
+export { parseApkDependencyList } from './apk-relations.js';
+export {
+  APK_INSTALLED,
+  classifyPackageDbPath,
+  isPackageDbPath,
+  type PackageDbFile,
+  RPM_SQLITE_PATHS,
+} from './db-paths.js';
 export {
   type DependencyData,
   DependencyGraph,
   MAX_REQUIRED_BY,
+  PACKAGE_NAME_GRAMMAR,
   type PackageRelations,
   parseRelationField,
 } from './dependencies.js';
@@ -29,7 +37,15 @@ export { type DpkgStanza, dpkgFilesState, parseDpkgStatus } from './dpkg-control
 export { parseDpkgList, parseDpkgMd5sums } from './dpkg-lists.js';
 export { PACKAGE_DB_LIMITS, type PackageDbLimits } from './limits.js';
 export { ownersByImagePath } from './owners.js';
-export { parseRpmHeader, RPMTAG, type RpmFile, type RpmHeader, rpmVersionOf } from './rpm-header.js';
+export {
+  parseRpmHeader,
+  RPMTAG,
+  type RpmFile,
+  type RpmHeader,
+  type RpmRequire,
+  rpmVersionOf,
+} from './rpm-header.js';
+export { rpmDependencies, rpmRequirements } from './rpm-relations.js';
 export { parseRpmSqlite } from './rpm-sqlite.js';
 export type { InstalledPackage, PackageDb, PackageDbManager } from './types.js';
 

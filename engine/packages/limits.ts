@@ -21,6 +21,13 @@ export interface PackageDbLimits {
   maxRpmHeaderBytes: number;
   /** Fields in one dpkg stanza (real stanzas have ~20). */
   maxFieldsPerStanza: number;
+  /**
+   * Dependencies and provides of one package (apk `D:` + `p:` entries, rpm REQUIRENAME + PROVIDENAME;
+   * glibc on Fedora provides ~300 names, kernel-core some thousands).
+   */
+  maxRelationsPerPackage: number;
+  /** Edges of one dependency graph (a full Fedora workstation has ~60,000). */
+  maxDependencyEdges: number;
 }
 
 export const PACKAGE_DB_LIMITS: Readonly<PackageDbLimits> = Object.freeze({
@@ -32,4 +39,6 @@ export const PACKAGE_DB_LIMITS: Readonly<PackageDbLimits> = Object.freeze({
   maxPathBytes: 4096,
   maxRpmHeaderBytes: 64 * 1024 * 1024,
   maxFieldsPerStanza: 1000,
+  maxRelationsPerPackage: 20_000,
+  maxDependencyEdges: 2_000_000,
 });

@@ -17,6 +17,9 @@ export const RPMTAG = Object.freeze({
   ARCH: 1022,
   OLDFILENAMES: 1027,
   FILEMODES: 1030,
+  PROVIDENAME: 1047,
+  REQUIREFLAGS: 1048,
+  REQUIRENAME: 1049,
   DIRINDEXES: 1116,
   BASENAMES: 1117,
   DIRNAMES: 1118,
@@ -55,6 +58,15 @@ export interface RpmHeader {
   epoch?: number;
   arch?: string;
   files: RpmFile[];
+  /** REQUIRENAME, each with its REQUIREFLAGS (RPMSENSE_* bits) when the header has them. */
+  requires: RpmRequire[];
+  /** PROVIDENAME: the package's own name, its sonames (`libfoo.so.1()(64bit)`), explicit provides. */
+  provides: string[];
+}
+
+export interface RpmRequire {
+  name: string;
+  flags?: number;
 }
 
 export function isRpmDirectory(file: RpmFile): boolean {
@@ -175,6 +187,19 @@ function filesOf(h: HeaderReader, budget: PathBudget): RpmFile[] {
   return paths.map((path, i) => (modes === undefined ? { path } : { path, mode: modes[i]! }));
 }
 
+function relationsOf(h: HeaderReader): Pick<RpmHeader, 'requires' | 'provides'> {
+  const names = h.strings(RPMTAG.REQUIRENAME) ?? [];
+  const provides = h.strings(RPMTAG.PROVIDENAME) ?? [];
+  if (names.length + provides.length > PACKAGE_DB_LIMITS.maxRelationsPerPackage) {
+    h.fail(`more than ${PACKAGE_DB_LIMITS.maxRelationsPerPackage} requires and provides`);
+  }
+  const flags = names.length === 0 ? undefined : h.ints(RPMTAG.REQUIREFLAGS, TYPE.INT32);
+  if (flags !== undefined && flags.length !== names.length)
+    h.fail('REQUIREFLAGS and REQUIRENAME differ in length');
+  const requires = names.map((name, i) => (flags === undefined ? { name } : { name, flags: flags[i]! }));
+  return { requires, provides };
+}
+
 /**
  * Parses one header blob. `file` (the database's image path) and `label` (which header, e.g.
  * `Packages row 12`) say where in errors.
@@ -192,7 +217,11 @@ export function parseRpmHeader(
   const h: HeaderReader = new HeaderReader(blob, file, label);
   const name = h.string(RPMTAG.NAME);
   if (name === undefined || name === '') h.fail('has no NAME');
-  const header: RpmHeader = { name, files: filesOf(h, new PathBudget(blob.length, file)) };
+  const header: RpmHeader = {
+    name,
+    files: filesOf(h, new PathBudget(blob.length, file)),
+    ...relationsOf(h),
+  };
   const version = h.string(RPMTAG.VERSION);
   if (version !== undefined) header.version = version;
   const release = h.string(RPMTAG.RELEASE);

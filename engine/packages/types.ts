@@ -23,8 +23,10 @@ export interface PackageDb {
    */
   owners: Map<string, OwningPackage>;
   /**
-   * The installed packages' Depends/Pre-Depends/Provides (dependencies.ts), where the database records
-   * them: dpkg today. apk (`D:`) and rpm (REQUIRENAME) are not read yet, so theirs is absent.
+   * What the installed packages depend on and provide (dependencies.ts): dpkg's Depends/Pre-Depends/
+   * Provides, apk's `D:`/`p:` (apk-relations.ts), rpm's REQUIRENAME/PROVIDENAME (rpm-relations.ts).
+   * Build the graph with `new DependencyGraph(db.dependencies, db.manager)`: each manager has its own
+   * package-name grammar.
    */
   dependencies?: DependencyData;
 }

@@ -7,6 +7,7 @@
 import type Docker from 'dockerode';
 import { InputError, UnreachableError } from '../../engine/errors.js';
 import type { DockerDiffEntry } from '../../engine/findings/docker-diff.js';
+import type { PackageDb } from '../../engine/packages/index.js';
 import { type DockerClient, dockerClient, engineFailure, engineStatus } from './client.js';
 import {
   type ContainerFile,
@@ -14,7 +15,14 @@ import {
   readContainerFile,
   walkContainerTree,
 } from './container-archive.js';
-import { DPKG_DIR, type PackageAttribution, readContainerDpkg, type TreeVisitor } from './package-db.js';
+import {
+  attributionOf,
+  DPKG_DIR,
+  type PackageAttribution,
+  readContainerDpkg,
+  readContainerOtherDbs,
+  type TreeVisitor,
+} from './package-db.js';
 
 export interface ContainerDriftOptions {
   /** When the diff is taken: the entries' `observedAt`. */
@@ -228,20 +236,33 @@ export function fileCandidates(changes: readonly unknown[]): Candidate[] {
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
-/** The container's package database, if it has one; an unreadable one costs the attribution, not the findings. */
+/**
+ * The container's package databases (dpkg, apk, rpm), those it has; an unreadable one costs its own
+ * attribution (said in the notes), not the findings nor the other databases'.
+ */
 async function attribution(
   handle: Docker.Container,
   what: string,
   visit: TreeVisitor,
   notes: string[],
 ): Promise<PackageAttribution | undefined> {
-  try {
-    return await readContainerDpkg(handle, what, visit);
-  } catch (err) {
+  const dbs: PackageDb[] = [];
+  const skipped = (err: unknown) => {
     if (!(err instanceof InputError)) throw err;
     notes.push(`package attribution skipped: ${err.toString()}`);
-    return undefined;
+  };
+  try {
+    const dpkg = await readContainerDpkg(handle, what, visit);
+    if (dpkg !== undefined) dbs.push(dpkg);
+  } catch (err) {
+    skipped(err);
   }
+  try {
+    dbs.push(...(await readContainerOtherDbs(handle, what)));
+  } catch (err) {
+    skipped(err);
+  }
+  return attributionOf(handle, dbs, what);
 }
 
 /** The engine's host name (`docker info` Name): where the drift was seen. Best effort. */

@@ -1,18 +1,23 @@
 /**
- * Which OS package an added file came from, per the CONTAINER's own dpkg database (not the image's:
- * `apt-get install` at runtime is exactly what changed it). The database is read out of the running
- * container as a tar of `/var/lib/dpkg`, streamed: only `status` and the `info/*.list` files are kept,
- * within engine/packages' bounds, and parsed by engine/packages.
+ * Which OS package an added file came from, per the CONTAINER's own package databases (not the image's:
+ * `apt-get install`, `apk add`, `dnf install` at runtime are exactly what changed them). dpkg's is read
+ * as a tar of `/var/lib/dpkg`, streamed: only `status` and the `info/*.list` files are kept; apk's
+ * `/lib/apk/db/installed` and rpm's `rpmdb.sqlite` (both places rpm keeps it) are asked for file by
+ * file. Everything within engine/packages' bounds, refused by size before its bytes are read, and
+ * parsed by engine/packages.
  */
 import type Docker from 'dockerode';
 import type { Header } from 'tar-stream';
 import { InputError } from '../../engine/errors.js';
 import {
+  APK_INSTALLED,
   DependencyGraph,
   isPackageDbPath,
   ownersByImagePath,
   PACKAGE_DB_LIMITS,
   type PackageDb,
+  type PackageDbManager,
+  RPM_SQLITE_PATHS,
   readPackageDbs,
 } from '../../engine/packages/index.js';
 import { engineFailure, engineStatus, isSymlinkLoop } from './client.js';
@@ -22,13 +27,22 @@ import { maintainerScriptOwner } from './maintainer-scripts.js';
 type Container = Docker.Container;
 
 export interface FilePackage {
-  /** The package manager's name as findings spell it (docker-diff.ts): `apt` for dpkg. */
-  manager: 'apt';
+  /** The package manager's name as findings spell it (docker-diff.ts): `apt` for dpkg, `apk`, `rpm`. */
+  manager: 'apt' | 'apk' | 'rpm';
   name: string;
   version?: string;
-  /** The container's installed packages that depend on it, directly or not (Depends/Pre-Depends). */
+  /**
+   * The container's installed packages that depend on it, directly or not (dpkg Depends/Pre-Depends,
+   * apk `D:`, rpm requires).
+   */
   requiredBy?: string[];
 }
+
+const FINDING_MANAGER: Record<PackageDbManager, FilePackage['manager']> = {
+  dpkg: 'apt',
+  apk: 'apk',
+  rpm: 'rpm',
+};
 
 export interface PackageAttribution {
   /** The package `path` came from: its file lists, or for a maintainer script its name. */
@@ -54,7 +68,7 @@ export async function readContainerDpkg(
   container: Container,
   what: string,
   visit?: TreeVisitor,
-): Promise<PackageAttribution | undefined> {
+): Promise<PackageDb | undefined> {
   const files = new Map<string, Buffer>();
   let total = 0;
   let tooLarge: InputError | undefined;
@@ -85,58 +99,109 @@ export async function readContainerDpkg(
     throw new InputError(`${what}: ${DPKG_DIR} is a symlink loop, no dpkg database can be read from it`);
   }
   if (tooLarge !== undefined) throw tooLarge;
-  const dpkg = readPackageDbs(files).find((db) => db.manager === 'dpkg');
-  if (dpkg === undefined) return undefined;
-  const links = await topLevelSymlinks(container, dpkg, what);
-  const owners = ownersByImagePath([dpkg], (listed) => resolveTop(listed, links));
-  // The container's graph, not the image's: it is the container that has curl and what curl brought.
-  const graph = new DependencyGraph(dpkg.dependencies ?? new Map());
-  const requiredBy = new Map<string, string[]>();
-  const withDependents = (p: FilePackage): FilePackage => {
-    let list = requiredBy.get(p.name);
+  return readPackageDbs(files).find((db) => db.manager === 'dpkg');
+}
+
+/**
+ * The container's apk and rpm databases (whichever it has), read file by file. None → []. A hostile or
+ * corrupt one → InputError. A database file larger than engine/packages reads is refused from the tar
+ * header, before its bytes are read.
+ */
+export async function readContainerOtherDbs(container: Container, what: string): Promise<PackageDb[]> {
+  const files = new Map<string, Buffer>();
+  const wanted: Array<{ path: string; max: number }> = [
+    { path: APK_INSTALLED, max: PACKAGE_DB_LIMITS.maxTextFileBytes },
+    ...RPM_SQLITE_PATHS.map((path) => ({ path, max: PACKAGE_DB_LIMITS.maxSqliteFileBytes })),
+  ];
+  for (const { path, max } of wanted) {
+    const walked = await walkContainerTree(container, path, what, async (member, header, body) => {
+      // The archive of a symlink is the link itself: only the regular file at the path is read.
+      if (member !== path || header.type !== 'file') return;
+      if (header.size > max) {
+        throw new InputError(`${what}: ${path} is larger than the ${max} bytes driftgate reads`);
+      }
+      const chunks: Buffer[] = [];
+      for await (const chunk of body) chunks.push(chunk);
+      files.set(path, Buffer.concat(chunks));
+    });
+    if (walked === 'symlink-loop') {
+      throw new InputError(`${what}: ${path} is a symlink loop, no package database can be read from it`);
+    }
+  }
+  return readPackageDbs(files).filter((db) => db.manager !== 'dpkg');
+}
+
+/**
+ * Attribution over the container's databases, in order (dpkg, apk, rpm: the first that lists a path
+ * owns it), each with its own dependency graph: the container's, not the image's, since it is the
+ * container that has curl and what curl brought.
+ */
+export async function attributionOf(
+  container: Container,
+  dbs: readonly PackageDb[],
+  what: string,
+): Promise<PackageAttribution | undefined> {
+  if (dbs.length === 0) return undefined;
+  const links = await topLevelSymlinks(container, dbs, what);
+  const sources = dbs.map((db) => ({
+    db,
+    owners: ownersByImagePath([db], (listed) => resolveTop(listed, links)),
+    graph: new DependencyGraph(db.dependencies ?? new Map(), db.manager),
+    requiredBy: new Map<string, string[]>(),
+  }));
+  const withDependents = (source: (typeof sources)[number], p: FilePackage): FilePackage => {
+    let list = source.requiredBy.get(p.name);
     if (list === undefined) {
-      list = graph.requiredBy(p.name);
-      requiredBy.set(p.name, list);
+      list = source.graph.requiredBy(p.name);
+      source.requiredBy.set(p.name, list);
     }
     return { ...p, requiredBy: list };
   };
+  const dpkg = sources.find((s) => s.db.manager === 'dpkg');
   return {
     packageOf(path) {
-      const script = maintainerScriptOwner(path);
-      if (script !== undefined) return withDependents(scriptPackage(dpkg, script.name, script.arch));
-      const owner = owners.get(path);
-      return owner === undefined ? undefined : withDependents(asFilePackage(owner));
+      const script = dpkg === undefined ? undefined : maintainerScriptOwner(path);
+      if (dpkg !== undefined && script !== undefined)
+        return withDependents(dpkg, scriptPackage(dpkg.db, script.name, script.arch));
+      for (const source of sources) {
+        const owner = source.owners.get(path);
+        if (owner !== undefined) return withDependents(source, asFilePackage(source.db.manager, owner));
+      }
+      return undefined;
     },
   };
 }
 
-function asFilePackage(p: { name: string; version?: string }): FilePackage {
+function asFilePackage(manager: PackageDbManager, p: { name: string; version?: string }): FilePackage {
+  const m = FINDING_MANAGER[manager];
   return p.version === undefined
-    ? { manager: 'apt', name: p.name }
-    : { manager: 'apt', name: p.name, version: p.version };
+    ? { manager: m, name: p.name }
+    : { manager: m, name: p.name, version: p.version };
 }
 
 /** The installed instance a script is named after; a script of a package no longer installed keeps its name only. */
 function scriptPackage(db: PackageDb, name: string, arch: string | undefined): FilePackage {
   const installed = db.packages.find((p) => p.name === name && (arch === undefined || p.arch === arch));
-  return asFilePackage(installed ?? { name });
+  return asFilePackage('dpkg', installed ?? { name });
 }
 
 /**
- * dpkg lists paths as packages shipped them (`/bin/ls`), but on merged /usr the container keeps them
+ * Packages list paths as they shipped them (`/bin/ls`), but on merged /usr the container keeps them
  * under `/usr/bin`, and `docker diff` reports that. The first component of each listed path is
  * looked up once (a HEAD request each); those that are symlinks map onto their targets.
  */
 async function topLevelSymlinks(
   container: Container,
-  db: PackageDb,
+  dbs: readonly PackageDb[],
   what: string,
 ): Promise<Map<string, string>> {
   const tops = new Set<string>();
-  for (const listed of db.owners.keys()) {
-    const slash = listed.indexOf('/', 1);
-    if (slash > 1) tops.add(listed.slice(0, slash));
-    if (tops.size >= MAX_TOP_LEVEL) break;
+  for (const db of dbs) {
+    for (const listed of db.owners.keys()) {
+      if (tops.size >= MAX_TOP_LEVEL) break;
+      const slash = listed.indexOf('/', 1);
+      if (slash > 1) tops.add(listed.slice(0, slash));
+    }
   }
   const links = new Map<string, string>();
   for (const top of tops) {

@@ -41,7 +41,9 @@ describe('apk installed database (testdata/packages/apk/installed, written from 
 describe('apk format edge cases and hostile input', () => {
   it('reads F: with an empty value as the root, tolerates CRLF and a missing final blank line', () => {
     const records = parseApkInstalled('P:a\r\nV:1\r\nF:\r\nR:top-level\r\nF:usr/bin\r\nR:a');
-    expect(records).toEqual([{ line: 1, name: 'a', version: '1', files: ['/top-level', '/usr/bin/a'] }]);
+    expect(records).toEqual([
+      { line: 1, name: 'a', version: '1', files: ['/top-level', '/usr/bin/a'], depends: [], provides: [] },
+    ]);
   });
 
   it('skips a record without P: as apk does, and keeps names like __proto__ as data', () => {

@@ -125,6 +125,8 @@ describe('hostile rpm databases', () => {
           { path: '/usr/bin', mode: 0o040755 },
           { path: '/usr/bin/tool', mode: 0o100755 },
         ],
+        requires: [],
+        provides: [],
       },
     ]);
   });
