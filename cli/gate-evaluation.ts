@@ -16,6 +16,7 @@ import { withArtifactAnalysis } from './artifact-analysis.js';
 import { parseNow, parseSince } from './clock.js';
 import { forEachFinding, readFindingsSources } from './findings-input.js';
 import { type ImageSourceFlags, imageRepository, loadImage } from './image-input.js';
+import { readPackagesIndexFiles } from './packages-index-input.js';
 
 export interface GateFlags extends ImageSourceFlags {
   policy: string[];
@@ -27,6 +28,8 @@ export interface GateFlags extends ImageSourceFlags {
   format: FormatName;
   output?: string;
   artifactAnalysis?: string;
+  /** `--packages-index`: Debian Packages files (packages-index-input.ts). */
+  packagesIndex?: string[];
 }
 
 /** Everything `gate`, `plan` and `pr` share: the evaluation and the policies it applied. */
@@ -43,11 +46,14 @@ export async function runGateEvaluation(flags: GateFlags): Promise<GateRun> {
   const since = parseSince(flags.since, now);
   // Policies first: an invalid policy is a usage error and should not wait on reading a large image.
   const policies = await loadPolicies(flags.policy, { now });
+  // Before findings and image too: a broken index is a usage error, and reading it is one pass.
+  const packagesIndex = await readPackagesIndexFiles(flags.packagesIndex ?? []);
   const options = (repository: string): EvaluateOptions => ({
     now,
     repository,
     ...(flags.mode ? { modeOverride: flags.mode } : {}),
     ...(since !== undefined ? { since } : {}),
+    ...(packagesIndex !== undefined ? { packagesIndex: packagesIndex.dependencies } : {}),
   });
 
   // Findings are folded into the evaluation as they are read, which needs the gated repository first:

@@ -79,6 +79,7 @@ export function decideGroup(
             ...(g.sha256 ? { sha256: g.sha256 } : {}),
           },
           g.package,
+          ctx.packagesIndex,
         )
       : undefined;
   const decision: Decision = {

@@ -14,6 +14,8 @@
 import type { Finding } from '../findings/types.js';
 import { parseImageReference } from '../identity/reference.js';
 import type { ImageLookup, ImageManifest, PathLookup } from '../image/types.js';
+import type { DependencyData } from '../packages/dependencies.js';
+import { DependencyClosures } from '../packages/packages-index.js';
 import type { AllowRule, Policy } from '../policy/types.js';
 import { decideGroup } from './decision.js';
 import { type EvidenceLimit, FindingGroups } from './dedup.js';
@@ -37,6 +39,12 @@ export interface EvaluateOptions {
   since?: number;
   /** Keep only this many finding ids and workloads per decision (counts stay exact). Default: all. */
   evidenceLimit?: EvidenceLimit;
+  /**
+   * Debian Packages index relations (`--packages-index`): a bake rule for an apt package then covers the
+   * files of the packages installing it brings (package-coverage.ts), alternatives resolved against the
+   * image's dpkg database.
+   */
+  packagesIndex?: DependencyData;
 }
 
 export function evaluate(
@@ -129,6 +137,9 @@ function decide(
     rules: compileRules(policies),
     iocOwners: iocOwners(policies),
     lookup: cachedLookup(image),
+    ...(opts.packagesIndex === undefined
+      ? {}
+      : { packagesIndex: new DependencyClosures(opts.packagesIndex, installedDpkgPackages(image.manifest)) }),
   };
   const decisions: Decision[] = [];
   const usedAllowRules: CompiledRule<AllowRule>[] = [];
@@ -192,6 +203,13 @@ function sinceText(since: number): string {
   const min = Date.parse('0000-01-01T00:00:00.000Z');
   const max = Date.parse('9999-12-31T23:59:59.999Z');
   return new Date(Number.isNaN(since) ? min : Math.min(Math.max(since, min), max)).toISOString();
+}
+
+/** The packages the image's dpkg database says own its files: what apt would find installed there. */
+function installedDpkgPackages(m: ImageManifest): Set<string> {
+  const names = new Set<string>();
+  for (const e of m.entries) if (e.package?.db === 'dpkg') names.add(e.package.name);
+  return names;
 }
 
 /** Any loaded policy's IoC list makes a hash malicious, whatever the policy's scope. */

@@ -44,7 +44,9 @@ export const reasons = {
     const link =
       p.via === 'itself'
         ? `It belongs to ${named} in the container's package database, which ${ruleName(p.rule)} bakes`
-        : `It belongs to ${named}, a dependency of ${p.installs} in the container's package database, which ${ruleName(p.rule)} bakes`;
+        : p.knownFrom === 'packages-index'
+          ? `It belongs to ${named}, which installing ${p.installs} brings per the Packages index (Depends/Pre-Depends), and ${ruleName(p.rule)} bakes ${p.installs}`
+          : `It belongs to ${named}, a dependency of ${p.installs} in the container's package database, which ${ruleName(p.rule)} bakes`;
     return `${link}${because(p.rule.rule)}`;
   },
   /** docker diff: the file appeared; nothing says it ran. */

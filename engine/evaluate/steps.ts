@@ -4,6 +4,7 @@
  */
 import { type Finding, type FindingPackage, isUsableBinary, type UnusableBinary } from '../findings/types.js';
 import type { ManifestEntry, PathLookup } from '../image/types.js';
+import type { DependencyClosures } from '../packages/packages-index.js';
 import type { AllowRule, Policy } from '../policy/types.js';
 import { compareWithImage } from './drift.js';
 import { coveringBake } from './package-coverage.js';
@@ -33,6 +34,8 @@ export interface StepContext {
   /** sha256 → name of the first loaded policy whose `iocSha256` lists it. Any loaded policy counts. */
   iocOwners: ReadonlyMap<string, string>;
   lookup(path: string): PathLookup;
+  /** What installing a package brings per `--packages-index` (package-coverage.ts); absent without one. */
+  packagesIndex?: DependencyClosures;
 }
 
 /**
@@ -164,7 +167,7 @@ export function runSteps(
   const bake = firstApplying(ctx.rules, ctx.rules.bake, set, subject);
   if (bake) return { ...base, outcome: 'bake', rule: bake, reason: reasons.bake(bake) };
   // 5b. a bake rule whose package brings the file's package (package-coverage.ts).
-  const brought = coveringBake(ctx.rules, set, attribution);
+  const brought = coveringBake(ctx.rules, set, attribution, ctx.packagesIndex);
   if (brought) return { ...base, outcome: 'bake', rule: brought.rule, reason: reasons.bakeBrought(brought) };
 
   // 6. otherwise.

@@ -89,7 +89,8 @@ export class PackagesIndexBuilder {
     const fail = (message: string): never => {
       throw new InputError(`Packages index: ${message}`, { file: this.file, line: number });
     };
-    if (line.length > this.limits.maxLineChars) fail(`line is longer than ${this.limits.maxLineChars} characters`);
+    if (line.length > this.limits.maxLineChars)
+      fail(`line is longer than ${this.limits.maxLineChars} characters`);
     if (line.trim() === '') {
       this.endStanza();
       return;
@@ -127,7 +128,10 @@ export class PackagesIndexBuilder {
   build(): PackagesIndex {
     this.endStanza();
     if (this.stanzas === 0)
-      throw new InputError('Packages index: no package stanza found', this.file ? { file: this.file } : undefined);
+      throw new InputError(
+        'Packages index: no package stanza found',
+        this.file ? { file: this.file } : undefined,
+      );
     return { dependencies: this.dependencies, stanzas: this.stanzas, dropped: this.dropped };
   }
 
@@ -235,7 +239,9 @@ export class DependencyClosures {
     if (this.installed.size > 0) {
       for (const alternative of group) {
         if (this.installed.has(alternative)) return [alternative];
-        const installedProviders = (this.providers.get(alternative) ?? []).filter((p) => this.installed.has(p));
+        const installedProviders = (this.providers.get(alternative) ?? []).filter((p) =>
+          this.installed.has(p),
+        );
         if (installedProviders.length > 0) return installedProviders;
       }
     }

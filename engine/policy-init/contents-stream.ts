@@ -50,7 +50,10 @@ export async function readContentsIndex(
  * (engine/packages/packages-index-stream.ts): apt keeps both kinds of index the same ways. `what` names
  * the kind of file in messages.
  */
-export async function* decompressed(input: ContentsInput, what = 'Contents index'): AsyncIterable<Uint8Array> {
+export async function* decompressed(
+  input: ContentsInput,
+  what = 'Contents index',
+): AsyncIterable<Uint8Array> {
   const it = input.chunks[Symbol.asyncIterator]();
   // Enough of the stream to see its magic bytes, even if it arrives a byte at a time.
   const head: Uint8Array[] = [];
@@ -91,7 +94,11 @@ export async function* decompressed(input: ContentsInput, what = 'Contents index
   }
 }
 
-async function* gunzip(chunks: AsyncIterable<Uint8Array>, where: string, what: string): AsyncIterable<Uint8Array> {
+async function* gunzip(
+  chunks: AsyncIterable<Uint8Array>,
+  where: string,
+  what: string,
+): AsyncIterable<Uint8Array> {
   const stream = Readable.from(chunks).pipe(createGunzip());
   try {
     for await (const chunk of stream) yield chunk as Buffer;
