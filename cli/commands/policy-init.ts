@@ -17,6 +17,7 @@ interface PolicyInitFlags extends ImageSourceFlags {
   fromFindings: string[];
   repository?: string;
   contentsIndex: string[];
+  packagesIndex: string[];
   name?: string;
   output?: string;
   now?: string;
@@ -42,6 +43,12 @@ export function registerPolicyInit(policyCommand: Command): void {
       collect,
       [],
     )
+    .option(
+      '--packages-index <file>',
+      "Debian Packages index (plain, gzip, lz4): a package's dependencies share its bake rule (repeatable)",
+      collect,
+      [],
+    )
     .option('--name <name>', 'metadata.name of the draft (default: the repository name)')
     .option('-o, --output <file>', 'write the draft here (never over an existing file) instead of stdout')
     .option('--now <rfc3339>', 'the clock written into the draft and used to load it (default: now)')
@@ -57,11 +64,14 @@ export function registerPolicyInit(policyCommand: Command): void {
       const repository = imageRepository(flags.repository, manifest.repository);
       const contents =
         flags.contentsIndex.length > 0 ? await readContents(flags.contentsIndex, findings) : undefined;
+      const { readPackagesIndexFiles } = await import('../packages-index-input.js');
+      const packagesIndex = await readPackagesIndexFiles(flags.packagesIndex);
       const text = draftPolicy({
         findings,
         manifest,
         repository,
         ...(contents ? { contents } : {}),
+        ...(packagesIndex ? { packagesIndex: packagesIndex.dependencies } : {}),
         name: flags.name ?? defaultName(repository),
         now,
       });

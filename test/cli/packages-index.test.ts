@@ -189,3 +189,58 @@ describe('gate --packages-index', () => {
     });
   });
 });
+
+describe('policy init --packages-index', () => {
+  /** What SCC or Falco would say of the same files: no package at all. */
+  function packageLess(): string {
+    return `${realFindings
+      .map((line) => {
+        const o = JSON.parse(line) as { package?: unknown };
+        delete o.package;
+        return JSON.stringify(o);
+      })
+      .join('\n')}\n`;
+  }
+  const CONTENTS = 'testdata/packages-index/curl-install-Contents-amd64.excerpt';
+
+  async function init(extra: string[], findings: string) {
+    return driftgate([
+      'policy',
+      'init',
+      ...['--from-findings', findings, '--image-archive', IMAGES.dockerSave, '--repository', REPO],
+      ...['--contents-index', CONTENTS, '--now', '2026-12-05T12:00:00Z', ...extra],
+    ]);
+  }
+
+  it('drafts one rule for curl with its libraries, and the gate then bakes them all under curl', async () => {
+    const findings = await scratch.write('none.ndjson', packageLess());
+    const without = await init([], findings);
+    expect(without.code).toBe(0);
+    expect(without.stdout.match(/- id: bake-libssl3/g)).toHaveLength(6);
+
+    const r = await init(['--packages-index', `${INDEX}.lz4`], findings);
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toContain('- id: bake-libssl3');
+    expect(r.stdout.match(/^ {4}- id: /gm)).toHaveLength(3);
+    expect(r.stdout).toContain('# Installing curl also brings 23 files seen at runtime');
+
+    const draft = await scratch.write('draft.yaml', r.stdout);
+    const gated = await driftgate([
+      'gate',
+      ...['--policy', draft, '--findings', findings, '--image-archive', IMAGES.dockerSave],
+      ...['--repository', REPO, '--now', '2026-12-05T12:00:00Z', '--format', 'json'],
+    ]);
+    const ds = parseJson<{ decisions: Decision[] }>(gated).decisions;
+    expect(ds.find((d) => d.binary.path === LIBSSL)).toMatchObject({ outcome: 'bake', broughtBy: 'curl' });
+    expect(ds.filter((d) => d.broughtBy === 'curl')).toHaveLength(24);
+  });
+
+  it('a broken index is exit 2 naming the file and line', async () => {
+    const findings = await scratch.write('none.ndjson', packageLess());
+    const index = await scratch.write('bad-Packages', 'Package: curl\n\x00garbage\n');
+    const r = await init(['--packages-index', index], findings);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/bad-Packages:2(:\d+)?: Packages index: line is neither/);
+    expect(r.stdout).toBe('');
+  });
+});
