@@ -39,6 +39,12 @@ export function addGateInputs(cmd: Command): Command {
       [],
     )
     .option(
+      '--contents-index <file>',
+      'Debian Contents index: the package of a file a finding names none for, when one package ships it (repeatable)',
+      collect,
+      [],
+    )
+    .option(
       '--since <duration|date>',
       'only findings whose eventTime is at or after it (30d, 12h, 2026-11-01)',
     )

@@ -2,8 +2,7 @@
  * `driftgate policy init`: a DRAFT policy from the findings history of one repository and its image.
  * The CLI reads the files; engine/policy-init decides what the draft says.
  */
-import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { InputError } from '../../engine/errors.js';
 import type { Finding } from '../../engine/findings/types.js';
@@ -87,21 +86,10 @@ function defaultName(repository: string): string {
 
 /** Only the findings' paths are kept from the index: the full bookworm index is 7 million lines. */
 async function readContents(files: string[], findings: readonly Finding[]): Promise<ContentsIndex> {
-  for (const f of files) {
-    let isFile: boolean;
-    try {
-      isFile = (await stat(f)).isFile();
-    } catch (err) {
-      throw new InputError(`cannot read Contents index: ${describeFsError(err)}`, {
-        file: f,
-      });
-    }
-    if (!isFile) throw new InputError('the Contents index is not a file', { file: f });
-  }
-  const { readContentsIndex } = await import('../../engine/policy-init/index.js');
-  return readContentsIndex(
-    files.map((f) => ({ where: f, chunks: createReadStream(f) })),
-    { paths: findings.flatMap((f) => (f.binary.path === undefined ? [] : [f.binary.path])) },
+  const { readContentsIndexFiles } = await import('../contents-index-input.js');
+  return readContentsIndexFiles(
+    files,
+    findings.flatMap((f) => (f.binary.path === undefined ? [] : [f.binary.path])),
   );
 }
 

@@ -66,8 +66,20 @@ export interface EvaluationRun {
   add(finding: Finding): void;
   /** Counts an input that is no drift to gate (a parser's skip reason): it is reported, never gated. */
   skip(reason: string): void;
-  /** Decides every group against the image: the same Evaluation `evaluate()` returns for these findings. */
-  finish(image: ImageLookup): Evaluation;
+  /**
+   * Decides every group against the image: the same Evaluation `evaluate()` returns for these findings.
+   * `shippedBy`: known only once the findings are read (the Contents index is filtered to their paths).
+   */
+  finish(image: ImageLookup, extra?: FinishOptions): Evaluation;
+}
+
+export interface FinishOptions {
+  /**
+   * The one Debian package that ships a path, per the Contents index (`--contents-index`): the package of
+   * a finding's file when the finding names none (SCC, Falco), for package coverage only
+   * (package-coverage.ts). Undefined where no package or several ship it.
+   */
+  shippedBy?: (path: string) => string | undefined;
 }
 
 /**
@@ -110,13 +122,19 @@ export function startEvaluation(policies: readonly Policy[], opts: EvaluateOptio
     skip(reason) {
       skipped.add(reason);
     },
-    finish(image) {
-      const ev = decide(groups, image, policies, opts, {
-        findings: inWindow,
-        unattributed,
-        otherImages,
-        skipped,
-      });
+    finish(image, extra) {
+      const ev = decide(
+        groups,
+        image,
+        policies,
+        { ...opts, ...extra },
+        {
+          findings: inWindow,
+          unattributed,
+          otherImages,
+          skipped,
+        },
+      );
       if (otherRepositories.size > 0) ev.otherRepositories = otherRepositories;
       return ev;
     },
@@ -127,7 +145,7 @@ function decide(
   groups: FindingGroups,
   image: ImageLookup,
   policies: readonly Policy[],
-  opts: EvaluateOptions,
+  opts: EvaluateOptions & FinishOptions,
   counts: { findings: number; unattributed: number; otherImages: number; skipped: SkipCounter },
 ): Evaluation {
   const enforcementOf = createEnforcementResolver(policies, opts.now, opts.modeOverride);
@@ -140,6 +158,7 @@ function decide(
     ...(opts.packagesIndex === undefined
       ? {}
       : { packagesIndex: new DependencyClosures(opts.packagesIndex, installedDpkgPackages(image.manifest)) }),
+    ...(opts.shippedBy === undefined ? {} : { shippedBy: opts.shippedBy }),
   };
   const decisions: Decision[] = [];
   const usedAllowRules: CompiledRule<AllowRule>[] = [];

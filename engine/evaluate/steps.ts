@@ -36,6 +36,8 @@ export interface StepContext {
   lookup(path: string): PathLookup;
   /** What installing a package brings per `--packages-index` (package-coverage.ts); absent without one. */
   packagesIndex?: DependencyClosures;
+  /** The one Debian package that ships a path per `--contents-index`, for findings that name none. */
+  shippedBy?: (path: string) => string | undefined;
 }
 
 /**
@@ -77,12 +79,16 @@ function pickAllow(
   return expired ? { expired } : {};
 }
 
-/** `attribution`: the package the file came from (the group's, dedup.ts), else the finding's own. */
+/**
+ * `attribution`: the package the file came from (the group's, dedup.ts), else the finding's own;
+ * `attributedBy`: who said so (a finding, or the Contents index for a finding that names none).
+ */
 export function runSteps(
   finding: Finding,
   set: GoverningSet,
   ctx: StepContext,
   attribution: FindingPackage | undefined = finding.package,
+  attributedBy: 'finding' | 'contents-index' = 'finding',
 ): StepResult {
   const b = finding.binary;
   if (!isUsableBinary(b)) return unusableSteps(finding, b, ctx);
@@ -168,7 +174,13 @@ export function runSteps(
   if (bake) return { ...base, outcome: 'bake', rule: bake, reason: reasons.bake(bake) };
   // 5b. a bake rule whose package brings the file's package (package-coverage.ts).
   const brought = coveringBake(ctx.rules, set, attribution, ctx.packagesIndex);
-  if (brought) return { ...base, outcome: 'bake', rule: brought.rule, reason: reasons.bakeBrought(brought) };
+  if (brought)
+    return {
+      ...base,
+      outcome: 'bake',
+      rule: brought.rule,
+      reason: reasons.bakeBrought(brought, attributedBy),
+    };
 
   // 6. otherwise.
   return {

@@ -137,6 +137,27 @@ describe('gate --packages-index', () => {
     expect(lib).toMatchObject({ outcome: 'bake', broughtBy: 'curl', evidence: 'loaded' });
   });
 
+  it('SCC alone (no package named anywhere): --contents-index gives the file its package, the index the link', async () => {
+    const scc = await scratch.write('scc.json', SCC);
+    const contents = 'testdata/packages-index/curl-install-Contents-amd64.excerpt';
+    const libOf = async (extra: string[]) => {
+      const r = await gate(['--format', 'json', ...extra], [scc]);
+      return parseJson<{ decisions: Decision[] }>(r).decisions.find((d) => d.binary.path === LIBCURL)!;
+    };
+    expect((await libOf(['--packages-index', INDEX])).outcome).toBe('violation');
+    expect((await libOf(['--contents-index', contents])).outcome).toBe('violation');
+    const lib = await libOf(['--packages-index', INDEX, '--contents-index', contents]);
+    expect(lib).toMatchObject({
+      outcome: 'bake',
+      broughtBy: 'curl',
+      evidence: 'loaded',
+      rule: { id: 'bake-curl' },
+    });
+    expect(lib.reason).toContain(
+      'It belongs to libcurl4, the one Debian package that ships this path per the Contents index',
+    );
+  });
+
   it('the table groups the libraries under curl', async () => {
     const findings = await scratch.write('diff.ndjson', withoutRequiredBy());
     const r = await gate(['--packages-index', INDEX], [findings]);
@@ -148,6 +169,7 @@ describe('gate --packages-index', () => {
     for (const cmd of ['plan', 'pr']) {
       const r = await driftgate([cmd, '--help']);
       expect(r.stdout, cmd).toContain('--packages-index <file>');
+      expect(r.stdout, cmd).toContain('--contents-index <file>');
     }
   });
 

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { evaluate } from '../../engine/evaluate/evaluate.js';
+import { evaluate, startEvaluation } from '../../engine/evaluate/evaluate.js';
 import type { Finding } from '../../engine/findings/types.js';
 import type { DependencyData } from '../../engine/packages/dependencies.js';
 import { readPackagesIndex } from '../../engine/packages/packages-index-stream.js';
@@ -133,5 +133,29 @@ describe('a bake rule covers what its package brings per the Packages index', ()
         { path: '/usr/lib/cdebconf/debconf', sha256: sha('x'), package: { db: 'dpkg', name: 'cdebconf' } },
       ]),
     ).toBe('violation');
+  });
+});
+
+describe('a finding that names no package, with the Contents index', () => {
+  const scc = (path: string): Finding =>
+    finding({ path, sha256: sha(path), category: 'Added Library Loaded' });
+  const shippedBy = (path: string) => (path === LIBSSL ? 'libssl3' : undefined);
+  const decideWith = (extra: Parameters<ReturnType<typeof startEvaluation>['finish']>[1]) => {
+    const run = startEvaluation([bakeCurl()], { now: NOW, repository: REPO, packagesIndex: index });
+    run.add(scc(LIBSSL));
+    return run.finish(fakeImage([]), extra).decisions[0]!;
+  };
+
+  it('takes the one package that ships the path, and covers it through the Packages index', () => {
+    const d = decideWith({ shippedBy });
+    expect(d).toMatchObject({ outcome: 'bake', broughtBy: 'curl', evidence: 'loaded' });
+    expect(d.reason).toContain('libssl3, the one Debian package that ships this path per the Contents index');
+    // It is not the container's word: no runtimePackage.
+    expect(d.runtimePackage).toBeUndefined();
+  });
+
+  it('without it (or where no single package ships the path), a violation as before', () => {
+    expect(decideWith(undefined).outcome).toBe('violation');
+    expect(decideWith({ shippedBy: () => undefined }).outcome).toBe('violation');
   });
 });
