@@ -446,7 +446,8 @@ function suggestionBlock(d: Drafted, ids: IdAllocator): string[] {
         id,
         action: 'deny',
         path: b.path,
-        reason: quoteYaml('DRAFT: executed at runtime, and no package provides it; say why it is denied'),
+        // `added`, not `executed`, where docker diff only saw the file appear (issue #13).
+        reason: quoteYaml(`DRAFT: ${whatHappened([b])}, and no package provides it; say why it is denied`),
       }),
     );
   switch (s.kind) {
