@@ -9,10 +9,8 @@ import { InputError } from '../engine/errors.js';
 import { describeFsError } from '../engine/fs-errors.js';
 import type { ContentsIndex } from '../engine/policy-init/index.js';
 
-export async function readContentsIndexFiles(
-  files: readonly string[],
-  paths: Iterable<string>,
-): Promise<ContentsIndex> {
+/** Each file exists and is a file: checked before anything slow, so a typo fails at once (exit 2). */
+export async function checkContentsIndexFiles(files: readonly string[]): Promise<void> {
   for (const f of files) {
     let isFile: boolean;
     try {
@@ -24,6 +22,13 @@ export async function readContentsIndexFiles(
     }
     if (!isFile) throw new InputError('the Contents index is not a file', { file: f });
   }
+}
+
+export async function readContentsIndexFiles(
+  files: readonly string[],
+  paths: Iterable<string>,
+): Promise<ContentsIndex> {
+  await checkContentsIndexFiles(files);
   const { readContentsIndex } = await import('../engine/policy-init/index.js');
   return readContentsIndex(
     files.map((f) => ({ where: f, chunks: createReadStream(f) })),

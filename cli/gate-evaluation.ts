@@ -51,6 +51,9 @@ export async function runGateEvaluation(flags: GateFlags): Promise<GateRun> {
   const policies = await loadPolicies(flags.policy, { now });
   // Before findings and image too: a broken index is a usage error, and reading it is one pass.
   const packagesIndex = await readPackagesIndexFiles(flags.packagesIndex ?? []);
+  // The Contents index is read after the findings (only their paths are kept); a missing file fails now.
+  if (flags.contentsIndex !== undefined && flags.contentsIndex.length > 0)
+    await (await import('./contents-index-input.js')).checkContentsIndexFiles(flags.contentsIndex);
   const options = (repository: string): EvaluateOptions => ({
     now,
     repository,

@@ -209,6 +209,13 @@ describe('gate --packages-index', () => {
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/nope.*cannot read Packages index/);
     });
+    it('a missing --contents-index', async () => {
+      const findings = await scratch.write('diff.ndjson', withoutRequiredBy());
+      const r = await gate(['--contents-index', scratch.path('no-contents')], [findings]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/no-contents.*cannot read Contents index/);
+      expect(r.stdout).toBe('');
+    });
   });
 });
 

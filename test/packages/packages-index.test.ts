@@ -220,3 +220,41 @@ describe('what installing a package brings', () => {
     );
   });
 });
+
+describe('hostile bytes', () => {
+  it('property: any text is read or refused with an InputError naming the file, never anything else', async () => {
+    const pieces = fc.constantFrom(
+      'Package: ',
+      'Depends: ',
+      'Provides: ',
+      'curl',
+      'lib-x',
+      ' | ',
+      ', ',
+      '\n',
+      '\n\n',
+      ' ',
+      '\t',
+      ':',
+      '#',
+      '\u0000',
+      '(>= 1)',
+      'é',
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(pieces, { maxLength: 60 }), async (parts) => {
+        const outcome = await read(parts.join(''), 'fuzz').then(
+          (index) => index,
+          (e: unknown) => e,
+        );
+        if (outcome instanceof InputError) expect(outcome.where?.file).toBe('fuzz');
+        else {
+          expect(outcome).not.toBeInstanceOf(Error);
+          for (const name of (outcome as { dependencies: DependencyData }).dependencies.keys())
+            expect(name).toMatch(/^[a-z0-9][a-z0-9+.-]+$/);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
