@@ -7,6 +7,7 @@ import { InputError } from '../engine/errors.js';
 import { type EvaluateOptions, type EvaluationRun, startEvaluation } from '../engine/evaluate/evaluate.js';
 import { PartialHashSizes, partialHashSizes } from '../engine/evaluate/partial-hash-sizes.js';
 import type { Evaluation } from '../engine/evaluate/types.js';
+import type { Finding } from '../engine/findings/types.js';
 import type { FormatName } from '../engine/formats/names.js';
 import { createImageLookup } from '../engine/image/index.js';
 import type { ImageManifest } from '../engine/image/types.js';
@@ -16,6 +17,7 @@ import { withArtifactAnalysis } from './artifact-analysis.js';
 import { parseNow, parseSince } from './clock.js';
 import { forEachFinding, readFindingsSources } from './findings-input.js';
 import { type ImageSourceFlags, imageRepository, loadImage } from './image-input.js';
+import { readPackagesIndexFiles } from './packages-index-input.js';
 
 export interface GateFlags extends ImageSourceFlags {
   policy: string[];
@@ -27,6 +29,10 @@ export interface GateFlags extends ImageSourceFlags {
   format: FormatName;
   output?: string;
   artifactAnalysis?: string;
+  /** `--packages-index`: Debian Packages files (packages-index-input.ts). */
+  packagesIndex?: string[];
+  /** `--contents-index`: Debian Contents files, for findings that name no package (contents-index-input.ts). */
+  contentsIndex?: string[];
 }
 
 /** Everything `gate`, `plan` and `pr` share: the evaluation and the policies it applied. */
@@ -43,11 +49,17 @@ export async function runGateEvaluation(flags: GateFlags): Promise<GateRun> {
   const since = parseSince(flags.since, now);
   // Policies first: an invalid policy is a usage error and should not wait on reading a large image.
   const policies = await loadPolicies(flags.policy, { now });
+  // Before findings and image too: a broken index is a usage error, and reading it is one pass.
+  const packagesIndex = await readPackagesIndexFiles(flags.packagesIndex ?? []);
+  // The Contents index is read after the findings (only their paths are kept); a missing file fails now.
+  if (flags.contentsIndex !== undefined && flags.contentsIndex.length > 0)
+    await (await import('./contents-index-input.js')).checkContentsIndexFiles(flags.contentsIndex);
   const options = (repository: string): EvaluateOptions => ({
     now,
     repository,
     ...(flags.mode ? { modeOverride: flags.mode } : {}),
     ...(since !== undefined ? { since } : {}),
+    ...(packagesIndex !== undefined ? { packagesIndex: packagesIndex.dependencies } : {}),
   });
 
   // Findings are folded into the evaluation as they are read, which needs the gated repository first:
@@ -62,6 +74,9 @@ export async function runGateEvaluation(flags: GateFlags): Promise<GateRun> {
   // Remote sources are asked only for what the gate keeps (the gate still filters every source itself).
   const sourceOptions = since !== undefined ? { since: new Date(since) } : {};
   let run: EvaluationRun;
+  const unattributed = new PackagelessPaths(
+    flags.contentsIndex !== undefined && flags.contentsIndex.length > 0,
+  );
   if (repository !== undefined) {
     run = startEvaluation(policies, options(repository));
     const partial = new PartialHashSizes();
@@ -70,6 +85,7 @@ export async function runGateEvaluation(flags: GateFlags): Promise<GateRun> {
       flags.findings,
       (f) => {
         partial.add(f);
+        unattributed.add(f);
         gated.add(f);
       },
       sourceOptions,
@@ -82,12 +98,42 @@ export async function runGateEvaluation(flags: GateFlags): Promise<GateRun> {
     manifest = await loadImage(flags, { prefixSizes: partialHashSizes(findings) });
     repository = imageRepository(undefined, manifest.repository);
     run = startEvaluation(policies, options(repository));
-    for (const f of findings) run.add(f);
+    for (const f of findings) {
+      unattributed.add(f);
+      run.add(f);
+    }
     for (const s of skipped) run.skip(s.reason);
   }
   if (flags.artifactAnalysis)
     manifest = (await withArtifactAnalysis(manifest, flags.artifactAnalysis, repository)).manifest;
-  return { evaluation: run.finish(createImageLookup(manifest)), policies };
+  const shippedBy = await contentsAttribution(flags.contentsIndex ?? [], unattributed.paths);
+  return {
+    evaluation: run.finish(createImageLookup(manifest), shippedBy === undefined ? {} : { shippedBy }),
+    policies,
+  };
+}
+
+/** The paths of findings that name no package: all the Contents index is asked about (bounded by the groups). */
+class PackagelessPaths {
+  readonly paths = new Set<string>();
+  constructor(private readonly wanted: boolean) {}
+  add(f: Finding): void {
+    if (this.wanted && f.package === undefined && f.binary.path !== undefined) this.paths.add(f.binary.path);
+  }
+}
+
+/** `--contents-index`: path → the one Debian package that ships it; none where several (or no) packages do. */
+async function contentsAttribution(
+  files: readonly string[],
+  paths: ReadonlySet<string>,
+): Promise<((path: string) => string | undefined) | undefined> {
+  if (files.length === 0) return undefined;
+  const { readContentsIndexFiles } = await import('./contents-index-input.js');
+  const contents = await readContentsIndexFiles(files, paths);
+  return (path) => {
+    const ships = contents.lookup(path);
+    return ships.length === 1 ? ships[0] : undefined;
+  };
 }
 
 export { PartialHashSizes, partialHashSizes } from '../engine/evaluate/partial-hash-sizes.js';

@@ -33,6 +33,18 @@ export function addGateInputs(cmd: Command): Command {
     .option('--manifest <json>', 'a manifest written by `driftgate manifest --format json`')
     .option('--repository <repo>', 'repository the findings are matched against, where the image names none')
     .option(
+      '--packages-index <file>',
+      "Debian Packages index (plain, gzip, lz4): a bake rule's package covers its dependencies' files (repeatable)",
+      collect,
+      [],
+    )
+    .option(
+      '--contents-index <file>',
+      'Debian Contents index: the package of a file a finding names none for, when one package ships it (repeatable)',
+      collect,
+      [],
+    )
+    .option(
       '--since <duration|date>',
       'only findings whose eventTime is at or after it (30d, 12h, 2026-11-01)',
     )

@@ -2,8 +2,7 @@
  * `driftgate policy init`: a DRAFT policy from the findings history of one repository and its image.
  * The CLI reads the files; engine/policy-init decides what the draft says.
  */
-import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { InputError } from '../../engine/errors.js';
 import type { Finding } from '../../engine/findings/types.js';
@@ -17,6 +16,7 @@ interface PolicyInitFlags extends ImageSourceFlags {
   fromFindings: string[];
   repository?: string;
   contentsIndex: string[];
+  packagesIndex: string[];
   name?: string;
   output?: string;
   now?: string;
@@ -42,6 +42,12 @@ export function registerPolicyInit(policyCommand: Command): void {
       collect,
       [],
     )
+    .option(
+      '--packages-index <file>',
+      "Debian Packages index (plain, gzip, lz4): a package's dependencies share its bake rule (repeatable)",
+      collect,
+      [],
+    )
     .option('--name <name>', 'metadata.name of the draft (default: the repository name)')
     .option('-o, --output <file>', 'write the draft here (never over an existing file) instead of stdout')
     .option('--now <rfc3339>', 'the clock written into the draft and used to load it (default: now)')
@@ -57,11 +63,14 @@ export function registerPolicyInit(policyCommand: Command): void {
       const repository = imageRepository(flags.repository, manifest.repository);
       const contents =
         flags.contentsIndex.length > 0 ? await readContents(flags.contentsIndex, findings) : undefined;
+      const { readPackagesIndexFiles } = await import('../packages-index-input.js');
+      const packagesIndex = await readPackagesIndexFiles(flags.packagesIndex);
       const text = draftPolicy({
         findings,
         manifest,
         repository,
         ...(contents ? { contents } : {}),
+        ...(packagesIndex ? { packagesIndex: packagesIndex.dependencies } : {}),
         name: flags.name ?? defaultName(repository),
         now,
       });
@@ -77,21 +86,10 @@ function defaultName(repository: string): string {
 
 /** Only the findings' paths are kept from the index: the full bookworm index is 7 million lines. */
 async function readContents(files: string[], findings: readonly Finding[]): Promise<ContentsIndex> {
-  for (const f of files) {
-    let isFile: boolean;
-    try {
-      isFile = (await stat(f)).isFile();
-    } catch (err) {
-      throw new InputError(`cannot read Contents index: ${describeFsError(err)}`, {
-        file: f,
-      });
-    }
-    if (!isFile) throw new InputError('the Contents index is not a file', { file: f });
-  }
-  const { readContentsIndex } = await import('../../engine/policy-init/index.js');
-  return readContentsIndex(
-    files.map((f) => ({ where: f, chunks: createReadStream(f) })),
-    { paths: findings.flatMap((f) => (f.binary.path === undefined ? [] : [f.binary.path])) },
+  const { readContentsIndexFiles } = await import('../contents-index-input.js');
+  return readContentsIndexFiles(
+    files,
+    findings.flatMap((f) => (f.binary.path === undefined ? [] : [f.binary.path])),
   );
 }
 

@@ -35,8 +35,13 @@ export function decideGroup(
   enforcementOf: (set: GoverningSet) => Enforcement,
 ): GroupDecision {
   const results: VariantResult[] = [];
+  // A finding that names no package (SCC, Falco): the Contents index's one package for the path, if any.
+  const shipped = g.package === undefined ? ctx.shippedBy?.(g.path) : undefined;
+  const attribution: FindingPackage | undefined =
+    g.package ?? (shipped === undefined ? undefined : { manager: 'apt', name: shipped });
+  const attributedBy = g.package === undefined && shipped !== undefined ? 'contents-index' : 'finding';
   for (const v of g.variants.values()) {
-    const result = runSteps(v.finding, v.set, ctx, g.package);
+    const result = runSteps(v.finding, v.set, ctx, attribution, attributedBy);
     const e = enforcementOf(v.set);
     const unknown = result.outcome === 'unknown';
     results.push({
@@ -78,7 +83,8 @@ export function decideGroup(
             resolvedPath: result.resolvedPath ?? g.path,
             ...(g.sha256 ? { sha256: g.sha256 } : {}),
           },
-          g.package,
+          attribution,
+          ctx.packagesIndex,
         )
       : undefined;
   const decision: Decision = {

@@ -14,6 +14,8 @@
 import type { Finding } from '../findings/types.js';
 import { parseImageReference } from '../identity/reference.js';
 import type { ImageLookup, ImageManifest, PathLookup } from '../image/types.js';
+import type { DependencyData } from '../packages/dependencies.js';
+import { DependencyClosures } from '../packages/packages-index.js';
 import type { AllowRule, Policy } from '../policy/types.js';
 import { decideGroup } from './decision.js';
 import { type EvidenceLimit, FindingGroups } from './dedup.js';
@@ -37,6 +39,12 @@ export interface EvaluateOptions {
   since?: number;
   /** Keep only this many finding ids and workloads per decision (counts stay exact). Default: all. */
   evidenceLimit?: EvidenceLimit;
+  /**
+   * Debian Packages index relations (`--packages-index`): a bake rule for an apt package then covers the
+   * files of the packages installing it brings (package-coverage.ts), alternatives resolved against the
+   * image's dpkg database.
+   */
+  packagesIndex?: DependencyData;
 }
 
 export function evaluate(
@@ -58,8 +66,20 @@ export interface EvaluationRun {
   add(finding: Finding): void;
   /** Counts an input that is no drift to gate (a parser's skip reason): it is reported, never gated. */
   skip(reason: string): void;
-  /** Decides every group against the image: the same Evaluation `evaluate()` returns for these findings. */
-  finish(image: ImageLookup): Evaluation;
+  /**
+   * Decides every group against the image: the same Evaluation `evaluate()` returns for these findings.
+   * `shippedBy`: known only once the findings are read (the Contents index is filtered to their paths).
+   */
+  finish(image: ImageLookup, extra?: FinishOptions): Evaluation;
+}
+
+export interface FinishOptions {
+  /**
+   * The one Debian package that ships a path, per the Contents index (`--contents-index`): the package of
+   * a finding's file when the finding names none (SCC, Falco), for package coverage only
+   * (package-coverage.ts). Undefined where no package or several ship it.
+   */
+  shippedBy?: (path: string) => string | undefined;
 }
 
 /**
@@ -102,13 +122,19 @@ export function startEvaluation(policies: readonly Policy[], opts: EvaluateOptio
     skip(reason) {
       skipped.add(reason);
     },
-    finish(image) {
-      const ev = decide(groups, image, policies, opts, {
-        findings: inWindow,
-        unattributed,
-        otherImages,
-        skipped,
-      });
+    finish(image, extra) {
+      const ev = decide(
+        groups,
+        image,
+        policies,
+        { ...opts, ...extra },
+        {
+          findings: inWindow,
+          unattributed,
+          otherImages,
+          skipped,
+        },
+      );
       if (otherRepositories.size > 0) ev.otherRepositories = otherRepositories;
       return ev;
     },
@@ -119,7 +145,7 @@ function decide(
   groups: FindingGroups,
   image: ImageLookup,
   policies: readonly Policy[],
-  opts: EvaluateOptions,
+  opts: EvaluateOptions & FinishOptions,
   counts: { findings: number; unattributed: number; otherImages: number; skipped: SkipCounter },
 ): Evaluation {
   const enforcementOf = createEnforcementResolver(policies, opts.now, opts.modeOverride);
@@ -129,6 +155,10 @@ function decide(
     rules: compileRules(policies),
     iocOwners: iocOwners(policies),
     lookup: cachedLookup(image),
+    ...(opts.packagesIndex === undefined
+      ? {}
+      : { packagesIndex: new DependencyClosures(opts.packagesIndex, installedDpkgPackages(image.manifest)) }),
+    ...(opts.shippedBy === undefined ? {} : { shippedBy: opts.shippedBy }),
   };
   const decisions: Decision[] = [];
   const usedAllowRules: CompiledRule<AllowRule>[] = [];
@@ -192,6 +222,13 @@ function sinceText(since: number): string {
   const min = Date.parse('0000-01-01T00:00:00.000Z');
   const max = Date.parse('9999-12-31T23:59:59.999Z');
   return new Date(Number.isNaN(since) ? min : Math.min(Math.max(since, min), max)).toISOString();
+}
+
+/** The packages the image's dpkg database says own its files: what apt would find installed there. */
+function installedDpkgPackages(m: ImageManifest): Set<string> {
+  const names = new Set<string>();
+  for (const e of m.entries) if (e.package?.db === 'dpkg') names.add(e.package.name);
+  return names;
 }
 
 /** Any loaded policy's IoC list makes a hash malicious, whatever the policy's scope. */

@@ -5,10 +5,15 @@
  * where it was seen (`Finding.package`, engine/findings/package-attribution.ts); a bake rule of a
  * governing policy whose package is that one, or one of those dependents, covers the file.
  *
+ * Where the finding says only which package its file came from (no `requiredBy`: SCC, Falco and generic
+ * findings, or a package the container's database could not relate), Debian's Packages index
+ * (`--packages-index`, engine/packages/packages-index.ts) says what installing the rule's package brings.
+ *
  * Only bake rules: allow and deny rules name paths, not packages (policy.md). Only the rule's package
- * manager family: an apt rule never covers a file an apk database attributes.
+ * manager family: an apt rule never covers a file an apk database attributes; the Packages index is apt's.
  */
 import { type FindingPackage, managerFamily } from '../findings/package-attribution.js';
+import type { DependencyClosures } from '../packages/packages-index.js';
 import type { BakeRule, PackageSource } from '../policy/types.js';
 import type { CompiledRule, RuleIndex, RuleSubject } from './rules.js';
 import { ruleApplies } from './rules.js';
@@ -22,17 +27,23 @@ export interface PackageCoverage {
   via: 'itself' | 'dependency';
   /** The file's package, as the finding attributes it. */
   filePackage: FindingPackage;
+  /** What said the rule's package depends on it: the container's database, or the Packages index. */
+  knownFrom: 'container' | 'packages-index';
 }
 
 function packageSource(c: CompiledRule<BakeRule>): PackageSource | undefined {
   return c.rule.source.kind === 'package' ? c.rule.source : undefined;
 }
 
-/** The first governing bake rule (precedence order) whose package brings the file's package, if any. */
+/**
+ * The first governing bake rule (precedence order) whose package brings the file's package, if any.
+ * `index`: the Packages index's closures, for apt rules (the container's `requiredBy` is asked first).
+ */
 export function coveringBake(
   rules: RuleIndex,
   set: GoverningSet,
   pkg: FindingPackage | undefined,
+  index?: DependencyClosures,
 ): PackageCoverage | undefined {
   if (pkg === undefined) return undefined;
   const family = managerFamily(pkg.manager);
@@ -42,10 +53,11 @@ export function coveringBake(
     const source = packageSource(c);
     if (source === undefined || managerFamily(source.manager) !== family) continue;
     if (!set.has(c.policyIndex)) continue;
-    if (source.name === pkg.name) return { rule: c, installs: source.name, via: 'itself', filePackage: pkg };
-    if (dependents.has(source.name)) {
-      return { rule: c, installs: source.name, via: 'dependency', filePackage: pkg };
-    }
+    const found = { rule: c, installs: source.name, filePackage: pkg };
+    if (source.name === pkg.name) return { ...found, via: 'itself', knownFrom: 'container' };
+    if (dependents.has(source.name)) return { ...found, via: 'dependency', knownFrom: 'container' };
+    if (family === 'apt' && index?.brings(source.name, pkg.name))
+      return { ...found, via: 'dependency', knownFrom: 'packages-index' };
   }
   return undefined;
 }
@@ -60,9 +72,10 @@ export function broughtBy(
   set: GoverningSet,
   subject: RuleSubject,
   pkg: FindingPackage | undefined,
+  index?: DependencyClosures,
 ): string | undefined {
   // The rule that decides by path decides; a copy rule brings no package to group under.
   const byPath = rules.bake.find((c) => ruleApplies(rules, c, set, subject));
   if (byPath !== undefined) return packageSource(byPath)?.name;
-  return coveringBake(rules, set, pkg)?.installs;
+  return coveringBake(rules, set, pkg, index)?.installs;
 }

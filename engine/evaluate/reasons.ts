@@ -38,13 +38,22 @@ export const reasons = {
   expired: (c: CompiledRule<AllowRule>) =>
     `${capitalized(ruleName(c))} allowed it until ${c.rule.expiresText}; that exception has expired: renew it or bake the binary.`,
   bake: (c: CompiledRule) => `To be baked into the image by ${ruleName(c)}${because(c.rule)}`,
-  bakeBrought(p: PackageCoverage): string {
+  bakeBrought(p: PackageCoverage, attributedBy: 'finding' | 'contents-index' = 'finding'): string {
     const pkg = p.filePackage;
-    const named = pkg.version === undefined ? pkg.name : `${pkg.name} (${pkg.version})`;
+    const byContents = attributedBy === 'contents-index';
+    const named = byContents
+      ? `${pkg.name}, the one Debian package that ships this path per the Contents index`
+      : pkg.version === undefined
+        ? pkg.name
+        : `${pkg.name} (${pkg.version})`;
     const link =
       p.via === 'itself'
-        ? `It belongs to ${named} in the container's package database, which ${ruleName(p.rule)} bakes`
-        : `It belongs to ${named}, a dependency of ${p.installs} in the container's package database, which ${ruleName(p.rule)} bakes`;
+        ? byContents
+          ? `It belongs to ${named}, which ${ruleName(p.rule)} bakes`
+          : `It belongs to ${named} in the container's package database, which ${ruleName(p.rule)} bakes`
+        : p.knownFrom === 'packages-index'
+          ? `It belongs to ${named}, which installing ${p.installs} brings per the Packages index (Depends/Pre-Depends), and ${ruleName(p.rule)} bakes ${p.installs}`
+          : `It belongs to ${named}, a dependency of ${p.installs} in the container's package database, which ${ruleName(p.rule)} bakes`;
     return `${link}${because(p.rule.rule)}`;
   },
   /** docker diff: the file appeared; nothing says it ran. */

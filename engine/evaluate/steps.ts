@@ -4,6 +4,7 @@
  */
 import { type Finding, type FindingPackage, isUsableBinary, type UnusableBinary } from '../findings/types.js';
 import type { ManifestEntry, PathLookup } from '../image/types.js';
+import type { DependencyClosures } from '../packages/packages-index.js';
 import type { AllowRule, Policy } from '../policy/types.js';
 import { compareWithImage } from './drift.js';
 import { coveringBake } from './package-coverage.js';
@@ -33,6 +34,10 @@ export interface StepContext {
   /** sha256 → name of the first loaded policy whose `iocSha256` lists it. Any loaded policy counts. */
   iocOwners: ReadonlyMap<string, string>;
   lookup(path: string): PathLookup;
+  /** What installing a package brings per `--packages-index` (package-coverage.ts); absent without one. */
+  packagesIndex?: DependencyClosures;
+  /** The one Debian package that ships a path per `--contents-index`, for findings that name none. */
+  shippedBy?: (path: string) => string | undefined;
 }
 
 /**
@@ -74,12 +79,16 @@ function pickAllow(
   return expired ? { expired } : {};
 }
 
-/** `attribution`: the package the file came from (the group's, dedup.ts), else the finding's own. */
+/**
+ * `attribution`: the package the file came from (the group's, dedup.ts), else the finding's own;
+ * `attributedBy`: who said so (a finding, or the Contents index for a finding that names none).
+ */
 export function runSteps(
   finding: Finding,
   set: GoverningSet,
   ctx: StepContext,
   attribution: FindingPackage | undefined = finding.package,
+  attributedBy: 'finding' | 'contents-index' = 'finding',
 ): StepResult {
   const b = finding.binary;
   if (!isUsableBinary(b)) return unusableSteps(finding, b, ctx);
@@ -164,8 +173,14 @@ export function runSteps(
   const bake = firstApplying(ctx.rules, ctx.rules.bake, set, subject);
   if (bake) return { ...base, outcome: 'bake', rule: bake, reason: reasons.bake(bake) };
   // 5b. a bake rule whose package brings the file's package (package-coverage.ts).
-  const brought = coveringBake(ctx.rules, set, attribution);
-  if (brought) return { ...base, outcome: 'bake', rule: brought.rule, reason: reasons.bakeBrought(brought) };
+  const brought = coveringBake(ctx.rules, set, attribution, ctx.packagesIndex);
+  if (brought)
+    return {
+      ...base,
+      outcome: 'bake',
+      rule: brought.rule,
+      reason: reasons.bakeBrought(brought, attributedBy),
+    };
 
   // 6. otherwise.
   return {

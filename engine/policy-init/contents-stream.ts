@@ -45,7 +45,15 @@ export async function readContentsIndex(
   return builder.build();
 }
 
-async function* decompressed(input: ContentsInput): AsyncIterable<Uint8Array> {
+/**
+ * The stream's bytes, decompressed by what its magic bytes say. Shared with the Packages index reader
+ * (engine/packages/packages-index-stream.ts): apt keeps both kinds of index the same ways. `what` names
+ * the kind of file in messages.
+ */
+export async function* decompressed(
+  input: ContentsInput,
+  what = 'Contents index',
+): AsyncIterable<Uint8Array> {
   const it = input.chunks[Symbol.asyncIterator]();
   // Enough of the stream to see its magic bytes, even if it arrives a byte at a time.
   const head: Uint8Array[] = [];
@@ -73,30 +81,34 @@ async function* decompressed(input: ContentsInput): AsyncIterable<Uint8Array> {
       yield* rest;
       return;
     case 'gzip':
-      yield* gunzip(rest, input.where);
+      yield* gunzip(rest, input.where, what);
       return;
     case 'lz4':
       yield* decodeLz4Frames(rest, input.where);
       return;
     default:
       throw new InputError(
-        `${kind}-compressed Contents index: only plain, gzip and lz4 are read; unpack it first (e.g. \`/usr/lib/apt/apt-helper cat-file FILE > Contents\`)`,
+        `${kind}-compressed ${what}: only plain, gzip and lz4 are read; unpack it first (e.g. \`/usr/lib/apt/apt-helper cat-file FILE > ${what === 'Contents index' ? 'Contents' : 'Packages'}\`)`,
         { file: input.where },
       );
   }
 }
 
-async function* gunzip(chunks: AsyncIterable<Uint8Array>, where: string): AsyncIterable<Uint8Array> {
+async function* gunzip(
+  chunks: AsyncIterable<Uint8Array>,
+  where: string,
+  what: string,
+): AsyncIterable<Uint8Array> {
   const stream = Readable.from(chunks).pipe(createGunzip());
   try {
     for await (const chunk of stream) yield chunk as Buffer;
   } catch (err) {
-    throw new InputError(`not a readable gzip Contents index: ${(err as Error).message}`, { file: where });
+    throw new InputError(`not a readable gzip ${what}: ${(err as Error).message}`, { file: where });
   }
 }
 
 /** UTF-8 lines, split on `\n` across chunk boundaries (a character split across chunks is kept whole). */
-class LineSplitter {
+export class LineSplitter {
   private readonly decoder = new TextDecoder('utf-8');
   private carry = '';
 

@@ -13,6 +13,8 @@ import type { Finding } from '../findings/types.js';
 import { normalizeRepository } from '../identity/reference.js';
 import { createImageLookup } from '../image/index.js';
 import type { ImageManifest, PackageManagerName } from '../image/types.js';
+import type { DependencyData } from '../packages/dependencies.js';
+import { DependencyClosures } from '../packages/packages-index.js';
 import { parsePolicyText } from '../policy/load.js';
 import type { ContentsIndex } from './contents-index.js';
 import { type Observations, type ObservedBinary, observe } from './observations.js';
@@ -27,6 +29,11 @@ export interface DraftInput {
   repository: string;
   /** The distribution's Contents index; without it, apt packages are left for a person to name. */
   contents?: ContentsIndex;
+  /**
+   * Debian's Packages index relations (`--packages-index`): for an apt image, the files of packages that
+   * another baked package depends on are grouped under that one's rule instead of one rule each.
+   */
+  packagesIndex?: DependencyData;
   /** `metadata.name` of the draft. */
   name: string;
   /** The clock (epoch ms): the draft says when it was written, and is loaded as of then. */
@@ -77,9 +84,18 @@ function render(
 ): { text: string; rules: number } {
   const ids = new IdAllocator();
   const of = (...kinds: Suggestion['kind'][]) => drafted.filter((d) => kinds.includes(d.suggestion.kind));
-  const fromFindings = drafted.filter((d) => d.suggestion.kind === 'bake' && d.suggestion.from === 'finding');
-  const active = [...of('deny-malicious'), ...of('bake').filter((d) => !fromFindings.includes(d))];
-  const packageRules = groupByRootPackage(fromFindings);
+  const manager = knownManager(input.manifest.packageManager);
+  // With a Packages index (apt images), every baked package is grouped, whether the finding or the
+  // Contents index named it; without one, only the findings' packages can be (through requiredBy).
+  const closures =
+    input.packagesIndex !== undefined && manager === 'apt'
+      ? new DependencyClosures(input.packagesIndex, installedDpkgPackages(input.manifest))
+      : undefined;
+  const grouped = drafted.filter(
+    (d) => d.suggestion.kind === 'bake' && (d.suggestion.from === 'finding' || closures !== undefined),
+  );
+  const active = [...of('deny-malicious'), ...of('bake').filter((d) => !grouped.includes(d))];
+  const packageRules = groupByRootPackage(grouped, closures);
   const commented = of('choose', 'unpackaged', 'find-package', 'no-package-manager');
   const unsafe = of('unsafe-path');
 
@@ -107,7 +123,6 @@ function render(
     out.push('  rules:');
   }
   for (const d of active) out.push(...activeRule(d, ids));
-  const manager = knownManager(input.manifest.packageManager);
   for (const g of packageRules) out.push(...packageRule(g, ids, manager!));
   for (const d of commented) out.push(...suggestionBlock(d, ids));
   for (const d of unsafe) out.push(...unsafeNote(d));
@@ -119,16 +134,27 @@ interface PackageRuleGroup {
   name: string;
   /** The package's own binaries: the rule's paths. */
   own: Drafted[];
-  /** Binaries of packages it depends on (per the findings' requiredBy): covered, no rule of their own. */
+  /** Binaries of packages it depends on: covered by the rule, no rule of their own. */
   brought: Drafted[];
+  /**
+   * Of `brought`, those whose findings do not say the root depends on their package (no `requiredBy`
+   * naming it: the link came from the Packages index). Their paths go into the rule, so the gate covers
+   * them whether or not it is given the index and whatever the runtime findings say of their package.
+   */
+  pathsNeeded: Drafted[];
 }
 
+const bakeName = (d: Drafted): string => (d.suggestion as { name: string }).name;
+const requiredByOfDrafted = (d: Drafted): readonly string[] =>
+  d.suggestion.kind === 'bake' ? (d.suggestion.requiredBy ?? []) : [];
+
 /**
- * Packages named by the findings (docker-diff), grouped: a package that another of them depends on
- * (it is in that one's dependents, `requiredBy`) is brought by it, so it gets no rule; the gate covers its
- * files through the rule of the package that brings it (evaluate/package-coverage.ts). One rule per root.
+ * Baked packages grouped: a package that another of them depends on — per that one's dependents in the
+ * findings (`requiredBy`, the container's database), else per the Packages index — is brought by it, so
+ * it gets no rule; the gate covers its files through the rule of the package that brings it
+ * (evaluate/package-coverage.ts), or by path (`pathsNeeded`). One rule per root.
  */
-function groupByRootPackage(drafted: readonly Drafted[]): PackageRuleGroup[] {
+function groupByRootPackage(drafted: readonly Drafted[], closures?: DependencyClosures): PackageRuleGroup[] {
   const byName = new Map<string, Drafted[]>();
   const requiredBy = new Map<string, string[]>();
   for (const d of drafted) {
@@ -138,10 +164,21 @@ function groupByRootPackage(drafted: readonly Drafted[]): PackageRuleGroup[] {
     if (d.suggestion.requiredBy && !requiredBy.has(name)) requiredBy.set(name, d.suggestion.requiredBy);
   }
   const names = [...byName.keys()].sort();
-  const bringerOf = (name: string): string | undefined =>
+  const requiredByBringer = (name: string): string | undefined =>
     (requiredBy.get(name) ?? []).find(
       (q) => q !== name && byName.has(q) && !(requiredBy.get(q) ?? []).includes(name),
     );
+  const index = closures;
+  const isRoot = memo(
+    (n) =>
+      requiredByBringer(n) === undefined &&
+      !names.some((r) => index !== undefined && bringsOnly(index, r, n)),
+  );
+  const reach = memo((q) => names.filter((n) => index?.brings(q, n)).length);
+  const fromIndex = memo((n) =>
+    index === undefined ? undefined : indexBringer(n, names, index, isRoot, reach),
+  );
+  const bringerOf = (name: string): string | undefined => requiredByBringer(name) ?? fromIndex(name);
   // The root above a package: follow bringers until one has none (bounded: cycles stop at the start).
   const rootOf = (name: string): string => {
     let at = name;
@@ -157,26 +194,72 @@ function groupByRootPackage(drafted: readonly Drafted[]): PackageRuleGroup[] {
     const root = rootOf(name);
     let g = groups.get(root);
     if (!g) {
-      g = { name: root, own: [], brought: [] };
+      g = { name: root, own: [], brought: [], pathsNeeded: [] };
       groups.set(root, g);
     }
-    (root === name ? g.own : g.brought).push(...byName.get(name)!);
+    for (const d of byName.get(name)!) {
+      if (root === name) g.own.push(d);
+      else {
+        g.brought.push(d);
+        if (!requiredByOfDrafted(d).includes(root)) g.pathsNeeded.push(d);
+      }
+    }
   }
   // A root always has files of its own (it is a package the findings name), so every rule has paths.
   return [...groups.values()].filter((g) => g.own.length > 0).sort((a, b) => (a.name < b.name ? -1 : 1));
 }
 
+/**
+ * Per the index, which of the drafted packages brings `name`: of the ROOTS (drafted packages nothing else
+ * drafted brings) whose installation brings it, the one that brings the most of the drafted packages, by
+ * name on a tie. So libssl3 goes with curl, the package that explains most of what appeared, not with
+ * openssl (whose rule a reviewer may drop as a mere recommendation); else any package that brings it.
+ */
+function indexBringer(
+  name: string,
+  names: readonly string[],
+  closures: DependencyClosures,
+  isRoot: (n: string) => boolean,
+  reach: (n: string) => number,
+): string | undefined {
+  const bringers = names.filter((q) => bringsOnly(closures, q, name));
+  if (bringers.length === 0) return undefined;
+  const roots = bringers.filter(isRoot);
+  const pool = roots.length > 0 ? roots : bringers;
+  return pool.reduce((best, q) => (reach(q) > reach(best) ? q : best));
+}
+
+/** Installing `q` brings `n`, and not the other way round (a cycle groups neither under the other). */
+function bringsOnly(closures: DependencyClosures, q: string, n: string): boolean {
+  return q !== n && closures.brings(q, n) && !closures.brings(n, q);
+}
+
+/** Memoized `f` (the grouping asks each package the same questions many times). */
+function memo<T>(f: (name: string) => T): (name: string) => T {
+  const known = new Map<string, T>();
+  return (name) => {
+    if (!known.has(name)) known.set(name, f(name));
+    return known.get(name) as T;
+  };
+}
+
 /** `manager`: the image's (suggest() only takes a finding's package of the image's manager family). */
 function packageRule(g: PackageRuleGroup, ids: IdAllocator, manager: PackageManagerName): string[] {
   const lines = g.own.map((d) => evidence(d.binary));
-  lines.push(
-    `    # The container's package database says ${g.name} installed ${g.own.length === 1 ? 'it' : 'them'}.`,
-  );
+  const them = g.own.length === 1 ? 'it' : 'them';
+  if (g.own.some((d) => d.suggestion.kind === 'bake' && d.suggestion.from === 'finding'))
+    lines.push(`    # The container's package database says ${g.name} installed ${them}.`);
+  if (g.own.some((d) => d.suggestion.kind === 'bake' && d.suggestion.from === 'contents'))
+    lines.push(`    # The Debian package ${g.name} ships ${them} (Contents index).`);
   if (g.brought.length > 0) {
-    const pkgs = [...new Set(g.brought.map((d) => (d.suggestion as { name: string }).name))].sort();
+    const pkgs = [...new Set(g.brought.map(bakeName))].sort();
     lines.push(
       `    # Installing ${g.name} also brings ${plural(g.brought.length, 'file')} seen at runtime, from its dependencies`,
-      '    # (no rule of their own: this rule covers them through the package):',
+      g.pathsNeeded.length === 0
+        ? '    # (no rule of their own: this rule covers them through the package):'
+        : g.pathsNeeded.length === g.brought.length
+          ? '    # per the Packages index (no rule of their own: their paths are in this rule, so the gate covers them):'
+          : '    # (no rule of their own: this rule covers them through the package, and by path where only the Packages index links them):',
       ...wrapList(pkgs),
     );
   }
@@ -184,7 +267,7 @@ function packageRule(g: PackageRuleGroup, ids: IdAllocator, manager: PackageMana
     ...ruleLinesPaths({
       id: ids.take(`bake-${idPart(g.name)}`, 'named'),
       action: 'bake',
-      paths: g.own.map((d) => d.binary.path),
+      paths: [...g.own, ...g.pathsNeeded].map((d) => d.binary.path),
       pkg: { manager, name: g.name },
       reason: quoteYaml(
         `DRAFT: ${whatHappened([...g.own, ...g.brought].map((d) => d.binary))}; say why the workload needs ${g.name}`,
@@ -192,6 +275,13 @@ function packageRule(g: PackageRuleGroup, ids: IdAllocator, manager: PackageMana
     }),
   );
   return lines;
+}
+
+/** The packages the image's dpkg database says own its files: what apt would find installed there. */
+function installedDpkgPackages(m: ImageManifest): Set<string> {
+  const names = new Set<string>();
+  for (const e of m.entries) if (e.package?.db === 'dpkg') names.add(e.package.name);
+  return names;
 }
 
 /** `executed at runtime (3 findings)`, or for files only docker diff saw: `added at runtime (…)`. */
@@ -356,7 +446,8 @@ function suggestionBlock(d: Drafted, ids: IdAllocator): string[] {
         id,
         action: 'deny',
         path: b.path,
-        reason: quoteYaml('DRAFT: executed at runtime, and no package provides it; say why it is denied'),
+        // `added`, not `executed`, where docker diff only saw the file appear (issue #13).
+        reason: quoteYaml(`DRAFT: ${whatHappened([b])}, and no package provides it; say why it is denied`),
       }),
     );
   switch (s.kind) {
