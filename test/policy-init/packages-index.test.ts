@@ -81,7 +81,9 @@ describe('policy init groups by the Packages index', () => {
     expect(out).not.toMatch(/- id: bake-libssl3/);
     // Nor does the suggestion for the file no package ships (libkeyutils, from bookworm-updates).
     expect(out).not.toContain('executed at runtime');
-    expect(out).toContain('DRAFT: added at runtime (1 finding, docker diff: not seen running), and no package provides it');
+    expect(out).toContain(
+      'DRAFT: added at runtime (1 finding, docker diff: not seen running), and no package provides it',
+    );
   });
 
   it('the draft, gated over the same package-less findings, bakes every library under curl', () => {
