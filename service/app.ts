@@ -5,7 +5,6 @@
  * only reads requests and writes answers.
  */
 import { randomUUID } from 'node:crypto';
-import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, type RouteHandlerMethod } from 'fastify';
@@ -19,6 +18,7 @@ import { ImageManifests, type ImageSource, registrySource } from './image-manife
 import { Metrics, metricsHook } from './metrics.js';
 import type { PolicySet } from './policy-set.js';
 import { HttpProblem, problems } from './problem.js';
+import { rateLimit } from './rate-limit.js';
 import { type RebuildPerformer, RebuildRunner } from './rebuilds.js';
 import { admissionRoutes } from './routes/admission.js';
 import { deploymentRoutes } from './routes/deployments.js';
@@ -122,11 +122,7 @@ export async function buildApp(options: ServiceOptions): Promise<FastifyInstance
   await app.register(problems);
   await app.register(securityHeaders);
   if (options.rateLimitPerMinute !== false) {
-    await app.register(rateLimit, {
-      global: true,
-      max: options.rateLimitPerMinute ?? 1200,
-      timeWindow: 60_000,
-    });
+    await app.register(rateLimit, { max: options.rateLimitPerMinute ?? 1200, clock });
   }
   await app.register(metricsHook, { metrics });
   await app.register(auth, options.auth);

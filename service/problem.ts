@@ -89,9 +89,6 @@ async function problemPlugin(app: FastifyInstance): Promise<void> {
       // The body parser: the message says where the JSON broke.
       return sendProblem(reply, { type: typeOf('malformed-json'), status: 400, detail: error.message });
     }
-    if (error.statusCode === 429) {
-      return sendProblem(reply, { type: typeOf('rate-limited'), status: 429, detail: error.message });
-    }
     if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
       return sendProblem(reply, {
         type: typeOf('bad-request'),
