@@ -50,6 +50,13 @@ const LOCK_OWNER = 0x64670003;
 
 /** How long opening a connection may take before the store (or a request) gives up. */
 const CONNECT_TIMEOUT_MS = 10_000;
+/**
+ * How long one statement may run (PostgreSQL's `statement_timeout`, lock waits included) before the
+ * server cancels it: a database stuck behind a lock or an overloaded disk answers requests with an error
+ * (a deployment check: `unevaluated`, not allowed) instead of holding them, and their connections, for
+ * ever. Migrations are exempt (a large store's may take longer; see migrate()).
+ */
+export const STATEMENT_TIMEOUT_MS = 10_000;
 
 interface FindingRow {
   seq: string;
@@ -64,6 +71,8 @@ interface FindingRow {
 export interface PostgresStoreOptions {
   /** Connections per server (pg's pool). */
   maxConnections?: number;
+  /** One statement's limit (ms); STATEMENT_TIMEOUT_MS by default. */
+  statementTimeoutMs?: number;
 }
 
 export class PostgresStore implements Store {
@@ -87,10 +96,12 @@ export class PostgresStore implements Store {
 
   /** Connects, migrates to the newest schema, and takes this server's owner lock. */
   static async open(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
+    const statementTimeout = options.statementTimeoutMs ?? STATEMENT_TIMEOUT_MS;
     const pool = new pg.Pool({
       connectionString: url,
       max: options.maxConnections ?? 10,
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      statement_timeout: statementTimeout,
       application_name: 'driftgate',
     });
     // An idle connection the server closes (restart, failover) is an 'error' event: without a listener it
@@ -100,6 +111,7 @@ export class PostgresStore implements Store {
       connectionString: url,
       max: options.maxConnections ?? 10,
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      statement_timeout: statementTimeout,
       application_name: 'driftgate-ingest',
     });
     ingestPool.on('error', () => {});
@@ -363,6 +375,9 @@ async function migrate(pool: pg.Pool): Promise<number> {
     for (;;) {
       await client.query('BEGIN');
       try {
+        // A migration of a large store may run long, and a replica waits here for another's: no limit
+        // for this transaction only (the pool's statement_timeout holds for everything else).
+        await client.query('SET LOCAL statement_timeout TO 0');
         const { rows: keyRows } = await client.query<{ key: number }>(
           "SELECT hashtext(COALESCE(current_schema(), '')) AS key",
         );

@@ -7,6 +7,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterEach, describe, expect, test } from 'vitest';
 import type { Finding } from '../../engine/findings/types.js';
 import { EMPTY_MANIFEST } from '../../engine/image/lookup.js';
@@ -447,5 +448,37 @@ describe('the postgres store with replicas', () => {
     }
     await writers;
     expect([...seen].sort()).toEqual(Array.from({ length: total }, (_, i) => `finding-${i}`).sort());
+  });
+});
+
+describe('the postgres store behind a stuck database', () => {
+  let schema: TestSchema | undefined;
+  afterEach(async () => {
+    await schema?.drop();
+    schema = undefined;
+  });
+
+  test('a statement stuck behind a lock fails after the statement timeout, and the store answers again after', async () => {
+    schema = await freshSchema();
+    const store = await PostgresStore.open(schema.url, { statementTimeoutMs: 300 });
+    const locker = new pg.Client({ connectionString: schema.url });
+    await locker.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE findings IN ACCESS EXCLUSIVE MODE');
+      // Without the limit this would wait for the lock as long as it is held (here: for ever).
+      await expect(store.findingsOfRepository('docker.io/acme/app')).rejects.toThrow(/statement timeout/);
+      await expect(store.addFindings([finding(1)], '2026-11-01T00:00:00.000Z')).rejects.toThrow(
+        /statement timeout/,
+      );
+      await locker.query('ROLLBACK');
+      expect(await store.addFindings([finding(2)], '2026-11-01T00:00:00.000Z')).toEqual({
+        stored: 1,
+        duplicates: 0,
+      });
+    } finally {
+      await locker.end();
+      await store.close();
+    }
   });
 });
