@@ -22,7 +22,10 @@ export interface EvaluatedImage {
 /** Opens or updates the rebuild pull request for an evaluated image; its result is the job's result. */
 export type RebuildPerformer = (image: string, evaluated: EvaluatedImage) => Promise<Record<string, unknown>>;
 
-/** How often a server reads the pull requests other replicas' rebuild jobs opened. */
+/**
+ * How often a server reads the pull requests other replicas' rebuild jobs opened, and fails the jobs of
+ * replicas that are gone.
+ */
 const PULL_REQUESTS_REFRESH_MS = 15_000;
 /** How many of the newest succeeded jobs that read looks at. */
 const RECENT_JOBS = 500;
@@ -44,6 +47,7 @@ export class RebuildRunner {
     private readonly perform: RebuildPerformer | undefined,
     private readonly evaluate: (image: string) => Promise<EvaluatedImage>,
     private readonly clock: () => number = Date.now,
+    private readonly refreshMs = PULL_REQUESTS_REFRESH_MS,
   ) {}
 
   get configured(): boolean {
@@ -76,7 +80,9 @@ export class RebuildRunner {
 
   /**
    * At start: jobs a previous server left unfinished are failed, never left "running" forever; the pull
-   * requests the store knows of are read, and read again every PULL_REQUESTS_REFRESH_MS.
+   * requests the store knows of are read. Then every PULL_REQUESTS_REFRESH_MS: the pull requests again,
+   * and the jobs of replicas that stopped meanwhile are failed (a replica killed mid-job is noticed by
+   * the others, not only by the next one to start).
    */
   async recover(): Promise<number> {
     const failed = await this.store.failUnfinishedRebuilds(
@@ -85,9 +91,15 @@ export class RebuildRunner {
     );
     await this.refreshPullRequests();
     this.refreshTimer ??= setInterval(() => {
-      // A store that cannot be read now keeps the pull requests known; readiness reports the store.
+      // A store that cannot be read now keeps what is known; readiness reports the store.
+      this.store
+        .failAbandonedRebuilds(
+          new Date(this.clock()).toISOString(),
+          'the server that took this job stopped before it finished: submit it again',
+        )
+        .catch(() => {});
       this.refreshPullRequests().catch(() => {});
-    }, PULL_REQUESTS_REFRESH_MS);
+    }, this.refreshMs);
     this.refreshTimer.unref();
     return failed;
   }

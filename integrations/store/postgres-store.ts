@@ -338,6 +338,11 @@ export class PostgresStore implements Store {
     return failed;
   }
 
+  /** The same question as at start: failUnfinishedRebuilds never touches this server's own jobs. */
+  failAbandonedRebuilds(updatedAt: string, error: string): Promise<number> {
+    return this.failUnfinishedRebuilds(updatedAt, error);
+  }
+
   async getRebuild(id: string): Promise<RebuildJob | undefined> {
     const { rows } = await this.pool.query<RebuildRow>(
       'SELECT id, image, state, created_at, updated_at, result, error FROM rebuild_jobs WHERE id = $1',

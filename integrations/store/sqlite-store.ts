@@ -227,6 +227,11 @@ export class SqliteStore implements Store {
       .run(updatedAt, error).changes;
   }
 
+  /** One server owns a SQLite store: while it runs, every unfinished job is its own. */
+  async failAbandonedRebuilds(): Promise<number> {
+    return 0;
+  }
+
   async getRebuild(id: string): Promise<RebuildJob | undefined> {
     const row = this.db.prepare('SELECT * FROM rebuild_jobs WHERE id = ?').get(id) as RebuildRow | undefined;
     return row === undefined ? undefined : rebuildJob(row);

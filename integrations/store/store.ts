@@ -100,6 +100,13 @@ export interface Store {
    */
   failUnfinishedRebuilds(updatedAt: string, error: string): Promise<number>;
 
+  /**
+   * While this server runs: the unfinished jobs of other servers that are gone are failed with `error`
+   * (a replica killed mid-job must not leave its job "running" until some replica restarts). Never this
+   * server's own jobs. Returns how many. SQLite has one server: nothing is ever abandoned while it runs.
+   */
+  failAbandonedRebuilds(updatedAt: string, error: string): Promise<number>;
+
   /** Throws when the store cannot be read (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;
