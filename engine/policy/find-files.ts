@@ -84,8 +84,13 @@ async function walk(dir: string, visiting: Set<string>): Promise<string[]> {
   return out;
 }
 
-/** Relative to `cwd` with `/` separators: the form CI logs, SARIF and editors link to. */
+/**
+ * Relative to `cwd` with `/` separators: the form CI logs, SARIF and editors link to. A file outside
+ * `cwd` keeps its absolute path: `../../etc/driftgate/policies/app.yaml` (what the service in its image,
+ * working in /app, used to say) names the same file less clearly than `/etc/driftgate/policies/app.yaml`.
+ */
 export function displayPath(absolute: string, cwd: string): string {
-  const rel = isAbsolute(absolute) ? relative(cwd, absolute) : absolute;
+  let rel = isAbsolute(absolute) ? relative(cwd, absolute) : absolute;
+  if (isAbsolute(absolute) && (rel === '..' || rel.startsWith(`..${sep}`))) rel = absolute;
   return (rel === '' ? '.' : rel).split(sep).join('/');
 }

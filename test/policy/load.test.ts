@@ -174,11 +174,15 @@ describe('loadPolicies and validatePolicies', () => {
     expect(p!.rules[0]!.pos.file).toBe('policies/teams/checkout.yaml');
     const [q] = await loadPolicies([join(root, 'policies/teams/checkout.yaml')], { now: NOW, cwd: root });
     expect(q!.pos.file).toBe('policies/teams/checkout.yaml');
-    // the default working directory is the process's
-    const [r] = await loadPolicies([root], { now: NOW });
-    expect(r!.pos.file).toBe(
-      relative(process.cwd(), join(root, 'policies/teams/checkout.yaml')).split('\\').join('/'),
-    );
+    const [r] = await loadPolicies([join(root, 'policies')], { now: NOW, cwd: join(root, 'policies') });
+    expect(r!.pos.file).toBe('teams/checkout.yaml');
+    // a file outside the working directory keeps its absolute path, not a chain of ../
+    const [o] = await loadPolicies([root], { now: NOW, cwd: join(root, 'elsewhere/deeper') });
+    expect(o!.pos.file).toBe(join(root, 'policies/teams/checkout.yaml'));
+    // the default working directory is the process's (the repository; the folder is a temporary one)
+    const [d] = await loadPolicies([root], { now: NOW });
+    expect(relative(process.cwd(), root).startsWith('..')).toBe(true);
+    expect(d!.pos.file).toBe(join(root, 'policies/teams/checkout.yaml'));
   });
 
   it('files and folders mix; a file named twice loads once', async () => {
