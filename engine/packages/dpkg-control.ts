@@ -29,7 +29,7 @@ function isBlank(text: string): boolean {
 }
 
 /** deb822 field names: printable US-ASCII except `:`, not starting with `#` or `-`. */
-function isFieldName(name: string): boolean {
+export function isFieldName(name: string): boolean {
   if (name.length === 0 || name[0] === '#' || name[0] === '-') return false;
   for (let i = 0; i < name.length; i++) {
     const c = name.charCodeAt(i);

@@ -23,6 +23,7 @@ import {
   parseRelationField,
   relationsOf,
 } from './dependencies.js';
+import { isFieldName } from './dpkg-control.js';
 import { PACKAGE_DB_LIMITS } from './limits.js';
 
 export interface PackagesIndexLimits {
@@ -161,16 +162,6 @@ export class PackagesIndexBuilder {
     // versions are not compared here (a rebuild installs one of them).
     addRelations(this.dependencies, name, relationsOf({ line: this.stanzaLine, fields }));
   }
-}
-
-/** deb822 field names: printable US-ASCII except `:`, not starting with `#` or `-`. */
-function isFieldName(name: string): boolean {
-  if (name.length === 0 || name[0] === '#' || name[0] === '-') return false;
-  for (let i = 0; i < name.length; i++) {
-    const c = name.charCodeAt(i);
-    if (c <= 0x20 || c >= 0x7f || c === 0x3a) return false;
-  }
-  return true;
 }
 
 /**
