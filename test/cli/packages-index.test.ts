@@ -15,17 +15,8 @@ const REPO = 'docker.io/driftgate-test/debian';
 const LIBCURL = '/usr/lib/x86_64-linux-gnu/libcurl.so.4.8.0';
 const LIBSSL = '/usr/lib/x86_64-linux-gnu/libssl.so.3';
 
-const POLICY = `apiVersion: driftgate.dev/v1
-kind: DriftPolicy
-metadata: { name: app }
-spec:
-  rules:
-    - id: bake-curl
-      action: bake
-      paths: ["/usr/bin/curl"]
-      package: { manager: apt, name: curl }
-      reason: the readiness probe shells out to curl
-`;
+/** The bake-curl policy the real `apt-get install curl` findings are gated with. */
+const POLICY = readFileSync(`${REPO_ROOT}/testdata/dependencies/policy.yaml`, 'utf8');
 
 const realFindings = readFileSync(`${REPO_ROOT}/testdata/dependencies/findings.ndjson`, 'utf8')
   .trim()

@@ -19,17 +19,7 @@ const read = (name: string) => readFileSync(new URL(name, dir), 'utf8');
 const REPO = 'docker.io/driftgate-test/debian';
 
 const findings = parseFindingsText(read('findings.ndjson'), 'findings.ndjson').findings;
-const policyText = `apiVersion: driftgate.dev/v1
-kind: DriftPolicy
-metadata: { name: app }
-spec:
-  rules:
-    - id: bake-curl
-      action: bake
-      paths: ["/usr/bin/curl"]
-      package: { manager: apt, name: curl }
-      reason: the readiness probe shells out to curl
-`;
+const policyText = read('policy.yaml');
 const policies = parsePolicyText(policyText, 'app.yaml', { now: NOW });
 const gate = (image = fakeImage([], REPO)) =>
   evaluate(findings, image, policies, { now: NOW, repository: REPO });
