@@ -4,24 +4,12 @@
  * about (the full bookworm index is 7 million lines). A missing file or a directory is a usage error.
  */
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { InputError } from '../engine/errors.js';
-import { describeFsError } from '../engine/fs-errors.js';
 import type { ContentsIndex } from '../engine/policy-init/index.js';
+import { requireFiles } from './input-files.js';
 
 /** Each file exists and is a file: checked before anything slow, so a typo fails at once (exit 2). */
-export async function checkContentsIndexFiles(files: readonly string[]): Promise<void> {
-  for (const f of files) {
-    let isFile: boolean;
-    try {
-      isFile = (await stat(f)).isFile();
-    } catch (err) {
-      throw new InputError(`cannot read Contents index: ${describeFsError(err)}`, {
-        file: f,
-      });
-    }
-    if (!isFile) throw new InputError('the Contents index is not a file', { file: f });
-  }
+export function checkContentsIndexFiles(files: readonly string[]): Promise<void> {
+  return requireFiles(files, 'Contents index');
 }
 
 export async function readContentsIndexFiles(
